@@ -1,0 +1,98 @@
+//! The one error type of `ddns`: a class that decides the exit status, and one sentence for the user.
+
+use std::fmt;
+
+/// What kind of failure this is. The class decides the exit status and whether a retry can help.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Class {
+    /// Bad arguments, bad configuration, a name that is not set up, an unusable state file.
+    Usage,
+    /// Network trouble, timeouts, provider 5xx, a busy lock: running again later may help.
+    Transient,
+    /// The provider (or our own address checks) refused the change: a person must look.
+    Refused,
+    /// The grant is gone (refresh token rejected): run `ddns setup` again.
+    GrantLost,
+    /// A bug in `ddns`.
+    Bug,
+}
+
+impl Class {
+    /// The documented exit status for this class (see `--help` and the README).
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Class::Usage => 2,
+            Class::Transient => 3,
+            Class::Refused => 4,
+            Class::GrantLost => 5,
+            Class::Bug => 70,
+        }
+    }
+
+    /// A short label, used in `check --json`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Class::Usage => "usage",
+            Class::Transient => "transient",
+            Class::Refused => "refused",
+            Class::GrantLost => "grant-lost",
+            Class::Bug => "bug",
+        }
+    }
+}
+
+/// An error: its class and one clear sentence (what went wrong, what to do). Never holds a secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    /// Decides the exit status.
+    pub class: Class,
+    /// The sentence shown to the user, without the `ddns: ` prefix.
+    pub message: String,
+}
+
+impl Error {
+    /// Build an error of the given class.
+    pub fn new(class: Class, message: impl Into<String>) -> Self {
+        Error {
+            class,
+            message: message.into(),
+        }
+    }
+
+    /// A usage or configuration error (exit 2).
+    pub fn usage(message: impl Into<String>) -> Self {
+        Error::new(Class::Usage, message)
+    }
+
+    /// A transient error (exit 3).
+    pub fn transient(message: impl Into<String>) -> Self {
+        Error::new(Class::Transient, message)
+    }
+
+    /// A refusal (exit 4).
+    pub fn refused(message: impl Into<String>) -> Self {
+        Error::new(Class::Refused, message)
+    }
+
+    /// The grant is gone (exit 5).
+    pub fn grant_lost(message: impl Into<String>) -> Self {
+        Error::new(Class::GrantLost, message)
+    }
+
+    /// Prefix the message with some context, e.g. the name it concerns.
+    pub fn context(mut self, prefix: &str) -> Self {
+        self.message = format!("{prefix}: {}", self.message);
+        self
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Shorthand for results in `ddns`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

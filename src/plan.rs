@@ -1,0 +1,203 @@
+//! The update decision, a pure function of what is stored, what was observed and the time:
+//! whether to apply, with which addresses, and why. Also whether the access token needs a refresh.
+
+use crate::address::Family;
+use crate::protocol::Addresses;
+use crate::state::{Entry, Grant};
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// Apply even when nothing changed once the last apply is this old: IONOS lets refresh tokens
+/// lapse after about 30 days unused (`shared/domain-connect.md`, section 3).
+pub const KEEPALIVE_SECS: u64 = 7 * 24 * 3600;
+
+/// Refresh an access token this close to its expiry.
+pub const EXPIRY_MARGIN_SECS: u64 = 60;
+
+/// The public addresses detected in this run; `None` where a family was not detected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Observed {
+    /// The public IPv4 address.
+    pub ipv4: Option<Ipv4Addr>,
+    /// The public IPv6 address.
+    pub ipv6: Option<Ipv6Addr>,
+}
+
+/// Why an apply is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// Nothing was published yet.
+    First,
+    /// An address changed.
+    Changed,
+    /// `--force`.
+    Forced,
+    /// The last apply is older than [`KEEPALIVE_SECS`].
+    Keepalive,
+}
+
+/// What `update` must do for one name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Everything published is current.
+    Unchanged,
+    /// Send these addresses, all families in one call.
+    Apply {
+        /// The addresses to send: the observed one, or the last published one for a family
+        /// not detected this run.
+        send: Addresses,
+        /// Why.
+        reason: Reason,
+    },
+    /// No configured family has an address to send (none detected, none published before).
+    NoAddress,
+}
+
+/// Decide what to do for `entry`.
+pub fn plan(entry: &Entry, observed: &Observed, now: u64, force: bool) -> Decision {
+    let wants = |f: Family| entry.families.contains(&f) && entry.template.carries(f);
+    let send = Addresses {
+        ipv4: wants(Family::Ipv4)
+            .then(|| observed.ipv4.or(entry.published.ipv4))
+            .flatten(),
+        ipv6: wants(Family::Ipv6)
+            .then(|| observed.ipv6.or(entry.published.ipv6))
+            .flatten(),
+    };
+    if send.ipv4.is_none() && send.ipv6.is_none() {
+        return Decision::NoAddress;
+    }
+    let changed = send.ipv4 != entry.published.ipv4 || send.ipv6 != entry.published.ipv6;
+    let reason = match entry.last_applied {
+        None => Some(Reason::First),
+        Some(_) if changed => Some(Reason::Changed),
+        Some(_) if force => Some(Reason::Forced),
+        // A clock behind the last apply (router before NTP) is not a reason to apply.
+        Some(at) if now.saturating_sub(at) >= KEEPALIVE_SECS => Some(Reason::Keepalive),
+        Some(_) => None,
+    };
+    match reason {
+        Some(reason) => Decision::Apply { send, reason },
+        None => Decision::Unchanged,
+    }
+}
+
+/// Whether the access token must be refreshed before use: expired, within a minute of expiry,
+/// or of unknown lifetime. A clock that jumped back only makes a token look fresher; a 401
+/// then triggers the refresh.
+pub fn needs_refresh(grant: &Grant, now: u64) -> bool {
+    match grant.access_expires_at {
+        Some(at) => now.saturating_add(EXPIRY_MARGIN_SECS) >= at,
+        None => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::Template;
+    use crate::state::{Provider, Published};
+
+    const NOW: u64 = 1_800_000_000;
+
+    fn entry(families: &[Family], published: Published, last: Option<u64>) -> Entry {
+        Entry {
+            zone: "example.com".into(),
+            host: "home".into(),
+            provider: Provider {
+                id: "p".into(),
+                name: "P".into(),
+                url_api: "https://a".into(),
+                url_async_ux: "https://b".into(),
+            },
+            template: Template::V2,
+            families: families.to_vec(),
+            grant: Grant { access_token: "A".into(), access_expires_at: None, refresh_token: None },
+            published,
+            last_applied: last,
+        }
+    }
+
+    fn v4(s: &str) -> Option<Ipv4Addr> {
+        Some(s.parse().unwrap())
+    }
+    fn v6(s: &str) -> Option<Ipv6Addr> {
+        Some(s.parse().unwrap())
+    }
+
+    #[test]
+    fn first_run_applies() {
+        let e = entry(&[Family::Ipv4], Published::default(), None);
+        let seen = Observed { ipv4: v4("81.2.69.142"), ipv6: None };
+        assert_eq!(
+            plan(&e, &seen, NOW, false),
+            Decision::Apply { send: Addresses { ipv4: v4("81.2.69.142"), ipv6: None }, reason: Reason::First }
+        );
+    }
+
+    #[test]
+    fn same_address_is_unchanged_and_a_new_one_applies() {
+        let e = entry(&[Family::Ipv4], Published { ipv4: v4("81.2.69.142"), ipv6: None }, Some(NOW - 60));
+        assert_eq!(plan(&e, &Observed { ipv4: v4("81.2.69.142"), ipv6: None }, NOW, false), Decision::Unchanged);
+        assert_eq!(
+            plan(&e, &Observed { ipv4: v4("81.2.69.143"), ipv6: None }, NOW, false),
+            Decision::Apply { send: Addresses { ipv4: v4("81.2.69.143"), ipv6: None }, reason: Reason::Changed }
+        );
+    }
+
+    #[test]
+    fn force_and_keepalive_apply_the_same_address() {
+        let published = Published { ipv4: v4("81.2.69.142"), ipv6: None };
+        let seen = Observed { ipv4: v4("81.2.69.142"), ipv6: None };
+        let e = entry(&[Family::Ipv4], published, Some(NOW - 60));
+        assert!(matches!(plan(&e, &seen, NOW, true), Decision::Apply { reason: Reason::Forced, .. }));
+        let old = entry(&[Family::Ipv4], published, Some(NOW - KEEPALIVE_SECS));
+        assert!(matches!(plan(&old, &seen, NOW, false), Decision::Apply { reason: Reason::Keepalive, .. }));
+        let almost = entry(&[Family::Ipv4], published, Some(NOW - KEEPALIVE_SECS + 1));
+        assert_eq!(plan(&almost, &seen, NOW, false), Decision::Unchanged);
+    }
+
+    #[test]
+    fn clock_before_last_apply_does_not_apply() {
+        let published = Published { ipv4: v4("81.2.69.142"), ipv6: None };
+        let e = entry(&[Family::Ipv4], published, Some(NOW));
+        assert_eq!(plan(&e, &Observed { ipv4: v4("81.2.69.142"), ipv6: None }, 0, false), Decision::Unchanged);
+    }
+
+    #[test]
+    fn an_undetected_family_keeps_its_last_value_and_unconfigured_is_never_sent() {
+        let published = Published { ipv4: v4("81.2.69.142"), ipv6: v6("2a00::1") };
+        let e = entry(&Family::ALL, published, Some(NOW - 60));
+        let only_v6 = Observed { ipv4: None, ipv6: v6("2a00::2") };
+        assert_eq!(
+            plan(&e, &only_v6, NOW, false),
+            Decision::Apply { send: Addresses { ipv4: v4("81.2.69.142"), ipv6: v6("2a00::2") }, reason: Reason::Changed }
+        );
+        assert_eq!(plan(&e, &Observed::default(), NOW, false), Decision::Unchanged);
+        let e4 = entry(&[Family::Ipv4], Published::default(), None);
+        let both = Observed { ipv4: v4("81.2.69.142"), ipv6: v6("2a00::2") };
+        assert!(matches!(plan(&e4, &both, NOW, false), Decision::Apply { send: Addresses { ipv6: None, .. }, .. }));
+    }
+
+    #[test]
+    fn nothing_to_send_is_reported() {
+        let e = entry(&[Family::Ipv4], Published::default(), None);
+        assert_eq!(plan(&e, &Observed { ipv4: None, ipv6: v6("2a00::1") }, NOW, false), Decision::NoAddress);
+    }
+
+    #[test]
+    fn legacy_template_never_sends_ipv6() {
+        let mut e = entry(&Family::ALL, Published::default(), None);
+        e.template = Template::V1;
+        let both = Observed { ipv4: v4("81.2.69.142"), ipv6: v6("2a00::2") };
+        assert!(matches!(plan(&e, &both, NOW, false), Decision::Apply { send: Addresses { ipv6: None, .. }, .. }));
+    }
+
+    #[test]
+    fn refresh_when_expiring_or_unknown() {
+        let g = |at| Grant { access_token: "A".into(), access_expires_at: at, refresh_token: None };
+        assert!(needs_refresh(&g(None), NOW));
+        assert!(needs_refresh(&g(Some(NOW)), NOW));
+        assert!(needs_refresh(&g(Some(NOW + 60)), NOW));
+        assert!(!needs_refresh(&g(Some(NOW + 61)), NOW));
+    }
+}

@@ -1,0 +1,541 @@
+//! Domain Connect for dynamic DNS, as pure functions: the URLs and bodies `ddns` sends and the
+//! replies it reads. No sockets here; see `client.rs` for the calls.
+//! Reference: `shared/domain-connect.md` (sections 1 to 4 are cited below).
+
+use crate::address::Family;
+use crate::error::{Error, Result};
+use crate::url;
+use serde::{Deserialize, Serialize};
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// The OAuth client id, also the template's provider id.
+pub const CLIENT_ID: &str = "domainconnect.org";
+/// The OAuth client secret: public on purpose, published by the template owner.
+pub const CLIENT_SECRET: &str = "inconceivable";
+/// The redirect URI registered with providers; its page shows the user the code.
+pub const REDIRECT_URI: &str = "https://dynamicdns.domainconnect.org/ddnscode";
+/// The JSON body of both token requests (section 3).
+pub const TOKEN_BODY: &str = r#"{"client_id":"domainconnect.org","client_secret":"inconceivable"}"#;
+
+/// The published dynamic DNS templates, preferred first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Template {
+    /// `dynamicdns-v2`: groups `IPv4` (A) and `IPv6` (AAAA), ttl 60.
+    #[serde(rename = "dynamicdns-v2")]
+    V2,
+    /// `dynamicdns`: the legacy template, one A record from `%IP%`, ttl 600.
+    #[serde(rename = "dynamicdns")]
+    V1,
+}
+
+impl Template {
+    /// Preferred first (section 1, step 3).
+    pub const PREFERENCE: [Template; 2] = [Template::V2, Template::V1];
+
+    /// The service id.
+    pub fn id(self) -> &'static str {
+        match self {
+            Template::V2 => "dynamicdns-v2",
+            Template::V1 => "dynamicdns",
+        }
+    }
+
+    /// Whether the template can carry this family (the legacy one has no AAAA record).
+    pub fn carries(self, family: Family) -> bool {
+        self == Template::V2 || family == Family::Ipv4
+    }
+}
+
+/// `https://` URLs only: a provider URL that is not https is refused (tokens travel there).
+fn require_https(what: &str, value: &str) -> Result<String> {
+    let trimmed = value.trim().trim_end_matches('/');
+    let rest = trimmed.strip_prefix("https://").ok_or_else(|| {
+        Error::refused(format!(
+            "the provider's {what} is not an https:// URL ('{}'): ddns only sends tokens over \
+             verified TLS",
+            crate::name::shown(value)
+        ))
+    })?;
+    let authority = rest.split('/').next().unwrap_or("");
+    let bad = |c: char| c.is_whitespace() || c.is_control() || "?#@\\\"<>".contains(c);
+    if authority.is_empty() || trimmed.contains(bad) {
+        return Err(Error::refused(format!(
+            "the provider's {what} is not a usable URL ('{}')",
+            crate::name::shown(value)
+        )));
+    }
+    Ok(trimmed.to_string())
+}
+
+/// Read the `_domainconnect` TXT strings: the first non-empty one, a host with an optional port
+/// and path (section 1, step 1). Returns the settings URL for `zone`.
+pub fn settings_url(txt: &[String], zone: &str) -> Result<String> {
+    let value = txt
+        .iter()
+        .map(|s| s.trim().trim_matches('"').trim())
+        .find(|s| !s.is_empty())
+        .ok_or_else(|| {
+            Error::refused(format!(
+                "the _domainconnect.{zone} TXT record is empty: the DNS provider of {zone} does \
+                 not support Domain Connect"
+            ))
+        })?;
+    let base = require_https("_domainconnect record", &format!("https://{value}"))?;
+    Ok(format!("{base}/v2/{zone}/settings"))
+}
+
+/// The provider settings `ddns` uses (section 1, step 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// `providerId`.
+    pub provider_id: String,
+    /// `providerDisplayName`, else `providerName`.
+    pub provider_name: String,
+    /// `urlAPI`, https, without a trailing slash.
+    pub url_api: String,
+    /// `urlAsyncUX`, https, without a trailing slash.
+    pub url_async_ux: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SettingsJson {
+    provider_id: Option<String>,
+    provider_name: Option<String>,
+    provider_display_name: Option<String>,
+    #[serde(rename = "urlAPI")]
+    url_api: Option<String>,
+    #[serde(rename = "urlAsyncUX")]
+    url_async_ux: Option<String>,
+}
+
+/// Parse the settings JSON for `zone`.
+pub fn parse_settings(body: &[u8], zone: &str) -> Result<Settings> {
+    let json: SettingsJson = serde_json::from_slice(body).map_err(|_| {
+        Error::refused(format!(
+            "the Domain Connect settings for {zone} are not the JSON object the protocol \
+             defines: the provider's service may be broken, try again later"
+        ))
+    })?;
+    let provider_name = json
+        .provider_display_name
+        .or(json.provider_name)
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| "the DNS provider".to_string());
+    let provider_name = crate::name::shown(&provider_name);
+    let url_api = json.url_api.ok_or_else(|| {
+        Error::refused(format!("the Domain Connect settings for {zone} have no urlAPI"))
+    })?;
+    let url_async_ux = json.url_async_ux.ok_or_else(|| {
+        Error::refused(format!(
+            "{provider_name} offers no OAuth (asynchronous) Domain Connect flow for {zone}, so \
+             dynamic DNS cannot work there"
+        ))
+    })?;
+    Ok(Settings {
+        provider_id: json.provider_id.unwrap_or_default(),
+        url_api: require_https("urlAPI", &url_api)?,
+        url_async_ux: require_https("urlAsyncUX", &url_async_ux)?,
+        provider_name,
+    })
+}
+
+/// The template support check URL (section 1, step 3): 200 means supported.
+pub fn template_url(url_api: &str, template: Template) -> String {
+    format!(
+        "{url_api}/v2/domainTemplates/providers/{CLIENT_ID}/services/{}",
+        template.id()
+    )
+}
+
+/// The consent URL the user opens in a browser (section 2).
+pub fn consent_url(
+    url_async_ux: &str,
+    template: Template,
+    zone: &str,
+    host: &str,
+    state: &str,
+) -> String {
+    let mut pairs = vec![
+        ("client_id", CLIENT_ID),
+        ("domain", zone),
+        ("host", host),
+        ("redirect_uri", REDIRECT_URI),
+        ("scope", template.id()),
+        ("state", state),
+    ];
+    match template {
+        Template::V2 => pairs.extend([("IPv4", "0.0.0.0"), ("IPv6", "::")]),
+        Template::V1 => pairs.push(("IP", "0.0.0.0")),
+    }
+    pairs.sort();
+    format!(
+        "{url_async_ux}/v2/domainTemplates/providers/{CLIENT_ID}?{}",
+        url::query(&pairs)
+    )
+}
+
+/// Read the authorization code from what the user pasted: the bare code, or the whole redirect
+/// URL (then `code`, `state`, `error` and `error_description` are read from it). When
+/// `expected_state` is given and the reply carries a state, they must match.
+pub fn parse_code_reply(input: &str, expected_state: Option<&str>) -> Result<String> {
+    let input = input.trim();
+    if input.is_empty() {
+        return Err(Error::usage(
+            "no code was given: paste the code the consent page showed, or the whole address \
+             of that page",
+        ));
+    }
+    let looks_like_reply = input.contains("://") || input.contains('?') || input.contains('=');
+    if !looks_like_reply {
+        if input.len() > 2048 || !input.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::usage(
+                "that does not look like a code: paste the code the consent page showed, or the \
+                 whole address of that page",
+            ));
+        }
+        return Ok(input.to_string());
+    }
+    let pairs = url::query_pairs(input);
+    let get = |key: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    if let Some(error) = get("error") {
+        let description = get("error_description").unwrap_or("no description given");
+        return Err(Error::refused(format!(
+            "the provider did not grant access ({}: {}): run setup again and approve the request",
+            crate::name::shown(error),
+            crate::name::shown(description)
+        )));
+    }
+    if let (Some(expected), Some(got)) = (expected_state, get("state")) {
+        if expected != got {
+            return Err(Error::usage(
+                "the pasted address belongs to a different setup attempt (its state does not \
+                 match): open the consent URL printed above and paste the address it leads to",
+            ));
+        }
+    }
+    match get("code") {
+        Some(code) if !code.is_empty() && code.bytes().all(|b| b.is_ascii_graphic()) => {
+            Ok(code.to_string())
+        }
+        _ => Err(Error::usage(
+            "the pasted address has no code in it: paste the address of the page the consent \
+             flow ended on, or just the code it shows",
+        )),
+    }
+}
+
+/// The URL that exchanges an authorization code for tokens (section 3). It carries a secret:
+/// show it only through `url::redact`.
+pub fn code_token_url(url_api: &str, code: &str) -> String {
+    format!(
+        "{url_api}/v2/oauth/access_token?{}",
+        url::query(&[
+            ("code", code),
+            ("grant_type", "authorization_code"),
+            ("redirect_uri", REDIRECT_URI),
+        ])
+    )
+}
+
+/// The URL that refreshes the access token (section 3; GoDaddy needs the client credentials in
+/// the query too). It carries a secret: show it only through `url::redact`.
+pub fn refresh_token_url(url_api: &str, refresh_token: &str) -> String {
+    format!(
+        "{url_api}/v2/oauth/access_token?{}",
+        url::query(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+            ("redirect_uri", REDIRECT_URI),
+            ("client_id", CLIENT_ID),
+            ("client_secret", CLIENT_SECRET),
+        ])
+    )
+}
+
+/// A token reply (section 3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tokens {
+    /// The bearer token for applies.
+    pub access_token: String,
+    /// Seconds until the access token expires, when the provider said.
+    pub expires_in: Option<u64>,
+    /// A new refresh token, when the provider rotated it.
+    pub refresh_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct TokensJson {
+    access_token: Option<String>,
+    token_type: Option<String>,
+    expires_in: Option<serde_json::Value>,
+    refresh_token: Option<String>,
+}
+
+/// Parse a 2xx token reply. `token_type` must be bearer (any case) when present.
+pub fn parse_tokens(body: &[u8]) -> Result<Tokens> {
+    let bad = || {
+        Error::transient(
+            "the provider's token reply is not the JSON the protocol defines: try again later",
+        )
+    };
+    let json: TokensJson = serde_json::from_slice(body).map_err(|_| bad())?;
+    if let Some(kind) = &json.token_type {
+        if !kind.eq_ignore_ascii_case("bearer") {
+            return Err(Error::refused(format!(
+                "the provider issued a '{}' token, but Domain Connect uses bearer tokens",
+                crate::name::shown(kind)
+            )));
+        }
+    }
+    let token_ok = |t: &String| !t.is_empty() && t.len() <= 8192 && t.bytes().all(|b| b.is_ascii_graphic());
+    let access_token = json.access_token.filter(token_ok).ok_or_else(bad)?;
+    let refresh_token = json.refresh_token.filter(|t| !t.is_empty());
+    if refresh_token.as_ref().is_some_and(|t| !token_ok(t)) {
+        return Err(bad());
+    }
+    // Some providers send the number as a string.
+    let expires_in = match json.expires_in {
+        Some(serde_json::Value::Number(n)) => n.as_u64(),
+        Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
+        _ => None,
+    };
+    Ok(Tokens {
+        access_token,
+        expires_in,
+        refresh_token,
+    })
+}
+
+/// The addresses one apply sends. A family is sent when it has a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Addresses {
+    /// The A record's value.
+    pub ipv4: Option<Ipv4Addr>,
+    /// The AAAA record's value.
+    pub ipv6: Option<Ipv6Addr>,
+}
+
+/// The apply URL (section 4): all families in one call, `groupId` naming those sent.
+pub fn apply_url(
+    url_api: &str,
+    template: Template,
+    zone: &str,
+    host: &str,
+    addresses: &Addresses,
+) -> String {
+    let v4 = addresses.ipv4.map(|a| a.to_string());
+    let v6 = addresses.ipv6.map(|a| a.to_string());
+    let mut pairs: Vec<(&str, &str)> = vec![("domain", zone), ("host", host)];
+    let groups;
+    match template {
+        Template::V2 => {
+            let mut names = Vec::new();
+            if let Some(v4) = &v4 {
+                pairs.push(("IPv4", v4));
+                names.push("IPv4");
+            }
+            if let Some(v6) = &v6 {
+                pairs.push(("IPv6", v6));
+                names.push("IPv6");
+            }
+            groups = names.join(",");
+            pairs.push(("groupId", &groups));
+        }
+        Template::V1 => {
+            if let Some(v4) = &v4 {
+                pairs.push(("IP", v4));
+            }
+        }
+    }
+    format!(
+        "{url_api}/v2/domainTemplates/providers/{CLIENT_ID}/services/{}/apply?{}",
+        template.id(),
+        url::query(&pairs)
+    )
+}
+
+/// What a provider's non-2xx reply said, as one printable line of at most 300 characters:
+/// `error: error_description`, `message` (with 409's conflicting records), or the plain text.
+pub fn provider_message(body: &[u8]) -> String {
+    #[derive(Deserialize)]
+    struct Record {
+        #[serde(rename = "type")]
+        kind: Option<String>,
+        host: Option<String>,
+        data: Option<String>,
+    }
+    #[derive(Deserialize)]
+    struct ErrorJson {
+        error: Option<String>,
+        error_description: Option<String>,
+        message: Option<String>,
+        records: Option<Vec<Record>>,
+    }
+    let text = match serde_json::from_slice::<ErrorJson>(body) {
+        Ok(json) => {
+            let mut parts: Vec<String> = Vec::new();
+            match (json.error, json.error_description) {
+                (Some(e), Some(d)) => parts.push(format!("{e}: {d}")),
+                (Some(e), None) => parts.push(e),
+                (None, Some(d)) => parts.push(d),
+                (None, None) => {}
+            }
+            parts.extend(json.message);
+            let records: Vec<String> = json
+                .records
+                .unwrap_or_default()
+                .into_iter()
+                .map(|r| {
+                    format!(
+                        "{} {} {}",
+                        r.kind.unwrap_or_default(),
+                        r.host.filter(|h| !h.is_empty()).unwrap_or_else(|| "@".into()),
+                        r.data.unwrap_or_default()
+                    )
+                })
+                .collect();
+            if !records.is_empty() {
+                parts.push(format!("conflicting records: {}", records.join(", ")));
+            }
+            parts.join("; ")
+        }
+        Err(_) => String::from_utf8_lossy(body).into_owned(),
+    };
+    let line: String = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '?' })
+        .collect();
+    if line.is_empty() {
+        "no reason given".to_string()
+    } else if line.len() > 300 {
+        format!("{}...", &line[..300])
+    } else {
+        line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_url_takes_first_string_and_keeps_port_and_path() {
+        let txt = vec!["\"api.provider.test:8443/dc\"".to_string()];
+        assert_eq!(
+            settings_url(&txt, "example.com").unwrap(),
+            "https://api.provider.test:8443/dc/v2/example.com/settings"
+        );
+        assert!(settings_url(&["".into()], "example.com").is_err());
+        assert!(settings_url(&["evil.test?x=1".into()], "example.com").is_err());
+        assert!(settings_url(&["user@evil.test".into()], "example.com").is_err());
+    }
+
+    #[test]
+    fn settings_parse_requires_https_and_async_flow() {
+        let good = br#"{"providerId":"p","providerName":"P","providerDisplayName":"Pretty P",
+            "urlAPI":"https://api.p.test/","urlAsyncUX":"https://ux.p.test","width":750}"#;
+        let s = parse_settings(good, "example.com").unwrap();
+        assert_eq!(s.url_api, "https://api.p.test");
+        assert_eq!(s.provider_name, "Pretty P");
+        let sync_only = br#"{"providerId":"cf","providerName":"CF","urlAPI":"https://a.test"}"#;
+        let err = parse_settings(sync_only, "example.com").unwrap_err();
+        assert!(err.message.contains("no OAuth"), "{err}");
+        let http = br#"{"providerName":"P","urlAPI":"http://a.test","urlAsyncUX":"https://b"}"#;
+        assert!(parse_settings(http, "example.com").unwrap_err().message.contains("https"));
+        assert!(parse_settings(b"<html>", "example.com").is_err());
+        assert!(parse_settings(b"[1,2]", "example.com").is_err());
+    }
+
+    #[test]
+    fn consent_url_is_sorted_and_encoded() {
+        let url = consent_url("https://ux.p.test", Template::V2, "example.com", "home", "s1");
+        assert_eq!(
+            url,
+            "https://ux.p.test/v2/domainTemplates/providers/domainconnect.org?IPv4=0.0.0.0&\
+             IPv6=%3A%3A&client_id=domainconnect.org&domain=example.com&host=home&\
+             redirect_uri=https%3A%2F%2Fdynamicdns.domainconnect.org%2Fddnscode&\
+             scope=dynamicdns-v2&state=s1"
+        );
+        let v1 = consent_url("https://ux.p.test", Template::V1, "example.com", "", "s");
+        assert!(v1.contains("?IP=0.0.0.0&client_id") && v1.contains("scope=dynamicdns&"));
+    }
+
+    #[test]
+    fn code_reply_accepts_bare_code_or_redirect_url() {
+        assert_eq!(parse_code_reply("  abc123 \n", Some("s")).unwrap(), "abc123");
+        let url = "https://dynamicdns.domainconnect.org/ddnscode?code=a%2Bb&state=s1";
+        assert_eq!(parse_code_reply(url, Some("s1")).unwrap(), "a+b");
+        assert_eq!(parse_code_reply(url, None).unwrap(), "a+b");
+        assert_eq!(parse_code_reply("code=x", Some("s1")).unwrap(), "x");
+    }
+
+    #[test]
+    fn code_reply_errors_are_clear() {
+        let denied = "https://x/ddnscode?error=access_denied&error_description=User+said+no&state=s";
+        let err = parse_code_reply(denied, Some("s")).unwrap_err();
+        assert!(err.message.contains("access_denied: User said no"), "{err}");
+        let err = parse_code_reply("https://x/ddnscode?code=c&state=other", Some("s")).unwrap_err();
+        assert!(err.message.contains("state"));
+        assert!(parse_code_reply("https://x/ddnscode?state=s", Some("s")).is_err());
+        assert!(parse_code_reply("", None).is_err());
+        assert!(parse_code_reply("two words", None).is_err());
+    }
+
+    #[test]
+    fn token_urls_encode_secrets_and_redact_cleanly() {
+        let url = code_token_url("https://api.p.test", "c&d=1");
+        assert!(url.contains("code=c%26d%3D1&grant_type=authorization_code&redirect_uri=https%3A"));
+        let url = refresh_token_url("https://api.p.test", "RT");
+        assert!(url.contains("grant_type=refresh_token&refresh_token=RT&"));
+        assert!(url.ends_with("client_id=domainconnect.org&client_secret=inconceivable"));
+        let shown = url::redact(&url);
+        assert!(!shown.contains("RT&") && !shown.contains("inconceivable"), "{shown}");
+    }
+
+    #[test]
+    fn tokens_parse_tolerates_provider_variants() {
+        let t = parse_tokens(br#"{"access_token":"A","token_type":"Bearer","expires_in":3600,"refresh_token":"R"}"#).unwrap();
+        assert_eq!(t, Tokens { access_token: "A".into(), expires_in: Some(3600), refresh_token: Some("R".into()) });
+        let t = parse_tokens(br#"{"access_token":"A","token_type":"bearer","expires_in":"60"}"#).unwrap();
+        assert_eq!((t.expires_in, t.refresh_token), (Some(60), None));
+        assert!(parse_tokens(br#"{"access_token":"A","token_type":"mac"}"#).is_err());
+        assert!(parse_tokens(br#"{"token_type":"bearer"}"#).is_err());
+        assert!(parse_tokens(br#"{"access_token":"a b"}"#).is_err());
+        assert!(parse_tokens(b"not json").is_err());
+    }
+
+    #[test]
+    fn apply_url_sends_every_family_in_one_call() {
+        let both = Addresses { ipv4: Some("81.2.69.142".parse().unwrap()), ipv6: Some("2a00::1".parse().unwrap()) };
+        assert_eq!(
+            apply_url("https://api.p.test", Template::V2, "example.com", "home", &both),
+            "https://api.p.test/v2/domainTemplates/providers/domainconnect.org/services/\
+             dynamicdns-v2/apply?domain=example.com&host=home&IPv4=81.2.69.142&IPv6=2a00%3A%3A1&\
+             groupId=IPv4%2CIPv6"
+        );
+        let v4 = Addresses { ipv6: None, ..both };
+        assert!(apply_url("https://a", Template::V2, "e.com", "", &v4).ends_with("host=&IPv4=81.2.69.142&groupId=IPv4"));
+        assert!(apply_url("https://a", Template::V1, "e.com", "h", &both).ends_with("services/dynamicdns/apply?domain=e.com&host=h&IP=81.2.69.142"));
+    }
+
+    #[test]
+    fn provider_message_reads_json_text_and_conflicts() {
+        assert_eq!(provider_message(br#"{"error":"invalid_grant","error_description":"expired"}"#), "invalid_grant: expired");
+        assert_eq!(
+            provider_message(br#"{"code":"c","message":"Conflict","records":[{"type":"CNAME","host":"home","data":"x.example.net"}]}"#),
+            "Conflict; conflicting records: CNAME home x.example.net"
+        );
+        assert_eq!(provider_message(b"Bad refresh token\n\x01"), "Bad refresh token ?");
+        assert_eq!(provider_message(b""), "no reason given");
+        assert_eq!(provider_message(&[b'x'; 1000]).len(), 303);
+    }
+}

@@ -1,0 +1,386 @@
+//! The state file: the only copy of each name's grant, and what was last published. A versioned
+//! JSON document, validated on load, guarded by a lock on a sidecar file for the whole
+//! read-modify-write, replaced atomically, created `0600` in a `0700` directory, and written only
+//! when its content changed.
+
+use crate::address::Family;
+use crate::error::{Error, Result};
+use crate::protocol::Template;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{ErrorKind, Read, Write};
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// The schema version this `ddns` reads and writes.
+pub const VERSION: u32 = 1;
+
+/// A state file larger than this is not ours: refuse it rather than read it into memory.
+const MAX_STATE_BYTES: u64 = 1 << 20;
+
+/// The whole state file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct State {
+    /// Schema version, [`VERSION`].
+    pub version: u32,
+    /// Every set-up name, by its normalised form.
+    pub names: BTreeMap<String, Entry>,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State {
+            version: VERSION,
+            names: BTreeMap::new(),
+        }
+    }
+}
+
+/// One set-up name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    /// The zone the provider hosts, e.g. `example.com`.
+    pub zone: String,
+    /// The host inside the zone, `""` for the apex.
+    pub host: String,
+    /// Where tokens and applies go: found once, at setup (never re-discovered).
+    pub provider: Provider,
+    /// The template the provider supports.
+    pub template: Template,
+    /// The families this name publishes.
+    pub families: Vec<Family>,
+    /// The OAuth grant.
+    pub grant: Grant,
+    /// What this client last published successfully.
+    #[serde(default)]
+    pub published: Published,
+    /// Unix time of the last successful apply, if any.
+    #[serde(default)]
+    pub last_applied: Option<u64>,
+}
+
+/// The provider settings kept from discovery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Provider {
+    /// `providerId`.
+    pub id: String,
+    /// A name to show.
+    pub name: String,
+    /// `urlAPI`: tokens and applies go here.
+    pub url_api: String,
+    /// `urlAsyncUX`: the consent page.
+    pub url_async_ux: String,
+}
+
+/// OAuth tokens. Secret: never printed.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grant {
+    /// The bearer token.
+    pub access_token: String,
+    /// Unix time it expires, when known.
+    pub access_expires_at: Option<u64>,
+    /// The refresh token, when the provider issued one.
+    pub refresh_token: Option<String>,
+}
+
+impl std::fmt::Debug for Grant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Grant { .. }")
+    }
+}
+
+/// The addresses last published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Published {
+    /// The A record's value.
+    pub ipv4: Option<Ipv4Addr>,
+    /// The AAAA record's value.
+    pub ipv6: Option<Ipv6Addr>,
+}
+
+impl State {
+    /// Parse and validate a state file's bytes.
+    pub fn parse(bytes: &[u8], path: &Path) -> Result<State> {
+        let shown = path.display();
+        let corrupt = |detail: String| {
+            Error::usage(format!(
+                "the state file {shown} is not valid ({detail}); it was left untouched: restore \
+                 it from a backup, or move it away and run `ddns setup` again"
+            ))
+        };
+        let value: serde_json::Value =
+            serde_json::from_slice(bytes).map_err(|e| corrupt(format!("not JSON: {e}")))?;
+        match value.get("version").and_then(serde_json::Value::as_u64) {
+            Some(v) if v == u64::from(VERSION) => {}
+            Some(v) => {
+                return Err(Error::usage(format!(
+                    "the state file {shown} has version {v}, and this ddns reads version \
+                     {VERSION}: use the ddns that wrote it, or a newer one"
+                )));
+            }
+            None => return Err(corrupt("no version field".into())),
+        }
+        let state: State =
+            serde_json::from_value(value).map_err(|e| corrupt(e.to_string()))?;
+        for (name, entry) in &state.names {
+            let ok = crate::name::normalise(name).is_ok_and(|n| &n == name)
+                && crate::name::host_in_zone(name, &entry.zone).as_deref() == Some(&entry.host)
+                && !entry.families.is_empty();
+            if !ok {
+                return Err(corrupt(format!("the entry for '{}' is inconsistent", crate::name::shown(name))));
+            }
+        }
+        Ok(state)
+    }
+
+    /// The bytes written to disk.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = serde_json::to_vec_pretty(self).unwrap_or_default();
+        bytes.push(b'\n');
+        bytes
+    }
+}
+
+/// Read the state at `path` without locking (for read-only commands: saves are atomic renames,
+/// so a reader sees the old file or the new one). A missing file is an empty state.
+pub fn read(path: &Path) -> Result<State> {
+    let mut file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(State::default()),
+        Err(e) => return Err(io_error("read the state file", path, &e)),
+    };
+    let mut bytes = Vec::new();
+    Read::by_ref(&mut file)
+        .take(MAX_STATE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io_error("read the state file", path, &e))?;
+    if bytes.len() as u64 > MAX_STATE_BYTES {
+        return Err(Error::usage(format!(
+            "the state file {} is larger than 1 MiB, so it is not a ddns state file; it was left \
+             untouched",
+            path.display()
+        )));
+    }
+    State::parse(&bytes, path)
+}
+
+fn io_error(doing: &str, path: &Path, e: &std::io::Error) -> Error {
+    let hint = match e.kind() {
+        ErrorKind::PermissionDenied => ": run ddns as the user that owns it, or pass --state",
+        ErrorKind::ReadOnlyFilesystem => ": the file system is read-only; pass --state with a writable path",
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded => ": the disk is full; free some space",
+        _ => "",
+    };
+    Error::transient(format!("could not {doing} {} ({e}){hint}", path.display()))
+}
+
+/// The state file under lock: load, change, save. The lock is released when this is dropped.
+pub struct Locked {
+    path: PathBuf,
+    _lock: File,
+    /// What is on disk now.
+    on_disk: State,
+    /// The state to change.
+    pub state: State,
+}
+
+/// Take the lock on `path` (waiting at most `wait`) and load the state.
+pub fn lock(path: &Path, wait: Duration) -> Result<Locked> {
+    let dir = parent(path);
+    if !dir.as_os_str().is_empty() && !dir.exists() {
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)
+            .map_err(|e| io_error("create the state directory", &dir, &e))?;
+    }
+    let lock_path = sidecar(path, ".lock");
+    let lock = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(&lock_path)
+        .map_err(|e| io_error("open the lock file", &lock_path, &e))?;
+    let deadline = Instant::now() + wait;
+    loop {
+        match lock.try_lock() {
+            Ok(()) => break,
+            Err(fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(fs::TryLockError::WouldBlock) => {
+                return Err(Error::transient(format!(
+                    "another ddns run has held the lock on {} for over {} seconds: try again \
+                     later, or check for a hung ddns process",
+                    path.display(),
+                    wait.as_secs()
+                )));
+            }
+            Err(fs::TryLockError::Error(e)) => {
+                return Err(io_error("lock", &lock_path, &e));
+            }
+        }
+    }
+    let on_disk = read(path)?;
+    Ok(Locked {
+        path: path.to_path_buf(),
+        _lock: lock,
+        state: on_disk.clone(),
+        on_disk,
+    })
+}
+
+fn parent(path: &Path) -> PathBuf {
+    path.parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+fn sidecar(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(suffix);
+    path.with_file_name(name)
+}
+
+impl Locked {
+    /// Write the state if it differs from what is on disk: a temp file in the same directory,
+    /// fsync, rename over the old file, fsync the directory. Returns whether it wrote.
+    pub fn save(&mut self) -> Result<bool> {
+        if self.state == self.on_disk {
+            return Ok(false);
+        }
+        let dir = parent(&self.path);
+        let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
+        remove_stale_temps(&self.path);
+        let tmp = sidecar(&self.path, &format!(".tmp.{}", std::process::id()));
+        let write = || -> std::io::Result<()> {
+            let mut file = OpenOptions::new()
+                .create(true)
+                .truncate(true)
+                .write(true)
+                .mode(0o600)
+                .open(&tmp)?;
+            file.write_all(&self.state.to_bytes())?;
+            file.sync_all()?;
+            fs::rename(&tmp, &self.path)?;
+            File::open(&dir)?.sync_all()
+        };
+        if let Err(e) = write() {
+            let _ = fs::remove_file(&tmp);
+            return Err(io_error("save the state file", &self.path, &e));
+        }
+        self.on_disk = self.state.clone();
+        Ok(true)
+    }
+}
+
+/// Temp files left by a run that was killed mid-save; only the lock holder writes, so any that
+/// exist now are stale.
+fn remove_stale_temps(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    let prefix = format!("{}.tmp.", name.to_string_lossy());
+    if let Ok(entries) = fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(&prefix) {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn entry() -> Entry {
+        Entry {
+            zone: "example.com".into(),
+            host: "home".into(),
+            provider: Provider {
+                id: "p".into(),
+                name: "P".into(),
+                url_api: "https://api.p.test".into(),
+                url_async_ux: "https://ux.p.test".into(),
+            },
+            template: Template::V2,
+            families: vec![Family::Ipv4],
+            grant: Grant {
+                access_token: "AT".into(),
+                access_expires_at: Some(10),
+                refresh_token: Some("RT".into()),
+            },
+            published: Published::default(),
+            last_applied: None,
+        }
+    }
+
+    fn tempdir(tag: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("ddns-state-{tag}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn round_trip_and_write_only_when_changed() {
+        let dir = tempdir("rt");
+        let path = dir.join("sub/state.json");
+        let mut locked = lock(&path, Duration::from_secs(1)).unwrap();
+        assert!(!locked.save().unwrap(), "an unchanged empty state is not written");
+        assert!(!path.exists());
+        locked.state.names.insert("home.example.com".into(), entry());
+        assert!(locked.save().unwrap());
+        assert!(!locked.save().unwrap());
+        drop(locked);
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let dir_mode = fs::metadata(path.parent().unwrap()).unwrap().permissions().mode() & 0o777;
+        assert_eq!(dir_mode, 0o700);
+        assert_eq!(read(&path).unwrap().names["home.example.com"], entry());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn corrupt_and_future_files_are_refused() {
+        let p = Path::new("/x/state.json");
+        let err = State::parse(b"{\"version\":1,\"names\":{", p).unwrap_err();
+        assert!(err.message.contains("not JSON") && err.message.contains("left untouched"));
+        let err = State::parse(br#"{"version":2,"names":{}}"#, p).unwrap_err();
+        assert!(err.message.contains("version 2"));
+        assert!(State::parse(br#"{"names":{}}"#, p).is_err());
+        assert!(State::parse(br#"{"version":1,"names":{},"extra":1}"#, p).is_err());
+        let mut s = State::default();
+        let mut e = entry();
+        e.host = "other".into();
+        s.names.insert("home.example.com".into(), e);
+        assert!(State::parse(&s.to_bytes(), p).unwrap_err().message.contains("inconsistent"));
+    }
+
+    #[test]
+    fn debug_output_hides_tokens() {
+        assert!(!format!("{:?}", entry()).contains("RT"));
+    }
+
+    #[test]
+    fn stale_temp_files_are_removed_on_save() {
+        let dir = tempdir("tmp");
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("state.json");
+        fs::write(dir.join("state.json.tmp.99999"), b"junk").unwrap();
+        let mut locked = lock(&path, Duration::from_secs(1)).unwrap();
+        locked.state.names.insert("home.example.com".into(), entry());
+        locked.save().unwrap();
+        assert!(!dir.join("state.json.tmp.99999").exists());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}
