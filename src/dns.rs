@@ -5,9 +5,7 @@
 
 use crate::address::Family;
 use crate::error::{Error, Result};
-use hickory_resolver::config::{
-    NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts,
-};
+use hickory_resolver::config::{NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts};
 use hickory_resolver::name_server::TokioConnectionProvider;
 use hickory_resolver::proto::rr::{Name, RData, RecordType};
 use hickory_resolver::proto::xfer::Protocol;
@@ -78,9 +76,11 @@ impl Dns {
                 format!("resolver {}", join(list)),
             ),
             None => match hickory_resolver::system_conf::read_system_conf() {
-                Ok((config, opts)) if !config.name_servers().is_empty() => {
-                    (config, opts, "the resolvers in /etc/resolv.conf".to_string())
-                }
+                Ok((config, opts)) if !config.name_servers().is_empty() => (
+                    config,
+                    opts,
+                    "the resolvers in /etc/resolv.conf".to_string(),
+                ),
                 _ => {
                     let list: Vec<SocketAddr> = FALLBACK_RESOLVERS
                         .iter()
@@ -204,17 +204,24 @@ impl Dns {
     pub fn zone_of(&self, name: &str) -> Result<String> {
         for candidate in crate::name::ancestors(name) {
             let soa_owner = match self.lookup(candidate, RecordType::SOA) {
-                Ok(records) => records.iter().any(|r| matches!(r, RData::SOA(_))).then(|| candidate.to_string()),
-                Err(LookupError::NoRecords(e)) => e
-                    .into_soa()
-                    .map(|soa| soa.name().to_ascii().trim_end_matches('.').to_ascii_lowercase()),
+                Ok(records) => records
+                    .iter()
+                    .any(|r| matches!(r, RData::SOA(_)))
+                    .then(|| candidate.to_string()),
+                Err(LookupError::NoRecords(e)) => e.into_soa().map(|soa| {
+                    soa.name()
+                        .to_ascii()
+                        .trim_end_matches('.')
+                        .to_ascii_lowercase()
+                }),
                 Err(LookupError::Other(e)) => return Err(e),
             };
             // The SOA owner must be `name` or one of its parents (a CNAME can lead elsewhere).
-            if let Some(zone) = soa_owner {
-                if crate::name::host_in_zone(name, &zone).is_some() && zone.contains('.') {
-                    return Ok(zone);
-                }
+            if let Some(zone) = soa_owner
+                && crate::name::host_in_zone(name, &zone).is_some()
+                && zone.contains('.')
+            {
+                return Ok(zone);
             }
         }
         Err(Error::usage(format!(
@@ -231,7 +238,10 @@ enum LookupError {
 
 fn fqdn(name: &str) -> Result<Name> {
     Name::from_ascii(format!("{}.", name.trim_end_matches('.'))).map_err(|_| {
-        Error::usage(format!("'{}' is not a valid DNS name", crate::name::shown(name)))
+        Error::usage(format!(
+            "'{}' is not a valid DNS name",
+            crate::name::shown(name)
+        ))
     })
 }
 
@@ -245,7 +255,10 @@ fn config_for(servers: &[SocketAddr]) -> ResolverConfig {
 }
 
 fn join(list: &[SocketAddr]) -> String {
-    list.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
+    list.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// ureq's resolver hook: every hostname ureq connects to is resolved by [`Dns`], honouring the

@@ -28,17 +28,6 @@ impl Class {
             Class::Bug => 70,
         }
     }
-
-    /// A short label, used in `check --json`.
-    pub fn label(self) -> &'static str {
-        match self {
-            Class::Usage => "usage",
-            Class::Transient => "transient",
-            Class::Refused => "refused",
-            Class::GrantLost => "grant-lost",
-            Class::Bug => "bug",
-        }
-    }
 }
 
 /// An error: its class and one clear sentence (what went wrong, what to do). Never holds a secret.
@@ -77,12 +66,6 @@ impl Error {
     /// The grant is gone (exit 5).
     pub fn grant_lost(message: impl Into<String>) -> Self {
         Error::new(Class::GrantLost, message)
-    }
-
-    /// Prefix the message with some context, e.g. the name it concerns.
-    pub fn context(mut self, prefix: &str) -> Self {
-        self.message = format!("{prefix}: {}", self.message);
-        self
     }
 }
 

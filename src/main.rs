@@ -1,10 +1,52 @@
-//! ddns
+//! `ddns`: parse the command line, run one subcommand, map the outcome to an exit status.
+//! Exit statuses: 0 success, 1 check found an update due, 2 usage, 3 temporary failure,
+//! 4 refused, 5 grant lost, 70 bug (see `error.rs` and the README).
+
 mod address;
+mod cli;
+mod client;
+mod cmd;
+mod context;
+mod detect;
 mod dns;
 mod error;
+mod http;
 mod name;
+mod out;
 mod plan;
 mod protocol;
 mod state;
 mod url;
-fn main() {}
+
+use argh::FromArgs;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    let strs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let cli = match cli::Cli::from_args(&["ddns"], strs.get(1..).unwrap_or_default()) {
+        Ok(cli) => cli,
+        Err(early) => {
+            return match early.status {
+                Ok(()) => {
+                    out::say(early.output.trim_end());
+                    ExitCode::SUCCESS
+                }
+                Err(()) => {
+                    out::error(&format!(
+                        "{}; see `ddns --help`",
+                        early.output.trim_end().replace('\n', " ")
+                    ));
+                    ExitCode::from(error::Class::Usage.exit_code())
+                }
+            };
+        }
+    };
+    match cmd::run(cli, &context::Env::from_process()) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            out::error(&e.message);
+            ExitCode::from(e.class.exit_code())
+        }
+    }
+}

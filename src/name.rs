@@ -9,7 +9,9 @@ pub fn normalise(input: &str) -> Result<String> {
     let name = input.trim().trim_end_matches('.').to_ascii_lowercase();
     let shown = shown(input);
     if name.is_empty() {
-        return Err(Error::usage("the name is empty: give a domain name such as home.example.com"));
+        return Err(Error::usage(
+            "the name is empty: give a domain name such as home.example.com",
+        ));
     }
     if !name.is_ascii() {
         return Err(Error::usage(format!(
@@ -45,7 +47,13 @@ pub fn normalise(input: &str) -> Result<String> {
 pub fn shown(input: &str) -> String {
     let mut s: String = input
         .chars()
-        .map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '?' })
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '?'
+            }
+        })
         .take(80)
         .collect();
     if input.chars().count() > 80 {
@@ -85,9 +93,15 @@ mod tests {
 
     #[test]
     fn normalise_accepts_and_lowercases() {
-        assert_eq!(normalise(" Home.Example.COM. ").unwrap(), "home.example.com");
+        assert_eq!(
+            normalise(" Home.Example.COM. ").unwrap(),
+            "home.example.com"
+        );
         assert_eq!(normalise("_x.example.com").unwrap(), "_x.example.com");
-        assert_eq!(normalise("xn--bcher-kva.example").unwrap(), "xn--bcher-kva.example");
+        assert_eq!(
+            normalise("xn--bcher-kva.example").unwrap(),
+            "xn--bcher-kva.example"
+        );
     }
 
     #[test]
@@ -119,9 +133,18 @@ mod tests {
 
     #[test]
     fn host_in_zone_splits_on_label_boundaries() {
-        assert_eq!(host_in_zone("home.example.com", "example.com").as_deref(), Some("home"));
-        assert_eq!(host_in_zone("a.b.example.com", "example.com").as_deref(), Some("a.b"));
-        assert_eq!(host_in_zone("example.com", "example.com").as_deref(), Some(""));
+        assert_eq!(
+            host_in_zone("home.example.com", "example.com").as_deref(),
+            Some("home")
+        );
+        assert_eq!(
+            host_in_zone("a.b.example.com", "example.com").as_deref(),
+            Some("a.b")
+        );
+        assert_eq!(
+            host_in_zone("example.com", "example.com").as_deref(),
+            Some("")
+        );
         assert_eq!(host_in_zone("homeexample.com", "example.com"), None);
         assert_eq!(host_in_zone("example.org", "example.com"), None);
     }
@@ -130,6 +153,9 @@ mod tests {
     fn ancestors_stop_above_the_tld() {
         let all: Vec<&str> = ancestors("a.b.example.com").collect();
         assert_eq!(all, ["a.b.example.com", "b.example.com", "example.com"]);
-        assert_eq!(ancestors("example.com").collect::<Vec<_>>(), ["example.com"]);
+        assert_eq!(
+            ancestors("example.com").collect::<Vec<_>>(),
+            ["example.com"]
+        );
     }
 }

@@ -111,7 +111,11 @@ mod tests {
             },
             template: Template::V2,
             families: families.to_vec(),
-            grant: Grant { access_token: "A".into(), access_expires_at: None, refresh_token: None },
+            grant: Grant {
+                access_token: "A".into(),
+                access_expires_at: None,
+                refresh_token: None,
+            },
             published,
             last_applied: last,
         }
@@ -127,74 +131,195 @@ mod tests {
     #[test]
     fn first_run_applies() {
         let e = entry(&[Family::Ipv4], Published::default(), None);
-        let seen = Observed { ipv4: v4("81.2.69.142"), ipv6: None };
+        let seen = Observed {
+            ipv4: v4("81.2.69.142"),
+            ipv6: None,
+        };
         assert_eq!(
             plan(&e, &seen, NOW, false),
-            Decision::Apply { send: Addresses { ipv4: v4("81.2.69.142"), ipv6: None }, reason: Reason::First }
+            Decision::Apply {
+                send: Addresses {
+                    ipv4: v4("81.2.69.142"),
+                    ipv6: None
+                },
+                reason: Reason::First
+            }
         );
     }
 
     #[test]
     fn same_address_is_unchanged_and_a_new_one_applies() {
-        let e = entry(&[Family::Ipv4], Published { ipv4: v4("81.2.69.142"), ipv6: None }, Some(NOW - 60));
-        assert_eq!(plan(&e, &Observed { ipv4: v4("81.2.69.142"), ipv6: None }, NOW, false), Decision::Unchanged);
+        let e = entry(
+            &[Family::Ipv4],
+            Published {
+                ipv4: v4("81.2.69.142"),
+                ipv6: None,
+            },
+            Some(NOW - 60),
+        );
         assert_eq!(
-            plan(&e, &Observed { ipv4: v4("81.2.69.143"), ipv6: None }, NOW, false),
-            Decision::Apply { send: Addresses { ipv4: v4("81.2.69.143"), ipv6: None }, reason: Reason::Changed }
+            plan(
+                &e,
+                &Observed {
+                    ipv4: v4("81.2.69.142"),
+                    ipv6: None
+                },
+                NOW,
+                false
+            ),
+            Decision::Unchanged
+        );
+        assert_eq!(
+            plan(
+                &e,
+                &Observed {
+                    ipv4: v4("81.2.69.143"),
+                    ipv6: None
+                },
+                NOW,
+                false
+            ),
+            Decision::Apply {
+                send: Addresses {
+                    ipv4: v4("81.2.69.143"),
+                    ipv6: None
+                },
+                reason: Reason::Changed
+            }
         );
     }
 
     #[test]
     fn force_and_keepalive_apply_the_same_address() {
-        let published = Published { ipv4: v4("81.2.69.142"), ipv6: None };
-        let seen = Observed { ipv4: v4("81.2.69.142"), ipv6: None };
+        let published = Published {
+            ipv4: v4("81.2.69.142"),
+            ipv6: None,
+        };
+        let seen = Observed {
+            ipv4: v4("81.2.69.142"),
+            ipv6: None,
+        };
         let e = entry(&[Family::Ipv4], published, Some(NOW - 60));
-        assert!(matches!(plan(&e, &seen, NOW, true), Decision::Apply { reason: Reason::Forced, .. }));
+        assert!(matches!(
+            plan(&e, &seen, NOW, true),
+            Decision::Apply {
+                reason: Reason::Forced,
+                ..
+            }
+        ));
         let old = entry(&[Family::Ipv4], published, Some(NOW - KEEPALIVE_SECS));
-        assert!(matches!(plan(&old, &seen, NOW, false), Decision::Apply { reason: Reason::Keepalive, .. }));
+        assert!(matches!(
+            plan(&old, &seen, NOW, false),
+            Decision::Apply {
+                reason: Reason::Keepalive,
+                ..
+            }
+        ));
         let almost = entry(&[Family::Ipv4], published, Some(NOW - KEEPALIVE_SECS + 1));
         assert_eq!(plan(&almost, &seen, NOW, false), Decision::Unchanged);
     }
 
     #[test]
     fn clock_before_last_apply_does_not_apply() {
-        let published = Published { ipv4: v4("81.2.69.142"), ipv6: None };
+        let published = Published {
+            ipv4: v4("81.2.69.142"),
+            ipv6: None,
+        };
         let e = entry(&[Family::Ipv4], published, Some(NOW));
-        assert_eq!(plan(&e, &Observed { ipv4: v4("81.2.69.142"), ipv6: None }, 0, false), Decision::Unchanged);
+        assert_eq!(
+            plan(
+                &e,
+                &Observed {
+                    ipv4: v4("81.2.69.142"),
+                    ipv6: None
+                },
+                0,
+                false
+            ),
+            Decision::Unchanged
+        );
     }
 
     #[test]
     fn an_undetected_family_keeps_its_last_value_and_unconfigured_is_never_sent() {
-        let published = Published { ipv4: v4("81.2.69.142"), ipv6: v6("2a00::1") };
+        let published = Published {
+            ipv4: v4("81.2.69.142"),
+            ipv6: v6("2a00::1"),
+        };
         let e = entry(&Family::ALL, published, Some(NOW - 60));
-        let only_v6 = Observed { ipv4: None, ipv6: v6("2a00::2") };
+        let only_v6 = Observed {
+            ipv4: None,
+            ipv6: v6("2a00::2"),
+        };
         assert_eq!(
             plan(&e, &only_v6, NOW, false),
-            Decision::Apply { send: Addresses { ipv4: v4("81.2.69.142"), ipv6: v6("2a00::2") }, reason: Reason::Changed }
+            Decision::Apply {
+                send: Addresses {
+                    ipv4: v4("81.2.69.142"),
+                    ipv6: v6("2a00::2")
+                },
+                reason: Reason::Changed
+            }
         );
-        assert_eq!(plan(&e, &Observed::default(), NOW, false), Decision::Unchanged);
+        assert_eq!(
+            plan(&e, &Observed::default(), NOW, false),
+            Decision::Unchanged
+        );
         let e4 = entry(&[Family::Ipv4], Published::default(), None);
-        let both = Observed { ipv4: v4("81.2.69.142"), ipv6: v6("2a00::2") };
-        assert!(matches!(plan(&e4, &both, NOW, false), Decision::Apply { send: Addresses { ipv6: None, .. }, .. }));
+        let both = Observed {
+            ipv4: v4("81.2.69.142"),
+            ipv6: v6("2a00::2"),
+        };
+        assert!(matches!(
+            plan(&e4, &both, NOW, false),
+            Decision::Apply {
+                send: Addresses { ipv6: None, .. },
+                ..
+            }
+        ));
     }
 
     #[test]
     fn nothing_to_send_is_reported() {
         let e = entry(&[Family::Ipv4], Published::default(), None);
-        assert_eq!(plan(&e, &Observed { ipv4: None, ipv6: v6("2a00::1") }, NOW, false), Decision::NoAddress);
+        assert_eq!(
+            plan(
+                &e,
+                &Observed {
+                    ipv4: None,
+                    ipv6: v6("2a00::1")
+                },
+                NOW,
+                false
+            ),
+            Decision::NoAddress
+        );
     }
 
     #[test]
     fn legacy_template_never_sends_ipv6() {
         let mut e = entry(&Family::ALL, Published::default(), None);
         e.template = Template::V1;
-        let both = Observed { ipv4: v4("81.2.69.142"), ipv6: v6("2a00::2") };
-        assert!(matches!(plan(&e, &both, NOW, false), Decision::Apply { send: Addresses { ipv6: None, .. }, .. }));
+        let both = Observed {
+            ipv4: v4("81.2.69.142"),
+            ipv6: v6("2a00::2"),
+        };
+        assert!(matches!(
+            plan(&e, &both, NOW, false),
+            Decision::Apply {
+                send: Addresses { ipv6: None, .. },
+                ..
+            }
+        ));
     }
 
     #[test]
     fn refresh_when_expiring_or_unknown() {
-        let g = |at| Grant { access_token: "A".into(), access_expires_at: at, refresh_token: None };
+        let g = |at| Grant {
+            access_token: "A".into(),
+            access_expires_at: at,
+            refresh_token: None,
+        };
         assert!(needs_refresh(&g(None), NOW));
         assert!(needs_refresh(&g(Some(NOW)), NOW));
         assert!(needs_refresh(&g(Some(NOW + 60)), NOW));

@@ -128,14 +128,16 @@ impl State {
             }
             None => return Err(corrupt("no version field".into())),
         }
-        let state: State =
-            serde_json::from_value(value).map_err(|e| corrupt(e.to_string()))?;
+        let state: State = serde_json::from_value(value).map_err(|e| corrupt(e.to_string()))?;
         for (name, entry) in &state.names {
             let ok = crate::name::normalise(name).is_ok_and(|n| &n == name)
                 && crate::name::host_in_zone(name, &entry.zone).as_deref() == Some(&entry.host)
                 && !entry.families.is_empty();
             if !ok {
-                return Err(corrupt(format!("the entry for '{}' is inconsistent", crate::name::shown(name))));
+                return Err(corrupt(format!(
+                    "the entry for '{}' is inconsistent",
+                    crate::name::shown(name)
+                )));
             }
         }
         Ok(state)
@@ -175,7 +177,9 @@ pub fn read(path: &Path) -> Result<State> {
 fn io_error(doing: &str, path: &Path, e: &std::io::Error) -> Error {
     let hint = match e.kind() {
         ErrorKind::PermissionDenied => ": run ddns as the user that owns it, or pass --state",
-        ErrorKind::ReadOnlyFilesystem => ": the file system is read-only; pass --state with a writable path",
+        ErrorKind::ReadOnlyFilesystem => {
+            ": the file system is read-only; pass --state with a writable path"
+        }
         ErrorKind::StorageFull | ErrorKind::QuotaExceeded => ": the disk is full; free some space",
         _ => "",
     };
@@ -257,7 +261,11 @@ impl Locked {
             return Ok(false);
         }
         let dir = parent(&self.path);
-        let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
+        let dir = if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir
+        };
         remove_stale_temps(&self.path);
         let tmp = sidecar(&self.path, &format!(".tmp.{}", std::process::id()));
         let write = || -> std::io::Result<()> {
@@ -287,7 +295,11 @@ fn remove_stale_temps(path: &Path) {
     let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
         return;
     };
-    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
     let prefix = format!("{}.tmp.", name.to_string_lossy());
     if let Ok(entries) = fs::read_dir(dir) {
         for entry in entries.flatten() {
@@ -336,15 +348,25 @@ mod tests {
         let dir = tempdir("rt");
         let path = dir.join("sub/state.json");
         let mut locked = lock(&path, Duration::from_secs(1)).unwrap();
-        assert!(!locked.save().unwrap(), "an unchanged empty state is not written");
+        assert!(
+            !locked.save().unwrap(),
+            "an unchanged empty state is not written"
+        );
         assert!(!path.exists());
-        locked.state.names.insert("home.example.com".into(), entry());
+        locked
+            .state
+            .names
+            .insert("home.example.com".into(), entry());
         assert!(locked.save().unwrap());
         assert!(!locked.save().unwrap());
         drop(locked);
         let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
-        let dir_mode = fs::metadata(path.parent().unwrap()).unwrap().permissions().mode() & 0o777;
+        let dir_mode = fs::metadata(path.parent().unwrap())
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
         assert_eq!(dir_mode, 0o700);
         assert_eq!(read(&path).unwrap().names["home.example.com"], entry());
         fs::remove_dir_all(&dir).unwrap();
@@ -363,7 +385,12 @@ mod tests {
         let mut e = entry();
         e.host = "other".into();
         s.names.insert("home.example.com".into(), e);
-        assert!(State::parse(&s.to_bytes(), p).unwrap_err().message.contains("inconsistent"));
+        assert!(
+            State::parse(&s.to_bytes(), p)
+                .unwrap_err()
+                .message
+                .contains("inconsistent")
+        );
     }
 
     #[test]
@@ -378,7 +405,10 @@ mod tests {
         let path = dir.join("state.json");
         fs::write(dir.join("state.json.tmp.99999"), b"junk").unwrap();
         let mut locked = lock(&path, Duration::from_secs(1)).unwrap();
-        locked.state.names.insert("home.example.com".into(), entry());
+        locked
+            .state
+            .names
+            .insert("home.example.com".into(), entry());
         locked.save().unwrap();
         assert!(!dir.join("state.json.tmp.99999").exists());
         fs::remove_dir_all(&dir).unwrap();

@@ -1,0 +1,134 @@
+//! The command line: `ddns setup | update | check | remove`, as argh structures.
+
+use argh::FromArgs;
+
+/// Keep DNS records pointing at this network's public address, with Domain Connect.
+#[derive(FromArgs, Debug)]
+#[argh(
+    error_code(0, "success; for check: every name is in sync"),
+    error_code(1, "check only: an update is due"),
+    error_code(
+        2,
+        "usage or configuration error (bad argument, name not set up, unusable state file)"
+    ),
+    error_code(
+        3,
+        "temporary failure (network, timeout, provider error, busy lock): try again later"
+    ),
+    error_code(
+        4,
+        "refused (by the provider, or a non-public address): a person must look"
+    ),
+    error_code(5, "the grant is gone: run `ddns setup NAME` again"),
+    note = "Environment: DDNS_STATE (state file), DDNS_RESOLVER (DNS servers), DDNS_IP_SOURCES \
+            (IP sources), SSL_CERT_FILE (extra CA certificates, PEM)."
+)]
+pub struct Cli {
+    /// print the version and exit
+    #[argh(switch)]
+    pub version: bool,
+    #[argh(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(FromArgs, Debug)]
+#[argh(subcommand)]
+pub enum Command {
+    /// `ddns setup`
+    Setup(SetupArgs),
+    /// `ddns update`
+    Update(UpdateArgs),
+    /// `ddns check`
+    Check(CheckArgs),
+    /// `ddns remove`
+    Remove(RemoveArgs),
+}
+
+/// Find the DNS provider of NAME, print the consent URL, take the code back, store the grant.
+#[derive(FromArgs, Debug)]
+#[argh(subcommand, name = "setup")]
+pub struct SetupArgs {
+    /// the name to keep up to date, e.g. home.example.com
+    #[argh(positional)]
+    pub name: String,
+    /// the zone (domain) that holds NAME, when DNS cannot tell
+    #[argh(option)]
+    pub zone: Option<String>,
+    /// the code from the consent page, or the whole address it ended on (else read from stdin)
+    #[argh(option)]
+    pub code: Option<String>,
+    /// publish an A record (default: yes)
+    #[argh(switch)]
+    pub ipv4: bool,
+    /// publish an AAAA record (default: when this machine has a global IPv6 route)
+    #[argh(switch)]
+    pub ipv6: bool,
+    /// the state file (default: DDNS_STATE, else /etc/ddns/state.json for root, else
+    /// ~/.local/state/ddns/state.json)
+    #[argh(option)]
+    pub state: Option<String>,
+    /// DNS servers to ask: IP, IP:PORT or [IPv6]:PORT, comma-separated (default:
+    /// DDNS_RESOLVER, else /etc/resolv.conf)
+    #[argh(option)]
+    pub resolver: Option<String>,
+}
+
+/// Detect the public address and publish it for every set-up name (or the names given) when it
+/// changed; exits when done.
+#[derive(FromArgs, Debug)]
+#[argh(subcommand, name = "update")]
+pub struct UpdateArgs {
+    /// names to update (default: all set up)
+    #[argh(positional)]
+    pub names: Vec<String>,
+    /// send even when nothing changed, letting the provider overwrite conflicting records
+    #[argh(switch)]
+    pub force: bool,
+    /// use this address instead of detecting one (repeatable: one IPv4, one IPv6)
+    #[argh(option)]
+    pub ip: Vec<String>,
+    /// where to learn the public address: [ipv4:|ipv6:]https://URL (repeatable, replaces the
+    /// default list and DDNS_IP_SOURCES)
+    #[argh(option)]
+    pub ip_source: Vec<String>,
+    /// the state file (see `ddns setup --help`)
+    #[argh(option)]
+    pub state: Option<String>,
+    /// DNS servers to ask (see `ddns setup --help`)
+    #[argh(option)]
+    pub resolver: Option<String>,
+}
+
+/// Show, without changing anything, whether each name is current; exit 0 in sync, 1 update due.
+#[derive(FromArgs, Debug)]
+#[argh(subcommand, name = "check")]
+pub struct CheckArgs {
+    /// names to check (default: all set up)
+    #[argh(positional)]
+    pub names: Vec<String>,
+    /// print one JSON document
+    #[argh(switch)]
+    pub json: bool,
+    /// where to learn the public address (see `ddns update --help`)
+    #[argh(option)]
+    pub ip_source: Vec<String>,
+    /// the state file (see `ddns setup --help`)
+    #[argh(option)]
+    pub state: Option<String>,
+    /// DNS servers to ask (see `ddns setup --help`)
+    #[argh(option)]
+    pub resolver: Option<String>,
+}
+
+/// Forget a name and its grant (its DNS record stays as it is).
+#[derive(FromArgs, Debug)]
+#[argh(subcommand, name = "remove")]
+pub struct RemoveArgs {
+    /// the name to forget
+    #[argh(positional)]
+    pub name: String,
+    /// the state file (see `ddns setup --help`)
+    #[argh(option)]
+    pub state: Option<String>,
+}

@@ -1,0 +1,151 @@
+//! The Domain Connect calls, over `http.rs`: discovery (setup only), token exchange and
+//! refresh, and apply. Request and reply formats live in `protocol.rs`; this file decides what
+//! each status means.
+
+use crate::dns::Dns;
+use crate::error::{Error, Result};
+use crate::http::{Http, Reply, host_of};
+use crate::protocol::{self, Addresses, Settings, Template, Tokens};
+use crate::state::Entry;
+
+/// Discover the provider of `zone` and the template it supports (section 1).
+pub fn discover(dns: &Dns, http: &Http, zone: &str) -> Result<(Settings, Template)> {
+    let txt = dns.txt(&format!("_domainconnect.{zone}"))?;
+    if txt.is_empty() {
+        return Err(Error::refused(format!(
+            "{zone} has no _domainconnect TXT record, so its DNS provider does not support \
+             Domain Connect (or {zone} is not the zone: give it with --zone)"
+        )));
+    }
+    let url = protocol::settings_url(&txt, zone)?;
+    let reply = http.get(&url, None)?;
+    match reply.status {
+        200 => {}
+        404 => {
+            return Err(Error::refused(format!(
+                "the Domain Connect service at {} does not host {zone} (HTTP 404)",
+                host_of(&url)
+            )));
+        }
+        status => {
+            return Err(status_error(
+                status,
+                &reply,
+                &format!("reading the settings for {zone}"),
+            ));
+        }
+    }
+    let settings = protocol::parse_settings(&reply.body, zone)?;
+    for template in Template::PREFERENCE {
+        let reply = http.get(&protocol::template_url(&settings.url_api, template), None)?;
+        match reply.status {
+            200..=299 => return Ok((settings, template)),
+            404 | 400 | 401 | 403 => continue,
+            status => return Err(status_error(status, &reply, "checking template support")),
+        }
+    }
+    Err(Error::refused(format!(
+        "{} supports Domain Connect but has not onboarded the dynamic DNS templates \
+         (dynamicdns-v2, dynamicdns) for {zone}: ask them to",
+        settings.provider_name
+    )))
+}
+
+/// An error for an unexpected status: 5xx is transient, anything else is a refusal.
+fn status_error(status: u16, reply: &Reply, doing: &str) -> Error {
+    let message = protocol::provider_message(&reply.body);
+    if status >= 500 || status == 429 {
+        Error::transient(format!(
+            "the provider failed while {doing} (HTTP {status}: {message}): try again later"
+        ))
+    } else {
+        Error::refused(format!(
+            "the provider refused {doing} (HTTP {status}: {message})"
+        ))
+    }
+}
+
+/// Replace every secret in a provider's message: a message must not echo a token back to us.
+fn scrub(mut error: Error, secrets: &[&str]) -> Error {
+    for secret in secrets.iter().filter(|s| s.len() >= 4) {
+        error.message = error.message.replace(secret, "REDACTED");
+    }
+    error
+}
+
+/// Exchange an authorization code for tokens (section 3).
+pub fn exchange_code(http: &Http, url_api: &str, code: &str) -> Result<Tokens> {
+    let reply = http.post_json(
+        &protocol::code_token_url(url_api, code),
+        protocol::TOKEN_BODY,
+        None,
+    )?;
+    let result = match reply.status {
+        200..=299 => protocol::parse_tokens(&reply.body),
+        400 | 401 => Err(Error::refused(format!(
+            "the provider did not accept the code ({}): it may be mistyped, used already or \
+             expired; run setup again and paste the new code",
+            protocol::provider_message(&reply.body)
+        ))),
+        status => Err(status_error(status, &reply, "the code exchange")),
+    };
+    result.map_err(|e| scrub(e, &[code]))
+}
+
+/// Refresh the access token (section 3). Any 400 or 401 means the grant is gone.
+pub fn refresh(http: &Http, url_api: &str, refresh_token: &str) -> Result<Tokens> {
+    let url = protocol::refresh_token_url(url_api, refresh_token);
+    let reply = http.post_json(&url, protocol::TOKEN_BODY, None)?;
+    let result = match reply.status {
+        200..=299 => protocol::parse_tokens(&reply.body),
+        400 | 401 => Err(Error::grant_lost(format!(
+            "the provider no longer accepts this name's grant ({}): run `ddns setup` for it again",
+            protocol::provider_message(&reply.body)
+        ))),
+        status => Err(status_error(status, &reply, "the token refresh")),
+    };
+    result.map_err(|e| scrub(e, &[refresh_token]))
+}
+
+/// How an apply ended.
+#[derive(Debug)]
+pub enum Applied {
+    /// Any 2xx: accepted.
+    Ok,
+    /// 401: the access token was not accepted.
+    Unauthorized,
+}
+
+/// Apply `entry`'s template with these addresses and its access token (section 4); `force` lets the provider overwrite
+/// conflicting records.
+pub fn apply(http: &Http, entry: &Entry, addresses: &Addresses, force: bool) -> Result<Applied> {
+    let url = protocol::apply_url(
+        &entry.provider.url_api,
+        entry.template,
+        &entry.zone,
+        &entry.host,
+        addresses,
+        force,
+    );
+    let access_token = entry.grant.access_token.as_str();
+    let reply = http
+        .post_json(&url, "", Some(access_token))
+        // The request may have reached the provider before the connection failed.
+        .map_err(|e| {
+            Error::new(
+                e.class,
+                format!("could not confirm the update: {}", e.message),
+            )
+        })?;
+    let result = match reply.status {
+        200..=299 => Ok(Applied::Ok),
+        401 => Ok(Applied::Unauthorized),
+        409 => Err(Error::refused(format!(
+            "the provider refused the update because other records conflict ({}): remove them \
+             at the provider, or run `ddns update --force` to let the template overwrite them",
+            protocol::provider_message(&reply.body)
+        ))),
+        status => Err(status_error(status, &reply, "the update")),
+    };
+    result.map_err(|e| scrub(e, &[access_token]))
+}

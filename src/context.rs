@@ -1,0 +1,210 @@
+//! What every subcommand needs, resolved once from flags and the environment: the state path,
+//! the resolver, the IP sources and the trust store, with the production defaults in one place.
+//! The DNS and HTTPS clients are built on first use, so a run that needs neither builds neither.
+
+use crate::detect::{self, Source};
+use crate::dns::{self, Dns};
+use crate::error::{Error, Result};
+use crate::http::Http;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+/// How long a run waits for another run's lock on the state file.
+pub const LOCK_WAIT: Duration = Duration::from_secs(90);
+
+/// The environment variables `ddns` reads, as data (tests and `main` fill it).
+#[derive(Debug, Default, Clone)]
+pub struct Env {
+    /// `DDNS_STATE`.
+    pub state: Option<String>,
+    /// `DDNS_RESOLVER`.
+    pub resolver: Option<String>,
+    /// `DDNS_IP_SOURCES`.
+    pub ip_sources: Option<String>,
+    /// `SSL_CERT_FILE`.
+    pub ssl_cert_file: Option<String>,
+    /// `XDG_STATE_HOME`.
+    pub xdg_state_home: Option<String>,
+    /// `HOME`.
+    pub home: Option<String>,
+    /// Whether the process runs as root.
+    pub is_root: bool,
+}
+
+impl Env {
+    /// Read the real environment.
+    pub fn from_process() -> Env {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        Env {
+            state: var("DDNS_STATE"),
+            resolver: var("DDNS_RESOLVER"),
+            ip_sources: var("DDNS_IP_SOURCES"),
+            ssl_cert_file: var("SSL_CERT_FILE"),
+            xdg_state_home: var("XDG_STATE_HOME"),
+            home: var("HOME"),
+            is_root: is_root(),
+        }
+    }
+}
+
+/// Whether this process runs as root, without libc: the owner of `/proc/self` is the
+/// effective user.
+fn is_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
+
+/// The default state path: `/etc/ddns/state.json` for root, else
+/// `$XDG_STATE_HOME/ddns/state.json` or `~/.local/state/ddns/state.json`.
+pub fn default_state_path(env: &Env) -> PathBuf {
+    if env.is_root {
+        return PathBuf::from("/etc/ddns/state.json");
+    }
+    match (&env.xdg_state_home, &env.home) {
+        (Some(xdg), _) => PathBuf::from(xdg).join("ddns/state.json"),
+        (None, Some(home)) => PathBuf::from(home).join(".local/state/ddns/state.json"),
+        (None, None) => PathBuf::from("/etc/ddns/state.json"),
+    }
+}
+
+/// The settings of one run, and its lazily built clients.
+pub struct Context {
+    /// The state file.
+    pub state_path: PathBuf,
+    resolvers: Option<Vec<SocketAddr>>,
+    /// The IP sources, in order.
+    pub sources: Vec<Source>,
+    ssl_cert_file: Option<String>,
+    dns: OnceLock<Arc<Dns>>,
+    http: OnceLock<Http>,
+}
+
+impl Context {
+    /// Resolve flags over environment over defaults.
+    pub fn new(
+        env: &Env,
+        state: Option<&str>,
+        resolver: Option<&str>,
+        ip_sources: &[String],
+    ) -> Result<Context> {
+        let state_path = state
+            .or(env.state.as_deref())
+            .map_or_else(|| default_state_path(env), PathBuf::from);
+        let resolvers = resolver
+            .or(env.resolver.as_deref())
+            .map(dns::parse_resolvers)
+            .transpose()?;
+        let sources = if ip_sources.is_empty() {
+            detect::parse_sources(env.ip_sources.as_deref().unwrap_or(detect::DEFAULT_SOURCES))?
+        } else {
+            detect::parse_sources(&ip_sources.join(","))?
+        };
+        Ok(Context {
+            state_path,
+            resolvers,
+            sources,
+            ssl_cert_file: env.ssl_cert_file.clone(),
+            dns: OnceLock::new(),
+            http: OnceLock::new(),
+        })
+    }
+
+    /// The DNS client, built on first use.
+    pub fn dns(&self) -> Result<&Arc<Dns>> {
+        if let Some(dns) = self.dns.get() {
+            return Ok(dns);
+        }
+        let dns = Arc::new(Dns::new(self.resolvers.as_deref())?);
+        Ok(self.dns.get_or_init(|| dns))
+    }
+
+    /// The HTTPS client, built on first use.
+    pub fn http(&self) -> Result<&Http> {
+        if let Some(http) = self.http.get() {
+            return Ok(http);
+        }
+        let http = Http::new(Arc::clone(self.dns()?), self.ssl_cert_file.as_deref())?;
+        Ok(self.http.get_or_init(|| http))
+    }
+}
+
+/// Seconds since the Unix epoch (0 for a clock before it).
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Check a `--ip` value: an address, global unicast.
+pub fn parse_given_ip(value: &str) -> Result<std::net::IpAddr> {
+    let ip = value.trim().parse().map_err(|_| {
+        Error::usage(format!(
+            "--ip '{}' is not an IP address",
+            crate::name::shown(value)
+        ))
+    })?;
+    detect::require_global(ip, "--ip")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_path_defaults() {
+        let mut env = Env {
+            home: Some("/home/u".into()),
+            ..Env::default()
+        };
+        assert_eq!(
+            default_state_path(&env),
+            PathBuf::from("/home/u/.local/state/ddns/state.json")
+        );
+        env.xdg_state_home = Some("/x".into());
+        assert_eq!(
+            default_state_path(&env),
+            PathBuf::from("/x/ddns/state.json")
+        );
+        env.is_root = true;
+        assert_eq!(
+            default_state_path(&env),
+            PathBuf::from("/etc/ddns/state.json")
+        );
+    }
+
+    #[test]
+    fn flags_override_environment() {
+        let env = Env {
+            state: Some("/env/state.json".into()),
+            ip_sources: Some("https://env.test".into()),
+            ..Env::default()
+        };
+        let ctx = Context::new(&env, None, None, &[]).unwrap();
+        assert_eq!(ctx.state_path, PathBuf::from("/env/state.json"));
+        assert_eq!(ctx.sources[0].url, "https://env.test");
+        let ctx = Context::new(
+            &env,
+            Some("/flag.json"),
+            Some("127.0.0.1:53"),
+            &["https://f.test".into()],
+        )
+        .unwrap();
+        assert_eq!(ctx.state_path, PathBuf::from("/flag.json"));
+        assert_eq!(ctx.sources[0].url, "https://f.test");
+        assert!(Context::new(&env, None, Some("nonsense"), &[]).is_err());
+    }
+
+    #[test]
+    fn given_ip_must_be_global() {
+        assert!(parse_given_ip("81.2.69.142").is_ok());
+        assert!(
+            parse_given_ip("10.0.0.1")
+                .unwrap_err()
+                .message
+                .contains("--ip says")
+        );
+        assert!(parse_given_ip("x").is_err());
+    }
+}

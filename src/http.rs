@@ -1,0 +1,219 @@
+//! HTTPS for `ddns`: one ureq agent with verified TLS (bundled roots, the system store or
+//! `SSL_CERT_FILE`), hostnames resolved by our own DNS stack, a timeout on every call, a size
+//! bound on every body, no redirects followed, and errors that name the host but never a
+//! secret-carrying URL.
+
+use crate::address::Family;
+use crate::dns::{Dns, UreqResolver};
+use crate::error::{Error, Result};
+use std::sync::Arc;
+use std::time::Duration;
+use ureq::tls::{Certificate, RootCerts, TlsConfig};
+
+/// Connecting may take this long.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// A whole call (resolve, connect, TLS, request, reply) may take this long.
+const CALL_TIMEOUT: Duration = Duration::from_secs(15);
+/// A reply body larger than this is an error, not an out-of-memory.
+pub const MAX_BODY: u64 = 64 * 1024;
+
+/// The system CA bundles tried, in order, when `SSL_CERT_FILE` is not set.
+const SYSTEM_BUNDLES: &[&str] = &[
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/cert.pem",
+];
+
+/// An HTTP reply: its status and its (bounded) body.
+#[derive(Debug)]
+pub struct Reply {
+    /// The status code.
+    pub status: u16,
+    /// The body, at most [`MAX_BODY`] bytes.
+    pub body: Vec<u8>,
+}
+
+/// The HTTPS client.
+pub struct Http {
+    agent: ureq::Agent,
+}
+
+/// The trusted roots: the bundled Mozilla roots plus the PEM file named by `SSL_CERT_FILE`,
+/// or else the first system bundle found.
+fn roots(ssl_cert_file: Option<&str>) -> Result<Vec<Certificate<'static>>> {
+    let mut certs: Vec<Certificate<'static>> = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+        .iter()
+        .map(|c| Certificate::from_der(c.as_ref()).to_owned())
+        .collect();
+    let extra = match ssl_cert_file.filter(|s| !s.is_empty()) {
+        Some(path) => Some(std::fs::read(path).map_err(|e| {
+            Error::usage(format!(
+                "could not read SSL_CERT_FILE {} ({e}): point it at a PEM file of CA \
+                 certificates, or unset it",
+                crate::name::shown(path)
+            ))
+        })?),
+        None => SYSTEM_BUNDLES.iter().find_map(|p| std::fs::read(p).ok()),
+    };
+    if let Some(pem) = extra {
+        certs.extend(ureq::tls::parse_pem(&pem).filter_map(|item| match item {
+            Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
+            _ => None,
+        }));
+    }
+    Ok(certs)
+}
+
+impl Http {
+    /// Build the client. `ssl_cert_file` is the value of `SSL_CERT_FILE`.
+    pub fn new(dns: Arc<Dns>, ssl_cert_file: Option<&str>) -> Result<Http> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let tls = TlsConfig::builder()
+            .root_certs(RootCerts::new_with_certs(&roots(ssl_cert_file)?))
+            .unversioned_rustls_crypto_provider(provider)
+            .build();
+        let config = ureq::Agent::config_builder()
+            .tls_config(tls)
+            .https_only(true)
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_connect(Some(CONNECT_TIMEOUT))
+            .timeout_global(Some(CALL_TIMEOUT))
+            .user_agent(concat!("ddns/", env!("CARGO_PKG_VERSION")))
+            .accept("application/json, text/plain")
+            .max_idle_connections(4)
+            .build();
+        let agent = ureq::Agent::with_parts(
+            config,
+            ureq::unversioned::transport::DefaultConnector::default(),
+            UreqResolver(dns),
+        );
+        Ok(Http { agent })
+    }
+
+    /// `GET url`, over the given address family when one is given.
+    pub fn get(&self, url: &str, family: Option<Family>) -> Result<Reply> {
+        let request = self.agent.get(url);
+        let request = match family {
+            Some(f) => request
+                .config()
+                .ip_family(match f {
+                    Family::Ipv4 => ureq::config::IpFamily::Ipv4Only,
+                    Family::Ipv6 => ureq::config::IpFamily::Ipv6Only,
+                })
+                .build(),
+            None => request,
+        };
+        finish(url, request.call())
+    }
+
+    /// `POST url` with a JSON body and, when given, a bearer token.
+    pub fn post_json(&self, url: &str, body: &str, bearer: Option<&str>) -> Result<Reply> {
+        let mut request = self
+            .agent
+            .post(url)
+            .header("Content-Type", "application/json");
+        if let Some(token) = bearer {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        finish(url, request.send(body))
+    }
+}
+
+/// The host (and port) of a URL, for messages: never the query, which may carry a secret.
+pub fn host_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.split(['/', '?', '#']).next().unwrap_or(rest)
+}
+
+fn finish(
+    url: &str,
+    result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+) -> Result<Reply> {
+    let host = host_of(url);
+    let mut response = result.map_err(|e| describe(host, &e))?;
+    let status = response.status().as_u16();
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(MAX_BODY)
+        .read_to_vec()
+        .map_err(|e| describe(host, &e))?;
+    Ok(Reply { status, body })
+}
+
+/// One sentence for a failed call to `host`.
+fn describe(host: &str, e: &ureq::Error) -> Error {
+    use ureq::Error as E;
+    let tls = |e: &rustls::Error| tls_error(host, e);
+    match e {
+        E::Timeout(_) => Error::transient(format!(
+            "{host} did not answer within {} seconds: the service may be down or the network \
+             slow; try again later",
+            CALL_TIMEOUT.as_secs()
+        )),
+        E::BodyExceedsLimit(_) => Error::transient(format!(
+            "the reply from {host} is larger than {} KiB, more than this protocol ever needs: \
+             the service may be broken",
+            MAX_BODY / 1024
+        )),
+        E::Rustls(inner) => tls(inner),
+        E::Io(io) => match io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+            Some(inner) => tls(inner),
+            None if io.kind() == std::io::ErrorKind::NotFound => Error::transient(io.to_string()),
+            None => Error::transient(format!("could not talk to {host} ({io}): try again later")),
+        },
+        E::HostNotFound => Error::transient(format!(
+            "could not resolve {host}: check the network or the resolver setting"
+        )),
+        E::RequireHttpsOnly(_) => Error::refused(format!(
+            "refusing a plain http:// URL for {host}: ddns only talks HTTPS"
+        )),
+        other => Error::transient(format!(
+            "could not talk to {host} ({other}): try again later"
+        )),
+    }
+}
+
+fn tls_error(host: &str, e: &rustls::Error) -> Error {
+    use rustls::CertificateError as C;
+    match e {
+        rustls::Error::InvalidCertificate(C::Expired | C::NotValidYet)
+        | rustls::Error::InvalidCertificate(C::ExpiredContext { .. })
+        | rustls::Error::InvalidCertificate(C::NotValidYetContext { .. }) => {
+            Error::transient(format!(
+                "the TLS certificate of {host} is not valid at this machine's time: if the \
+                 clock is wrong (a router before NTP sync), set it and try again"
+            ))
+        }
+        rustls::Error::InvalidCertificate(_) => Error::refused(format!(
+            "the TLS certificate of {host} is not trusted ({e}): if you use a private CA, \
+             point SSL_CERT_FILE at its PEM file"
+        )),
+        _ => Error::transient(format!("the TLS connection to {host} failed ({e})")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_of_never_shows_the_query() {
+        assert_eq!(
+            host_of("https://api.p.test:8443/v2/x?code=SECRET"),
+            "api.p.test:8443"
+        );
+        assert_eq!(host_of("https://api.p.test?code=SECRET"), "api.p.test");
+    }
+
+    #[test]
+    fn bundled_roots_load_and_a_missing_cert_file_is_one_sentence() {
+        assert!(roots(Some("")).unwrap().len() > 100);
+        let err = roots(Some("/nonexistent/ca.pem")).unwrap_err();
+        assert!(
+            err.message
+                .starts_with("could not read SSL_CERT_FILE /nonexistent/ca.pem")
+        );
+    }
+}
