@@ -1,0 +1,254 @@
+//! The fake world the tests (and `examples/demo.rs`) run the real `ddns` binary in: a test CA,
+//! a fake DNS server and a fake Domain Connect provider on loopback. The binary reaches them only
+//! through settings a user has too: `DDNS_STATE`, `DDNS_RESOLVER`, `DDNS_IP_SOURCES` and
+//! `SSL_CERT_FILE`.
+#![allow(dead_code, reason = "each test binary uses a different part of the support code")]
+
+pub mod dns;
+pub mod provider;
+pub mod tls;
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+
+/// The zone the fake provider hosts.
+pub const ZONE: &str = "example.com";
+/// The name the tests keep up to date.
+pub const NAME: &str = "home.example.com";
+
+/// A fake world and a scratch directory for one test.
+pub struct World {
+    /// The `ddns` binary under test.
+    pub bin: PathBuf,
+    /// Scratch directory (state file, CA file).
+    pub dir: PathBuf,
+    /// The state file the binary uses.
+    pub state: PathBuf,
+    /// The PEM file with the test CA.
+    pub ca_file: PathBuf,
+    /// The fake DNS server.
+    pub dns: SocketAddr,
+    /// The fake provider.
+    pub fake: provider::Fake,
+    /// The test PKI.
+    pub pki: tls::TestPki,
+}
+
+/// A finished run of the binary.
+#[derive(Debug)]
+pub struct Run {
+    /// Exit status (`None` when killed by a signal).
+    pub code: Option<i32>,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code(),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl World {
+    /// Start a fresh world for the binary at `bin`, with a scratch directory named after `tag`.
+    pub fn new(bin: &Path, tag: &str) -> World {
+        let dir = std::env::temp_dir().join(format!("ddns-test-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("scratch dir");
+        let pki = tls::make_pki(&[
+            provider::DISCOVERY_HOST,
+            provider::API_HOST,
+            provider::UX_HOST,
+            provider::ECHO_HOST,
+        ]);
+        let ca_file = dir.join("test-ca.pem");
+        std::fs::write(&ca_file, &pki.ca_pem).expect("CA file");
+        let zones = Arc::new(Mutex::new(dns::Zones::default()));
+        let fake = provider::start(ZONE, Arc::clone(&pki.server), Arc::clone(&zones));
+        let dns = dns::start(zones);
+        World {
+            bin: bin.to_path_buf(),
+            state: dir.join("state/state.json"),
+            dir,
+            ca_file,
+            dns,
+            fake,
+            pki,
+        }
+    }
+
+    /// The echo URL the binary is pointed at.
+    pub fn echo_url(&self) -> String {
+        format!("https://{}:{}/", provider::ECHO_HOST, self.fake.port)
+    }
+
+    /// A command for the binary, with the user-facing settings pointing at the fake world and
+    /// nothing inherited that could send it elsewhere (proxies).
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(&self.bin);
+        cmd.args(args)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("DDNS_STATE", &self.state)
+            .env("DDNS_RESOLVER", self.dns.to_string())
+            .env("DDNS_IP_SOURCES", self.echo_url())
+            .env("SSL_CERT_FILE", &self.ca_file)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        cmd
+    }
+
+    /// Run the binary to completion.
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.command(args).output().expect("run ddns").into()
+    }
+
+    /// Run the binary with `input` on stdin.
+    pub fn run_with_input(&self, args: &[&str], input: &str) -> Run {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("spawn ddns");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write stdin");
+        child.wait_with_output().expect("wait ddns").into()
+    }
+
+    /// Play the user's browser: open the consent URL, return where the provider redirects.
+    pub fn browse(&self, consent_url: &str) -> String {
+        let agent = self.test_agent();
+        let reply = agent.get(consent_url).call().expect("consent page");
+        assert_eq!(reply.status().as_u16(), 302, "consent should redirect");
+        reply
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .expect("Location")
+            .to_string()
+    }
+
+    /// A ureq agent for the test's own requests: trusts the test CA, sends every host to the
+    /// fake's port on 127.0.0.1, follows no redirect.
+    pub fn test_agent(&self) -> ureq::Agent {
+        use ureq::tls::{Certificate, RootCerts, TlsConfig};
+        let tls = TlsConfig::builder()
+            .root_certs(RootCerts::new_with_certs(&[Certificate::from_der(self.pki.ca_der.as_ref()).to_owned()]))
+            .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .build();
+        let config = ureq::Agent::config_builder()
+            .tls_config(tls)
+            .max_redirects(0)
+            .http_status_as_error(false)
+            .build();
+        ureq::Agent::with_parts(
+            config,
+            ureq::unversioned::transport::DefaultConnector::default(),
+            Loopback(self.fake.port),
+        )
+    }
+
+    /// Run `ddns setup NAME` interactively: read the consent URL it prints, open it, and paste
+    /// the whole redirect address back on stdin.
+    pub fn setup(&self, extra: &[&str]) -> Run {
+        let mut args = vec!["setup", NAME];
+        args.extend_from_slice(extra);
+        let mut child = self
+            .command(&args)
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("spawn setup");
+        let mut stdout = child.stdout.take().expect("stdout");
+        let mut first = String::new();
+        {
+            use std::io::Read;
+            let mut byte = [0u8; 1];
+            while !first.ends_with('\n') {
+                if stdout.read(&mut byte).expect("read stdout") == 0 {
+                    break;
+                }
+                first.push(char::from(byte[0]));
+            }
+        }
+        let url = first.trim().to_string();
+        let mut stdin = child.stdin.take().expect("stdin");
+        if url.starts_with("https://") {
+            let redirect = self.browse(&url);
+            writeln!(stdin, "{redirect}").expect("paste");
+        }
+        drop(stdin);
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut rest).expect("read stdout");
+        let out = child.wait_with_output().expect("wait setup");
+        let mut run: Run = out.into();
+        run.stdout = format!("{first}{rest}");
+        run
+    }
+
+    /// The state file's bytes.
+    pub fn state_bytes(&self) -> Vec<u8> {
+        std::fs::read(&self.state).expect("state file")
+    }
+
+    /// The state file, parsed.
+    pub fn state_json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.state_bytes()).expect("state JSON")
+    }
+
+    /// Assert no token or code the provider ever issued appears in `text`.
+    pub fn assert_no_secrets(&self, text: &str) {
+        let p = self.fake.provider.lock().expect("provider");
+        for secret in &p.issued {
+            assert!(!text.contains(secret.as_str()), "secret {secret} leaked into output:\n{text}");
+        }
+        assert!(!text.contains("inconceivable"), "client secret in output:\n{text}");
+    }
+
+    /// Assert the fake saw no unexpected request.
+    pub fn assert_no_unexpected(&self) {
+        let p = self.fake.provider.lock().expect("provider");
+        assert!(p.unexpected.is_empty(), "unexpected requests: {:#?}", p.unexpected);
+    }
+
+    /// Requests per route.
+    pub fn count(&self, route: &str) -> usize {
+        self.fake.provider.lock().expect("provider").count(route)
+    }
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Resolves every host to 127.0.0.1 on the fake's port.
+#[derive(Debug)]
+struct Loopback(u16);
+
+impl ureq::unversioned::resolver::Resolver for Loopback {
+    fn resolve(
+        &self,
+        _uri: &ureq::http::Uri,
+        _config: &ureq::config::Config,
+        _timeout: ureq::unversioned::transport::NextTimeout,
+    ) -> Result<ureq::unversioned::resolver::ResolvedSocketAddrs, ureq::Error> {
+        let mut out = self.empty();
+        out.push(SocketAddr::from(([127, 0, 0, 1], self.0)));
+        Ok(out)
+    }
+}

@@ -1,0 +1,465 @@
+//! A fake Domain Connect provider speaking real HTTPS on loopback: settings, template check,
+//! consent (auto-approving with a redirect carrying the code), tokens (code and refresh grants,
+//! with rotation and expiry), apply (updating the zone the fake DNS serves) and an IP echo.
+//! Strict: it checks method, path, query and bearer token; anything else is recorded as
+//! unexpected and answered 400. Each request is logged by route for budget assertions.
+
+use super::dns::Zones;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::io::{Read, Write};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Hostnames the fake answers for (all on one port, on 127.0.0.1 and ::1).
+pub const DISCOVERY_HOST: &str = "dc.provider.test";
+/// `urlAPI`'s host.
+pub const API_HOST: &str = "api.provider.test";
+/// `urlAsyncUX`'s host.
+pub const UX_HOST: &str = "ux.provider.test";
+/// The IP echo's host.
+pub const ECHO_HOST: &str = "echo.provider.test";
+
+/// A canned reply that replaces the normal one for the next request to a route.
+#[derive(Debug, Clone)]
+pub struct Canned {
+    /// Status code.
+    pub status: u16,
+    /// Body.
+    pub body: Vec<u8>,
+    /// Wait this long before answering (to exercise client timeouts).
+    pub delay: Duration,
+}
+
+impl Canned {
+    /// A reply with this status and body.
+    pub fn new(status: u16, body: &str) -> Canned {
+        Canned { status, body: body.as_bytes().to_vec(), delay: Duration::ZERO }
+    }
+}
+
+/// One logged request.
+#[derive(Debug, Clone)]
+pub struct Logged {
+    /// Route name: settings, template, consent, token-code, token-refresh, apply, echo.
+    pub route: String,
+    /// Method and path with query.
+    pub target: String,
+    /// The Authorization header, if any.
+    pub auth: Option<String>,
+}
+
+/// The provider's mutable world.
+#[derive(Debug)]
+pub struct Provider {
+    /// The zone the provider hosts.
+    pub zone: String,
+    /// The port of the HTTPS listeners.
+    pub port: u16,
+    /// Templates the provider has onboarded.
+    pub templates: BTreeSet<String>,
+    /// Whether settings include urlAsyncUX.
+    pub async_ux: bool,
+    /// The IPv4 address the echo reports.
+    pub public_v4: Ipv4Addr,
+    /// The IPv6 address the echo reports.
+    pub public_v6: Ipv6Addr,
+    /// `expires_in` of issued access tokens.
+    pub access_ttl: u64,
+    /// Whether refreshes rotate the refresh token.
+    pub rotate: bool,
+    /// Codes issued by consent and not yet used.
+    pub codes: BTreeSet<String>,
+    /// Valid access tokens and their expiry (unix seconds).
+    pub access: BTreeMap<String, u64>,
+    /// Valid refresh tokens.
+    pub refresh: BTreeSet<String>,
+    /// Every token and code ever issued (to check nothing leaks into output).
+    pub issued: Vec<String>,
+    /// Canned replies per route, used before the normal behaviour.
+    pub canned: BTreeMap<String, VecDeque<Canned>>,
+    /// Every request.
+    pub log: Vec<Logged>,
+    /// Requests that matched no route or broke the protocol.
+    pub unexpected: Vec<String>,
+    /// Every apply's query, as pairs.
+    pub applies: Vec<BTreeMap<String, String>>,
+    counter: u64,
+}
+
+impl Provider {
+    fn new_token(&mut self, kind: &str) -> String {
+        self.counter += 1;
+        let token = format!("{kind}-{:08x}-{}", self.counter, std::process::id());
+        self.issued.push(token.clone());
+        token
+    }
+
+    /// How many requests each route received.
+    pub fn count(&self, route: &str) -> usize {
+        self.log.iter().filter(|l| l.route == route).count()
+    }
+
+    /// Queue a canned reply for a route.
+    pub fn can(&mut self, route: &str, reply: Canned) {
+        self.canned.entry(route.to_string()).or_default().push_back(reply);
+    }
+
+    /// Make every access token expire now.
+    pub fn expire_access_tokens(&mut self) {
+        for at in self.access.values_mut() {
+            *at = 0;
+        }
+    }
+
+    /// Forget every grant (as when a refresh token lapses).
+    pub fn revoke_all(&mut self) {
+        self.access.clear();
+        self.refresh.clear();
+    }
+}
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// A running fake provider.
+pub struct Fake {
+    /// The provider state.
+    pub provider: Arc<Mutex<Provider>>,
+    /// The DNS zones (shared with the fake DNS server).
+    pub zones: Arc<Mutex<Zones>>,
+    /// The port of the HTTPS listeners.
+    pub port: u16,
+    /// Whether the ::1 listener is up.
+    pub ipv6: bool,
+}
+
+/// Start HTTPS listeners on 127.0.0.1 and (when possible) ::1, on the same port.
+pub fn start(
+    zone: &str,
+    server: Arc<rustls::ServerConfig>,
+    zones: Arc<Mutex<Zones>>,
+) -> Fake {
+    let mut bound = None;
+    for _ in 0..20 {
+        let v4 = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        let port = v4.local_addr().expect("addr").port();
+        match TcpListener::bind(("::1", port)) {
+            Ok(v6) => {
+                bound = Some((v4, Some(v6), port));
+                break;
+            }
+            Err(_) => bound = Some((v4, None, port)),
+        }
+    }
+    let (v4, v6, port) = bound.expect("a port");
+    let provider = Arc::new(Mutex::new(Provider {
+        zone: zone.to_string(),
+        port,
+        templates: ["dynamicdns-v2".to_string(), "dynamicdns".to_string()].into(),
+        async_ux: true,
+        public_v4: "81.2.69.142".parse().expect("v4"),
+        public_v6: "2a02:898:0:20::1".parse().expect("v6"),
+        access_ttl: 3600,
+        rotate: true,
+        codes: BTreeSet::new(),
+        access: BTreeMap::new(),
+        refresh: BTreeSet::new(),
+        issued: Vec::new(),
+        canned: BTreeMap::new(),
+        log: Vec::new(),
+        unexpected: Vec::new(),
+        applies: Vec::new(),
+        counter: 0,
+    }));
+    {
+        let mut z = zones.lock().expect("zones");
+        z.apexes.push(zone.to_string());
+        z.apexes.push("provider.test".to_string());
+        z.txt.insert(format!("_domainconnect.{zone}"), vec![format!("{DISCOVERY_HOST}:{port}")]);
+        for host in [DISCOVERY_HOST, API_HOST, UX_HOST, ECHO_HOST] {
+            let mut ips = vec![IpAddr::V4(Ipv4Addr::LOCALHOST)];
+            if v6.is_some() {
+                ips.push(IpAddr::V6(Ipv6Addr::LOCALHOST));
+            }
+            z.addresses.insert(host.to_string(), ips);
+        }
+    }
+    let ipv6 = v6.is_some();
+    for listener in std::iter::once(v4).chain(v6) {
+        let provider = Arc::clone(&provider);
+        let zones = Arc::clone(&zones);
+        let server = Arc::clone(&server);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let provider = Arc::clone(&provider);
+                let zones = Arc::clone(&zones);
+                let server = Arc::clone(&server);
+                std::thread::spawn(move || serve(stream, server, &provider, &zones));
+            }
+        });
+    }
+    Fake { provider, zones, port, ipv6 }
+}
+
+struct Request {
+    method: String,
+    path: String,
+    query: BTreeMap<String, String>,
+    raw_target: String,
+    auth: Option<String>,
+    body: Vec<u8>,
+    host: String,
+    peer: SocketAddr,
+}
+
+fn serve(stream: TcpStream, server: Arc<rustls::ServerConfig>, provider: &Mutex<Provider>, zones: &Mutex<Zones>) {
+    let peer = match stream.peer_addr() {
+        Ok(p) => p,
+        Err(_) => return,
+    };
+    stream.set_read_timeout(Some(Duration::from_secs(10))).ok();
+    let Ok(conn) = rustls::ServerConnection::new(server) else { return };
+    let mut tls = rustls::StreamOwned::new(conn, stream);
+    let Some(request) = read_request(&mut tls, peer) else { return };
+    let reply = respond(&request, provider, zones);
+    if !reply.delay.is_zero() {
+        std::thread::sleep(reply.delay);
+    }
+    let reason = match reply.status {
+        200 => "OK",
+        202 => "Accepted",
+        204 => "No Content",
+        302 => "Found",
+        _ => "Status",
+    };
+    let mut head = format!("HTTP/1.1 {} {reason}\r\nConnection: close\r\n", reply.status);
+    if let Some(loc) = &reply.location {
+        head.push_str(&format!("Location: {loc}\r\n"));
+    }
+    if reply.status != 204 {
+        head.push_str(&format!("Content-Length: {}\r\n", reply.body.len()));
+    }
+    head.push_str("\r\n");
+    let _ = tls.write_all(head.as_bytes());
+    let _ = tls.write_all(&reply.body);
+    let _ = tls.flush();
+    tls.conn.send_close_notify();
+    let _ = tls.flush();
+}
+
+fn read_request(tls: &mut impl Read, peer: SocketAddr) -> Option<Request> {
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1];
+    while !buf.ends_with(b"\r\n\r\n") {
+        if tls.read(&mut byte).ok()? == 0 || buf.len() > 65536 {
+            return None;
+        }
+        buf.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&buf).into_owned();
+    let mut lines = head.lines();
+    let mut first = lines.next()?.split(' ');
+    let method = first.next()?.to_string();
+    let raw_target = first.next()?.to_string();
+    let mut auth = None;
+    let mut length = 0usize;
+    let mut host = String::new();
+    for line in lines {
+        if let Some((k, v)) = line.split_once(':') {
+            match k.trim().to_ascii_lowercase().as_str() {
+                "authorization" => auth = Some(v.trim().to_string()),
+                "content-length" => length = v.trim().parse().unwrap_or(0),
+                "host" => host = v.trim().to_string(),
+                _ => {}
+            }
+        }
+    }
+    let mut body = vec![0u8; length.min(65536)];
+    tls.read_exact(&mut body).ok()?;
+    let (path, query) = match raw_target.split_once('?') {
+        Some((p, q)) => (p.to_string(), q.to_string()),
+        None => (raw_target.clone(), String::new()),
+    };
+    let query = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect();
+    Some(Request { method, path, query, raw_target, auth, body, host, peer })
+}
+
+/// Percent-decoding for the fake's own use (strict about `+`: the client must encode spaces).
+pub fn decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+struct Reply {
+    status: u16,
+    body: Vec<u8>,
+    location: Option<String>,
+    delay: Duration,
+}
+
+fn json(status: u16, body: String) -> Reply {
+    Reply { status, body: body.into_bytes(), location: None, delay: Duration::ZERO }
+}
+
+const REDIRECT: &str = "https://dynamicdns.domainconnect.org/ddnscode";
+const TEMPLATE_PREFIX: &str = "/v2/domainTemplates/providers/domainconnect.org/services/";
+
+fn route_of(r: &Request, zone: &str) -> &'static str {
+    let host = r.host.split(':').next().unwrap_or("");
+    match (r.method.as_str(), host, r.path.as_str()) {
+        ("GET", DISCOVERY_HOST, p) if p == format!("/v2/{zone}/settings") => "settings",
+        ("GET", API_HOST, p) if p.starts_with(TEMPLATE_PREFIX) && !p.ends_with("/apply") => "template",
+        ("GET", UX_HOST, "/v2/domainTemplates/providers/domainconnect.org") => "consent",
+        ("POST", API_HOST, "/v2/oauth/access_token") => match r.query.get("grant_type").map(String::as_str) {
+            Some("authorization_code") => "token-code",
+            Some("refresh_token") => "token-refresh",
+            _ => "unexpected",
+        },
+        ("POST", API_HOST, p) if p.starts_with(TEMPLATE_PREFIX) && p.ends_with("/apply") => "apply",
+        ("GET", ECHO_HOST, "/") => "echo",
+        _ => "unexpected",
+    }
+}
+
+fn respond(r: &Request, provider: &Mutex<Provider>, zones: &Mutex<Zones>) -> Reply {
+    let mut p = provider.lock().expect("provider");
+    let route = route_of(r, &p.zone);
+    p.log.push(Logged { route: route.to_string(), target: format!("{} {}", r.method, r.raw_target), auth: r.auth.clone() });
+    if route == "unexpected" {
+        p.unexpected.push(format!("{} {} (host {})", r.method, r.raw_target, r.host));
+        return json(400, r#"{"error":"unexpected request"}"#.into());
+    }
+    if let Some(canned) = p.canned.get_mut(route).and_then(VecDeque::pop_front) {
+        return Reply { status: canned.status, body: canned.body, location: None, delay: canned.delay };
+    }
+    let fail = |p: &mut Provider, why: &str| {
+        p.unexpected.push(format!("{route}: {why}: {} {}", r.method, r.raw_target));
+        json(400, format!(r#"{{"error":"invalid_request","error_description":"{why}"}}"#))
+    };
+    let port = p.port;
+    match route {
+        "settings" => {
+            let ux = if p.async_ux { format!(r#","urlAsyncUX":"https://{UX_HOST}:{port}""#) } else { String::new() };
+            json(200, format!(
+                r#"{{"providerId":"fakedns","providerName":"FakeDNS","providerDisplayName":"Fake DNS","urlSyncUX":"https://{UX_HOST}:{port}","urlAPI":"https://{API_HOST}:{port}"{ux},"width":750,"height":750,"urlControlPanel":"https://{UX_HOST}:{port}/%domain%","nameServers":["ns.{}"]}}"#,
+                p.zone
+            ))
+        }
+        "template" => {
+            let id = r.path.trim_start_matches(TEMPLATE_PREFIX).to_string();
+            if p.templates.contains(&id) { json(200, "{}".into()) } else { json(404, "{}".into()) }
+        }
+        "consent" => {
+            let q = &r.query;
+            let ok = q.get("client_id").map(String::as_str) == Some("domainconnect.org")
+                && q.get("domain") == Some(&p.zone)
+                && q.get("redirect_uri").map(String::as_str) == Some(REDIRECT)
+                && q.get("scope").is_some_and(|s| p.templates.contains(s))
+                && q.contains_key("host");
+            if !ok {
+                return fail(&mut p, "bad consent parameters");
+            }
+            let code = p.new_token("code");
+            p.codes.insert(code.clone());
+            let mut location = format!("{REDIRECT}?code={code}");
+            if let Some(state) = q.get("state") {
+                location.push_str(&format!("&state={state}"));
+            }
+            Reply { status: 302, body: Vec::new(), location: Some(location), delay: Duration::ZERO }
+        }
+        "token-code" | "token-refresh" => {
+            let creds: serde_json::Value = serde_json::from_slice(&r.body).unwrap_or_default();
+            if creds["client_id"] != "domainconnect.org" || creds["client_secret"] != "inconceivable" {
+                return fail(&mut p, "bad client credentials in body");
+            }
+            if r.query.get("redirect_uri").map(String::as_str) != Some(REDIRECT) {
+                return fail(&mut p, "bad redirect_uri");
+            }
+            if route == "token-code" {
+                let code = r.query.get("code").cloned().unwrap_or_default();
+                if !p.codes.remove(&code) {
+                    return json(400, r#"{"error":"invalid_grant","error_description":"unknown code"}"#.into());
+                }
+            } else {
+                if r.query.get("client_secret").map(String::as_str) != Some("inconceivable") {
+                    return fail(&mut p, "no client credentials in query");
+                }
+                let rt = r.query.get("refresh_token").cloned().unwrap_or_default();
+                if !p.refresh.contains(&rt) {
+                    return json(400, r#"{"error":"invalid_grant","error_description":"refresh token unknown or expired"}"#.into());
+                }
+                if p.rotate {
+                    p.refresh.remove(&rt);
+                }
+            }
+            let access = p.new_token("at");
+            let ttl = p.access_ttl;
+            p.access.insert(access.clone(), now() + ttl);
+            let refresh = if route == "token-code" || p.rotate {
+                let rt = p.new_token("rt");
+                p.refresh.insert(rt.clone());
+                format!(r#","refresh_token":"{rt}""#)
+            } else {
+                String::new()
+            };
+            json(200, format!(r#"{{"access_token":"{access}","token_type":"Bearer","expires_in":{ttl}{refresh}}}"#))
+        }
+        "apply" => {
+            let token = r.auth.as_deref().and_then(|a| a.strip_prefix("Bearer ")).unwrap_or("");
+            match p.access.get(token) {
+                Some(exp) if *exp > now() => {}
+                _ => return json(401, r#"{"error":"invalid_token"}"#.into()),
+            }
+            let template = r.path.trim_start_matches(TEMPLATE_PREFIX).trim_end_matches("/apply").to_string();
+            if !p.templates.contains(&template) || r.query.get("domain") != Some(&p.zone) {
+                return fail(&mut p, "bad template or domain");
+            }
+            let host = r.query.get("host").cloned().unwrap_or_default();
+            let fqdn = if host.is_empty() { p.zone.clone() } else { format!("{host}.{}", p.zone) };
+            let mut ips: Vec<IpAddr> = Vec::new();
+            let groups: Vec<String> = r.query.get("groupId").map(|g| g.split(',').map(String::from).collect()).unwrap_or_default();
+            for (key, group) in [("IPv4", "IPv4"), ("IPv6", "IPv6"), ("IP", "")] {
+                if let Some(v) = r.query.get(key) {
+                    match v.parse::<IpAddr>() {
+                        Ok(ip) if group.is_empty() || groups.iter().any(|g| g == group) => ips.push(ip),
+                        _ => return fail(&mut p, "bad address or group"),
+                    }
+                }
+            }
+            p.applies.push(r.query.clone());
+            zones.lock().expect("zones").addresses.insert(fqdn, ips);
+            json(202, String::new())
+        }
+        "echo" => {
+            let ip = match r.peer.ip() {
+                IpAddr::V4(_) => p.public_v4.to_string(),
+                IpAddr::V6(_) => p.public_v6.to_string(),
+            };
+            json(200, format!("{ip}\n"))
+        }
+        _ => fail(&mut p, "no route"),
+    }
+}
