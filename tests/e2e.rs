@@ -1,11 +1,48 @@
-//! The real binary against the fake provider: setup, update, check, remove.
+//! The real binary against the fake provider, end to end: setup, update, check, remove, and the
+//! failure cases, each with its exact exit status and message, checking that no secret leaks
+//! and that the state file is left as it was whenever a run had nothing to save.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test that cannot unwrap should fail loudly"
+)]
 
 mod support;
 
-use support::World;
+use std::os::unix::fs::PermissionsExt;
+use std::time::{Duration, Instant};
+use support::provider::Canned;
+use support::{NAME, World};
 
 fn world(tag: &str) -> World {
     World::new(std::path::Path::new(env!("CARGO_BIN_EXE_ddns")), tag)
+}
+
+/// A world with `home.example.com` set up for IPv4 and published once.
+fn published(tag: &str) -> World {
+    let w = world(tag);
+    let s = w.setup(&["--ipv4"]);
+    assert_eq!(s.code, Some(0), "{s:?}");
+    let u = w.run(&["update"]);
+    assert_eq!(u.code, Some(0), "{u:?}");
+    w
+}
+
+fn check_secrets(w: &World, runs: &[&support::Run]) {
+    for r in runs {
+        w.assert_no_secrets(&format!("{}{}", r.stdout, r.stderr));
+    }
+}
+
+fn dns_answers(w: &World, name: &str) -> Vec<std::net::IpAddr> {
+    w.fake
+        .zones
+        .lock()
+        .unwrap()
+        .addresses
+        .get(name)
+        .cloned()
+        .unwrap_or_default()
 }
 
 #[test]
@@ -13,28 +50,665 @@ fn setup_with_pasted_redirect_url_then_update_and_check() {
     let w = world("happy");
     let setup = w.setup(&["--ipv4"]);
     assert_eq!(setup.code, Some(0), "{setup:?}");
-    assert!(setup.stdout.contains("home.example.com is set up with Fake DNS (dynamicdns-v2, A record)"), "{setup:?}");
+    assert!(setup.stdout.starts_with(&format!("https://ux.provider.test:{}/v2/domainTemplates/providers/domainconnect.org?IPv4=0.0.0.0&IPv6=%3A%3A&client_id=domainconnect.org&domain=example.com&host=home&redirect_uri=https%3A%2F%2Fdynamicdns.domainconnect.org%2Fddnscode&scope=dynamicdns-v2&state=", w.fake.port)), "{setup:?}");
+    assert!(setup.stdout.ends_with("home.example.com is set up with Fake DNS (dynamicdns-v2, A record); run `ddns update` to publish the address\n"), "{setup:?}");
+    assert!(setup.stderr.contains("Open this address in a browser"));
     let up = w.run(&["update"]);
-    assert_eq!(up.code, Some(0), "{up:?}");
-    assert_eq!(up.stdout, "home.example.com A 81.2.69.142 published\n");
+    assert_eq!(
+        (up.code, up.stdout.as_str(), up.stderr.as_str()),
+        (Some(0), "home.example.com A 81.2.69.142 published\n", "")
+    );
+    assert_eq!(
+        dns_answers(&w, NAME),
+        vec!["81.2.69.142".parse::<std::net::IpAddr>().unwrap()]
+    );
     let check = w.run(&["check"]);
     assert_eq!(check.code, Some(0), "{check:?}");
+    assert!(check.stdout.starts_with("home.example.com: in sync\n  A    published 81.2.69.142, public 81.2.69.142 (from https://echo.provider.test:"), "{check:?}");
+    // Discovery happened once, at setup; update and check asked the echo once each.
+    assert_eq!(
+        (
+            w.count("settings"),
+            w.count("template"),
+            w.count("consent"),
+            w.count("token-code")
+        ),
+        (1, 1, 1, 1)
+    );
+    assert_eq!(
+        (w.count("apply"), w.count("echo"), w.count("token-refresh")),
+        (1, 2, 0)
+    );
     w.assert_no_unexpected();
-    for r in [&setup, &up, &check] {
-        w.assert_no_secrets(&format!("{}{}", r.stdout, r.stderr));
+    check_secrets(&w, &[&setup, &up, &check]);
+    let applies = w.fake.provider.lock().unwrap().applies.clone();
+    assert_eq!(applies[0].get("groupId").map(String::as_str), Some("IPv4"));
+    assert_eq!(applies[0].get("host").map(String::as_str), Some("home"));
+}
+
+#[test]
+fn setup_with_code_flag_and_both_families() {
+    let w = world("code");
+    let port = w.fake.port;
+    let redirect = w.browse(&format!("https://ux.provider.test:{port}/v2/domainTemplates/providers/domainconnect.org?client_id=domainconnect.org&domain=example.com&host=home&redirect_uri=https%3A%2F%2Fdynamicdns.domainconnect.org%2Fddnscode&scope=dynamicdns-v2"));
+    let code = redirect.split("code=").nth(1).unwrap().to_string();
+    let s = w.run(&[
+        "setup",
+        "Home.Example.com.",
+        "--code",
+        &code,
+        "--ipv4",
+        "--ipv6",
+    ]);
+    assert_eq!(s.code, Some(0), "{s:?}");
+    assert_eq!(
+        s.stdout,
+        "home.example.com is set up with Fake DNS (dynamicdns-v2, A and AAAA records); run `ddns update` to publish the address\n"
+    );
+    if !w.fake.ipv6 {
+        eprintln!("skipping the IPv6 half: no ::1 on this machine");
+        return;
+    }
+    let u = w.run(&["update"]);
+    assert_eq!(
+        u.stdout, "home.example.com A 81.2.69.142 published, AAAA 2a02:898:0:20::1 published\n",
+        "{u:?}"
+    );
+    let applies = w.fake.provider.lock().unwrap().applies.clone();
+    assert_eq!(applies.len(), 1, "both families in one call");
+    assert_eq!(
+        applies[0].get("groupId").map(String::as_str),
+        Some("IPv4,IPv6")
+    );
+    check_secrets(&w, &[&s, &u]);
+    w.assert_no_unexpected();
+}
+
+#[test]
+fn setup_code_is_refused_when_reused_and_nothing_is_stored() {
+    let w = world("badcode");
+    let s = w.run(&["setup", NAME, "--code", "code-unknown", "--ipv4"]);
+    assert_eq!(s.code, Some(4), "{s:?}");
+    assert_eq!(
+        s.stderr,
+        "ddns: the provider did not accept the code (invalid_grant: unknown code): it may be mistyped, used already or expired; run setup again and paste the new code\n"
+    );
+    assert!(!w.state.exists(), "a failed setup writes no state");
+}
+
+#[test]
+fn setup_reports_denied_consent_and_foreign_state() {
+    let w = world("denied");
+    let denied = "https://dynamicdns.domainconnect.org/ddnscode?error=access_denied&error_description=The+user+declined";
+    let s = w.run_with_input(&["setup", NAME, "--ipv4"], &format!("{denied}\n"));
+    assert_eq!(s.code, Some(4), "{s:?}");
+    assert!(s.stderr.ends_with("ddns: the provider did not grant access (access_denied: The user declined): run setup again and approve the request\n"), "{s:?}");
+    let foreign = "https://dynamicdns.domainconnect.org/ddnscode?code=x&state=not-ours";
+    let s = w.run_with_input(&["setup", NAME, "--ipv4"], &format!("{foreign}\n"));
+    assert_eq!(s.code, Some(2), "{s:?}");
+    assert!(
+        s.stderr.contains("belongs to a different setup attempt"),
+        "{s:?}"
+    );
+    let s = w.run_with_input(&["setup", NAME, "--ipv4"], "");
+    assert_eq!(s.code, Some(2), "{s:?}");
+    assert!(s.stderr.ends_with("ddns: no code was given on standard input: run setup again and paste the code, or pass it with --code\n"), "{s:?}");
+    assert!(!w.state.exists());
+}
+
+#[test]
+fn setup_explains_providers_that_cannot_do_ddns() {
+    let w = world("nodc");
+    w.fake
+        .zones
+        .lock()
+        .unwrap()
+        .apexes
+        .push("plain.test".into());
+    let s = w.run(&["setup", "home.plain.test", "--ipv4"]);
+    assert_eq!(s.code, Some(4), "{s:?}");
+    assert_eq!(
+        s.stderr,
+        "ddns: plain.test has no _domainconnect TXT record, so its DNS provider does not support Domain Connect (or plain.test is not the zone: give it with --zone)\n"
+    );
+
+    w.fake.provider.lock().unwrap().async_ux = false;
+    let s = w.run(&["setup", NAME, "--ipv4"]);
+    assert_eq!(s.code, Some(4), "{s:?}");
+    assert_eq!(
+        s.stderr,
+        "ddns: Fake DNS offers no OAuth (asynchronous) Domain Connect flow for example.com, so dynamic DNS cannot work there\n"
+    );
+
+    w.fake.provider.lock().unwrap().async_ux = true;
+    w.fake.provider.lock().unwrap().templates.clear();
+    let s = w.run(&["setup", NAME, "--ipv4"]);
+    assert_eq!(s.code, Some(4), "{s:?}");
+    assert!(
+        s.stderr
+            .contains("has not onboarded the dynamic DNS templates"),
+        "{s:?}"
+    );
+    assert!(!w.state.exists());
+}
+
+#[test]
+fn legacy_template_only_provider_gets_ip_parameter() {
+    let w = world("v1");
+    w.fake.provider.lock().unwrap().templates = ["dynamicdns".to_string()].into();
+    let s = w.run(&["setup", NAME, "--ipv6"]);
+    assert_eq!(s.code, Some(4), "{s:?}");
+    assert!(
+        s.stderr.contains("only the legacy dynamicdns template"),
+        "{s:?}"
+    );
+    let s = w.setup(&[]);
+    assert_eq!(s.code, Some(0), "{s:?}");
+    assert!(
+        s.stdout.contains("scope=dynamicdns&") && s.stdout.contains("?IP=0.0.0.0&"),
+        "{s:?}"
+    );
+    assert!(s.stdout.contains("(dynamicdns, A record)"), "{s:?}");
+    let u = w.run(&["update"]);
+    assert_eq!(u.code, Some(0), "{u:?}");
+    let applies = w.fake.provider.lock().unwrap().applies.clone();
+    assert_eq!(
+        applies[0].get("IP").map(String::as_str),
+        Some("81.2.69.142")
+    );
+    assert!(!applies[0].contains_key("groupId"));
+    w.assert_no_unexpected();
+}
+
+#[test]
+fn noop_update_writes_nothing_and_applies_nothing() {
+    let w = published("noop");
+    let before = w.state_bytes();
+    let mtime = std::fs::metadata(&w.state).unwrap().modified().unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    let u = w.run(&["update"]);
+    assert_eq!(
+        (u.code, u.stdout.as_str()),
+        (Some(0), "home.example.com A 81.2.69.142 unchanged\n")
+    );
+    assert_eq!(w.state_bytes(), before);
+    assert_eq!(
+        std::fs::metadata(&w.state).unwrap().modified().unwrap(),
+        mtime
+    );
+    assert_eq!(w.count("apply"), 1);
+    let leftovers: Vec<_> = std::fs::read_dir(w.state.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        leftovers.len(),
+        2,
+        "only state.json and its lock: {leftovers:?}"
+    );
+}
+
+#[test]
+fn changed_address_is_published() {
+    let w = published("changed");
+    w.fake.provider.lock().unwrap().public_v4 = "81.2.69.200".parse().unwrap();
+    let u = w.run(&["update"]);
+    assert_eq!(
+        (u.code, u.stdout.as_str()),
+        (
+            Some(0),
+            "home.example.com A updated 81.2.69.142 -> 81.2.69.200\n"
+        )
+    );
+    assert_eq!(
+        dns_answers(&w, NAME),
+        vec!["81.2.69.200".parse::<std::net::IpAddr>().unwrap()]
+    );
+    assert_eq!(
+        w.state_json()["names"][NAME]["published"]["ipv4"],
+        "81.2.69.200"
+    );
+    assert_eq!(w.count("apply"), 2);
+}
+
+#[test]
+fn expiring_access_token_is_refreshed_and_rotated_refresh_token_saved() {
+    let w = world("refresh");
+    w.fake.provider.lock().unwrap().access_ttl = 30; // inside the one-minute margin
+    assert_eq!(w.setup(&["--ipv4"]).code, Some(0));
+    let old_rt = w.state_json()["names"][NAME]["grant"]["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let u = w.run(&["update"]);
+    assert_eq!(u.code, Some(0), "{u:?}");
+    assert_eq!((w.count("token-refresh"), w.count("apply")), (1, 1));
+    let new_rt = w.state_json()["names"][NAME]["grant"]["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(old_rt, new_rt, "the rotated refresh token is stored");
+    assert!(w.fake.provider.lock().unwrap().refresh.contains(&new_rt));
+    check_secrets(&w, &[&u]);
+}
+
+#[test]
+fn unauthorized_apply_refreshes_once_and_retries() {
+    let w = published("401");
+    w.fake.provider.lock().unwrap().expire_access_tokens();
+    w.fake.provider.lock().unwrap().public_v4 = "81.2.69.201".parse().unwrap();
+    let u = w.run(&["update"]);
+    assert_eq!(
+        (u.code, u.stdout.as_str()),
+        (
+            Some(0),
+            "home.example.com A updated 81.2.69.142 -> 81.2.69.201\n"
+        ),
+        "{u:?}"
+    );
+    assert_eq!((w.count("apply"), w.count("token-refresh")), (3, 1));
+    check_secrets(&w, &[&u]);
+}
+
+#[test]
+fn lost_grant_says_run_setup_and_keeps_state() {
+    let w = published("lost");
+    {
+        let mut p = w.fake.provider.lock().unwrap();
+        p.revoke_all();
+        p.public_v4 = "81.2.69.202".parse().unwrap();
+    }
+    let before = w.state_bytes();
+    let u = w.run(&["update"]);
+    assert_eq!(u.code, Some(5), "{u:?}");
+    assert_eq!(
+        u.stderr,
+        "ddns: home.example.com: the provider no longer accepts this name's grant (invalid_grant: refresh token unknown or expired): run `ddns setup` for it again\n"
+    );
+    assert_eq!(w.state_bytes(), before);
+    check_secrets(&w, &[&u]);
+}
+
+#[test]
+fn conflict_409_is_reported_with_records_and_force_overwrites() {
+    let w = published("409");
+    w.fake.provider.lock().unwrap().public_v4 = "81.2.69.203".parse().unwrap();
+    w.fake.provider.lock().unwrap().can("apply", Canned::new(409, r#"{"code":"CONFLICT","message":"Conflicting records","records":[{"type":"CNAME","host":"home","data":"elsewhere.example.net"}]}"#));
+    let before = w.state_bytes();
+    let u = w.run(&["update"]);
+    assert_eq!(u.code, Some(4), "{u:?}");
+    assert_eq!(
+        u.stderr,
+        "ddns: home.example.com: the provider refused the update because other records conflict (Conflicting records; conflicting records: CNAME home elsewhere.example.net): remove them at the provider, or run `ddns update --force` to let the template overwrite them\n"
+    );
+    assert_eq!(w.state_bytes(), before);
+    let f = w.run(&["update", "--force"]);
+    assert_eq!(
+        (f.code, f.stdout.as_str()),
+        (
+            Some(0),
+            "home.example.com A updated 81.2.69.142 -> 81.2.69.203\n"
+        ),
+        "{f:?}"
+    );
+    let applies = w.fake.provider.lock().unwrap().applies.clone();
+    assert_eq!(
+        applies.last().unwrap().get("force").map(String::as_str),
+        Some("1")
+    );
+}
+
+#[test]
+fn force_resends_an_unchanged_address() {
+    let w = published("force");
+    let f = w.run(&["update", "--force"]);
+    assert_eq!(
+        (f.code, f.stdout.as_str()),
+        (
+            Some(0),
+            "home.example.com A 81.2.69.142 re-sent (--force)\n"
+        )
+    );
+    assert_eq!(w.count("apply"), 2);
+}
+
+#[test]
+fn server_error_leaves_state_and_exits_3() {
+    let w = published("5xx");
+    w.fake.provider.lock().unwrap().public_v4 = "81.2.69.204".parse().unwrap();
+    w.fake
+        .provider
+        .lock()
+        .unwrap()
+        .can("apply", Canned::new(503, "Service Unavailable"));
+    let before = w.state_bytes();
+    let u = w.run(&["update"]);
+    assert_eq!(u.code, Some(3), "{u:?}");
+    assert_eq!(
+        u.stderr,
+        "ddns: home.example.com: the provider failed while the update (HTTP 503: Service Unavailable): try again later\n"
+    );
+    assert_eq!(w.state_bytes(), before);
+    // The next run publishes.
+    let again = w.run(&["update"]);
+    assert_eq!(again.code, Some(0), "{again:?}");
+}
+
+#[test]
+fn hanging_provider_times_out_leaves_state_and_exits_3() {
+    let w = published("timeout");
+    w.fake.provider.lock().unwrap().public_v4 = "81.2.69.205".parse().unwrap();
+    w.fake.provider.lock().unwrap().can(
+        "apply",
+        Canned {
+            status: 200,
+            body: Vec::new(),
+            delay: Duration::from_secs(25),
+        },
+    );
+    let before = w.state_bytes();
+    let started = Instant::now();
+    let u = w.run(&["update"]);
+    let took = started.elapsed();
+    assert_eq!(u.code, Some(3), "{u:?}");
+    assert!(
+        u.stderr.starts_with(
+            "ddns: home.example.com: could not confirm the update: api.provider.test:"
+        ),
+        "{u:?}"
+    );
+    assert!(
+        u.stderr.contains("did not answer within 15 seconds"),
+        "{u:?}"
+    );
+    assert!(
+        took < Duration::from_secs(24),
+        "the client gave up on its own ({took:?})"
+    );
+    assert_eq!(w.state_bytes(), before);
+}
+
+#[test]
+fn empty_202_and_204_are_success() {
+    let w = published("2xx");
+    for (i, status) in [204u16, 202, 200].into_iter().enumerate() {
+        let ip = format!("81.2.69.{}", 210 + i);
+        w.fake.provider.lock().unwrap().public_v4 = ip.parse().unwrap();
+        w.fake.provider.lock().unwrap().can(
+            "apply",
+            Canned::new(status, if status == 200 { "{}" } else { "" }),
+        );
+        let u = w.run(&["update"]);
+        assert_eq!(u.code, Some(0), "{status}: {u:?}");
+        assert_eq!(
+            w.state_json()["names"][NAME]["published"]["ipv4"],
+            ip.as_str()
+        );
     }
 }
 
 #[test]
-fn zz_print() {
-    let w = world("print");
-    let s = w.setup(&["--ipv4", "--ipv6"]);
-    println!("{}{}", s.stdout, s.stderr);
+fn private_address_is_refused_naming_the_source() {
+    let w = published("private");
+    w.fake.provider.lock().unwrap().public_v4 = "192.168.1.7".parse().unwrap();
+    let before = w.state_bytes();
     let u = w.run(&["update"]);
-    println!("{}{}", u.stdout, u.stderr);
-    let c = w.run(&["check"]);
-    println!("{:?}{}{}", c.code, c.stdout, c.stderr);
-    let c = w.run(&["check", "--json"]);
-    println!("{:?}{}{}", c.code, c.stdout, c.stderr);
-    println!("{}", String::from_utf8_lossy(&w.state_bytes()));
+    assert_eq!(u.code, Some(4), "{u:?}");
+    assert_eq!(
+        u.stderr,
+        format!(
+            "ddns: home.example.com: the IP source {} says the public address is 192.168.1.7, which is a private address (192.168.0.0/16); it was not published\n",
+            w.echo_url()
+        )
+    );
+    assert_eq!(
+        u.stdout, "home.example.com A 81.2.69.142 unchanged\n",
+        "the last published value is kept"
+    );
+    assert_eq!(w.count("apply"), 1);
+    assert_eq!(w.state_bytes(), before);
+    let given = w.run(&["update", "--ip", "100.64.1.1"]);
+    assert_eq!(given.code, Some(4), "{given:?}");
+    assert!(
+        given.stderr.starts_with(
+            "ddns: --ip says the public address is 100.64.1.1, which is a carrier-grade NAT address"
+        ),
+        "{given:?}"
+    );
+}
+
+#[test]
+fn given_address_skips_detection() {
+    let w = published("given");
+    let u = w.run(&["update", "--ip", "81.2.69.220"]);
+    assert_eq!(
+        (u.code, u.stdout.as_str()),
+        (
+            Some(0),
+            "home.example.com A updated 81.2.69.142 -> 81.2.69.220\n"
+        )
+    );
+    assert_eq!(w.count("echo"), 1, "only the first update asked the echo");
+}
+
+#[test]
+fn corrupt_state_is_left_untouched() {
+    let w = world("corrupt");
+    std::fs::create_dir_all(w.state.parent().unwrap()).unwrap();
+    std::fs::write(&w.state, b"{\"version\":1,\"names\":{\"home.example.com\":").unwrap();
+    let before = w.state_bytes();
+    for args in [&["update"][..], &["check"], &["remove", NAME]] {
+        let r = w.run(args);
+        assert_eq!(r.code, Some(2), "{args:?}: {r:?}");
+        assert!(
+            r.stderr.starts_with(&format!(
+                "ddns: the state file {} is not valid (not JSON: ",
+                w.state.display()
+            )),
+            "{r:?}"
+        );
+        assert!(r.stderr.ends_with("it was left untouched: restore it from a backup, or move it away and run `ddns setup` again\n"), "{r:?}");
+    }
+    let s = w.run(&["setup", NAME, "--code", "x", "--ipv4"]);
+    assert_ne!(s.code, Some(0));
+    assert_eq!(w.state_bytes(), before);
+    std::fs::write(&w.state, br#"{"version":9,"names":{}}"#).unwrap();
+    let r = w.run(&["update"]);
+    assert_eq!(r.code, Some(2));
+    assert!(
+        r.stderr
+            .contains("has version 9, and this ddns reads version 1"),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn concurrent_updates_apply_once() {
+    let w = published("race");
+    w.fake.provider.lock().unwrap().public_v4 = "81.2.69.230".parse().unwrap();
+    let children: Vec<_> = (0..8)
+        .map(|_| w.command(&["update"]).spawn().unwrap())
+        .collect();
+    let runs: Vec<support::Run> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap().into())
+        .collect();
+    for r in &runs {
+        assert_eq!(r.code, Some(0), "{r:?}");
+    }
+    let updated = runs
+        .iter()
+        .filter(|r| r.stdout.contains("updated 81.2.69.142 -> 81.2.69.230"))
+        .count();
+    assert_eq!(updated, 1, "{runs:?}");
+    assert_eq!(
+        w.count("apply"),
+        2,
+        "one apply for setup's update, one for the change"
+    );
+    assert_eq!(
+        w.state_json()["names"][NAME]["published"]["ipv4"],
+        "81.2.69.230"
+    );
+}
+
+#[test]
+fn check_exit_statuses() {
+    let w = world("check");
+    let r = w.run(&["check"]);
+    assert_eq!(r.code, Some(2));
+    assert_eq!(
+        r.stderr,
+        format!(
+            "ddns: no name is set up in {}: run `ddns setup NAME` first\n",
+            w.state.display()
+        )
+    );
+    assert_eq!(w.setup(&["--ipv4"]).code, Some(0));
+    let r = w.run(&["check"]);
+    assert_eq!(r.code, Some(1), "{r:?}");
+    assert!(
+        r.stdout
+            .starts_with("home.example.com: update due: nothing published yet\n"),
+        "{r:?}"
+    );
+    assert_eq!(w.run(&["update"]).code, Some(0));
+    let before = w.state_bytes();
+    assert_eq!(w.run(&["check"]).code, Some(0));
+    w.fake.provider.lock().unwrap().public_v4 = "81.2.69.240".parse().unwrap();
+    let r = w.run(&["check", "--json"]);
+    assert_eq!(r.code, Some(1), "{r:?}");
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(doc["exit"], 1);
+    assert_eq!(doc["names"][0]["status"], "update-due");
+    assert_eq!(doc["names"][0]["families"]["ipv4"]["public"], "81.2.69.240");
+    assert_eq!(doc["names"][0]["families"]["ipv4"]["dns"][0], "81.2.69.142");
+    assert_eq!(
+        w.count("token-refresh") + w.count("apply"),
+        1,
+        "check changes nothing"
+    );
+    assert_eq!(w.state_bytes(), before);
+    let r = w.run(&["check", "other.example.com"]);
+    assert_eq!(r.code, Some(2));
+    w.fake
+        .provider
+        .lock()
+        .unwrap()
+        .can("echo", Canned::new(500, "down"));
+    let r = w.run(&["check"]);
+    assert_eq!(r.code, Some(3), "{r:?}");
+    assert!(
+        r.stdout.starts_with(
+            "home.example.com: error: could not detect the public IPv4 address: echo.provider.test:"
+        ),
+        "{r:?}"
+    );
+    check_secrets(&w, &[&r]);
+}
+
+#[test]
+fn updates_keep_working_without_rediscovery() {
+    let w = published("nodisc");
+    w.fake.zones.lock().unwrap().txt.clear();
+    w.fake.provider.lock().unwrap().public_v4 = "81.2.69.250".parse().unwrap();
+    let u = w.run(&["update"]);
+    assert_eq!(u.code, Some(0), "{u:?}");
+    assert_eq!(w.count("settings"), 1);
+}
+
+#[test]
+fn keepalive_resends_after_a_week() {
+    let w = published("keepalive");
+    let mut state = w.state_json();
+    let week_ago = state["names"][NAME]["last_applied"].as_u64().unwrap() - 8 * 24 * 3600;
+    state["names"][NAME]["last_applied"] = week_ago.into();
+    std::fs::write(&w.state, serde_json::to_vec(&state).unwrap()).unwrap();
+    let u = w.run(&["update"]);
+    assert_eq!(
+        (u.code, u.stdout.as_str()),
+        (
+            Some(0),
+            "home.example.com A 81.2.69.142 re-sent (weekly keep-alive)\n"
+        )
+    );
+    assert_eq!(w.count("apply"), 2);
+}
+
+#[test]
+fn state_file_is_private() {
+    let w = published("modes");
+    let file = std::fs::metadata(&w.state).unwrap().permissions().mode() & 0o777;
+    let dir = std::fs::metadata(w.state.parent().unwrap())
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!((file, dir), (0o600, 0o700));
+}
+
+#[test]
+fn remove_forgets_the_name() {
+    let w = published("remove");
+    let r = w.run(&["remove", NAME]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert!(r.stdout.starts_with("home.example.com removed:"), "{r:?}");
+    assert!(w.state_json()["names"].as_object().unwrap().is_empty());
+    let again = w.run(&["remove", NAME]);
+    assert_eq!(again.code, Some(2));
+}
+
+#[test]
+fn untrusted_certificate_is_refused() {
+    let w = world("tls");
+    let out = w
+        .command(&["setup", NAME, "--ipv4", "--code", "x"])
+        .env_remove("SSL_CERT_FILE")
+        .output()
+        .unwrap();
+    let r: support::Run = out.into();
+    assert_eq!(r.code, Some(4), "{r:?}");
+    assert!(
+        r.stderr.starts_with(&format!(
+            "ddns: the TLS certificate of dc.provider.test:{} is not trusted (",
+            w.fake.port
+        )),
+        "{r:?}"
+    );
+    assert_eq!(w.count("settings"), 0);
+}
+
+#[test]
+fn bad_settings_get_one_sentence_and_exit_2() {
+    let w = world("usage");
+    for (args, env, expect) in [
+        (
+            &["update"][..],
+            ("DDNS_RESOLVER", "dns.example"),
+            "ddns: 'dns.example' is not a resolver address: use IP, IP:PORT or [IPv6]:PORT, comma-separated\n",
+        ),
+        (
+            &["update"][..],
+            ("DDNS_IP_SOURCES", "http://x.test"),
+            "ddns: 'http://x.test' is not an IP source: use [ipv4:|ipv6:]https://URL, comma-separated\n",
+        ),
+        (
+            &["setup", "bad name.example", "--code", "x"][..],
+            ("X", ""),
+            "ddns: 'bad name.example' is not a valid domain name: each dot-separated part must be 1 to 63 letters, digits, '-' or '_'\n",
+        ),
+        (
+            &["setup", NAME, "--code", "x"][..],
+            ("SSL_CERT_FILE", "/nonexistent.pem"),
+            "ddns: could not read SSL_CERT_FILE /nonexistent.pem (No such file or directory (os error 2)): point it at a PEM file of CA certificates, or unset it\n",
+        ),
+        (
+            &["frobnicate"][..],
+            ("X", ""),
+            "ddns: Unrecognized argument: frobnicate; see `ddns --help`\n",
+        ),
+    ] {
+        let r: support::Run = w.command(args).env(env.0, env.1).output().unwrap().into();
+        assert_eq!((r.code, r.stderr.as_str()), (Some(2), expect), "{args:?}");
+    }
 }

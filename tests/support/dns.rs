@@ -30,7 +30,15 @@ fn soa(apex: &str) -> Record {
     Record::from_rdata(
         name(apex),
         60,
-        RData::SOA(SOA::new(name(&format!("ns.{apex}")), name(&format!("hostmaster.{apex}")), 1, 3600, 600, 86400, 60)),
+        RData::SOA(SOA::new(
+            name(&format!("ns.{apex}")),
+            name(&format!("hostmaster.{apex}")),
+            1,
+            3600,
+            600,
+            86400,
+            60,
+        )),
     )
 }
 
@@ -38,9 +46,15 @@ fn soa(apex: &str) -> Record {
 pub fn answer(zones: &Mutex<Zones>, query: &[u8]) -> Option<Vec<u8>> {
     let request = Message::from_vec(query).ok()?;
     let q = request.queries().first()?.clone();
-    let qname = q.name().to_ascii().trim_end_matches('.').to_ascii_lowercase();
+    let qname = q
+        .name()
+        .to_ascii()
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
     let mut zones = zones.lock().expect("zones");
-    zones.queries.push((qname.clone(), q.query_type().to_string()));
+    zones
+        .queries
+        .push((qname.clone(), q.query_type().to_string()));
     let mut reply = Message::new();
     reply
         .set_id(request.id())
@@ -78,14 +92,17 @@ pub fn answer(zones: &Mutex<Zones>, query: &[u8]) -> Option<Vec<u8>> {
         }
         RecordType::TXT => {
             for t in zones.txt.get(&qname).into_iter().flatten() {
-                answers.push(Record::from_rdata(name(&qname), 60, RData::TXT(TXT::new(vec![t.clone()]))));
+                answers.push(Record::from_rdata(
+                    name(&qname),
+                    60,
+                    RData::TXT(TXT::new(vec![t.clone()])),
+                ));
             }
         }
         _ => {}
     }
-    let exists = qname == apex
-        || zones.addresses.contains_key(&qname)
-        || zones.txt.contains_key(&qname);
+    let exists =
+        qname == apex || zones.addresses.contains_key(&qname) || zones.txt.contains_key(&qname);
     if answers.is_empty() {
         if !exists {
             reply.set_response_code(ResponseCode::NXDomain);
@@ -100,7 +117,9 @@ pub fn answer(zones: &Mutex<Zones>, query: &[u8]) -> Option<Vec<u8>> {
 /// Start the server on 127.0.0.1; it runs until the process exits.
 pub fn start(zones: Arc<Mutex<Zones>>) -> SocketAddr {
     let socket = UdpSocket::bind("127.0.0.1:0").expect("bind DNS");
-    socket.set_read_timeout(Some(Duration::from_millis(200))).ok();
+    socket
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .ok();
     let addr = socket.local_addr().expect("DNS addr");
     std::thread::spawn(move || {
         let mut buf = [0u8; 1500];

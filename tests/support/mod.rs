@@ -2,7 +2,10 @@
 //! a fake DNS server and a fake Domain Connect provider on loopback. The binary reaches them only
 //! through settings a user has too: `DDNS_STATE`, `DDNS_RESOLVER`, `DDNS_IP_SOURCES` and
 //! `SSL_CERT_FILE`.
-#![allow(dead_code, reason = "each test binary uses a different part of the support code")]
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different part of the support code"
+)]
 
 pub mod dns;
 pub mod provider;
@@ -147,7 +150,10 @@ impl World {
     pub fn test_agent(&self) -> ureq::Agent {
         use ureq::tls::{Certificate, RootCerts, TlsConfig};
         let tls = TlsConfig::builder()
-            .root_certs(RootCerts::new_with_certs(&[Certificate::from_der(self.pki.ca_der.as_ref()).to_owned()]))
+            .root_certs(RootCerts::new_with_certs(&[Certificate::from_der(
+                self.pki.ca_der.as_ref(),
+            )
+            .to_owned()]))
             .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::ring::default_provider()))
             .build();
         let config = ureq::Agent::config_builder()
@@ -213,15 +219,25 @@ impl World {
     pub fn assert_no_secrets(&self, text: &str) {
         let p = self.fake.provider.lock().expect("provider");
         for secret in &p.issued {
-            assert!(!text.contains(secret.as_str()), "secret {secret} leaked into output:\n{text}");
+            assert!(
+                !text.contains(secret.as_str()),
+                "secret {secret} leaked into output:\n{text}"
+            );
         }
-        assert!(!text.contains("inconceivable"), "client secret in output:\n{text}");
+        assert!(
+            !text.contains("inconceivable"),
+            "client secret in output:\n{text}"
+        );
     }
 
     /// Assert the fake saw no unexpected request.
     pub fn assert_no_unexpected(&self) {
         let p = self.fake.provider.lock().expect("provider");
-        assert!(p.unexpected.is_empty(), "unexpected requests: {:#?}", p.unexpected);
+        assert!(
+            p.unexpected.is_empty(),
+            "unexpected requests: {:#?}",
+            p.unexpected
+        );
     }
 
     /// Requests per route.

@@ -34,7 +34,11 @@ pub struct Canned {
 impl Canned {
     /// A reply with this status and body.
     pub fn new(status: u16, body: &str) -> Canned {
-        Canned { status, body: body.as_bytes().to_vec(), delay: Duration::ZERO }
+        Canned {
+            status,
+            body: body.as_bytes().to_vec(),
+            delay: Duration::ZERO,
+        }
     }
 }
 
@@ -102,7 +106,10 @@ impl Provider {
 
     /// Queue a canned reply for a route.
     pub fn can(&mut self, route: &str, reply: Canned) {
-        self.canned.entry(route.to_string()).or_default().push_back(reply);
+        self.canned
+            .entry(route.to_string())
+            .or_default()
+            .push_back(reply);
     }
 
     /// Make every access token expire now.
@@ -120,7 +127,9 @@ impl Provider {
 }
 
 fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// A running fake provider.
@@ -136,11 +145,7 @@ pub struct Fake {
 }
 
 /// Start HTTPS listeners on 127.0.0.1 and (when possible) ::1, on the same port.
-pub fn start(
-    zone: &str,
-    server: Arc<rustls::ServerConfig>,
-    zones: Arc<Mutex<Zones>>,
-) -> Fake {
+pub fn start(zone: &str, server: Arc<rustls::ServerConfig>, zones: Arc<Mutex<Zones>>) -> Fake {
     let mut bound = None;
     for _ in 0..20 {
         let v4 = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
@@ -177,7 +182,10 @@ pub fn start(
         let mut z = zones.lock().expect("zones");
         z.apexes.push(zone.to_string());
         z.apexes.push("provider.test".to_string());
-        z.txt.insert(format!("_domainconnect.{zone}"), vec![format!("{DISCOVERY_HOST}:{port}")]);
+        z.txt.insert(
+            format!("_domainconnect.{zone}"),
+            vec![format!("{DISCOVERY_HOST}:{port}")],
+        );
         for host in [DISCOVERY_HOST, API_HOST, UX_HOST, ECHO_HOST] {
             let mut ips = vec![IpAddr::V4(Ipv4Addr::LOCALHOST)];
             if v6.is_some() {
@@ -200,7 +208,12 @@ pub fn start(
             }
         });
     }
-    Fake { provider, zones, port, ipv6 }
+    Fake {
+        provider,
+        zones,
+        port,
+        ipv6,
+    }
 }
 
 struct Request {
@@ -214,15 +227,24 @@ struct Request {
     peer: SocketAddr,
 }
 
-fn serve(stream: TcpStream, server: Arc<rustls::ServerConfig>, provider: &Mutex<Provider>, zones: &Mutex<Zones>) {
+fn serve(
+    stream: TcpStream,
+    server: Arc<rustls::ServerConfig>,
+    provider: &Mutex<Provider>,
+    zones: &Mutex<Zones>,
+) {
     let peer = match stream.peer_addr() {
         Ok(p) => p,
         Err(_) => return,
     };
     stream.set_read_timeout(Some(Duration::from_secs(10))).ok();
-    let Ok(conn) = rustls::ServerConnection::new(server) else { return };
+    let Ok(conn) = rustls::ServerConnection::new(server) else {
+        return;
+    };
     let mut tls = rustls::StreamOwned::new(conn, stream);
-    let Some(request) = read_request(&mut tls, peer) else { return };
+    let Some(request) = read_request(&mut tls, peer) else {
+        return;
+    };
     let reply = respond(&request, provider, zones);
     if !reply.delay.is_zero() {
         std::thread::sleep(reply.delay);
@@ -234,7 +256,10 @@ fn serve(stream: TcpStream, server: Arc<rustls::ServerConfig>, provider: &Mutex<
         302 => "Found",
         _ => "Status",
     };
-    let mut head = format!("HTTP/1.1 {} {reason}\r\nConnection: close\r\n", reply.status);
+    let mut head = format!(
+        "HTTP/1.1 {} {reason}\r\nConnection: close\r\n",
+        reply.status
+    );
     if let Some(loc) = &reply.location {
         head.push_str(&format!("Location: {loc}\r\n"));
     }
@@ -290,7 +315,16 @@ fn read_request(tls: &mut impl Read, peer: SocketAddr) -> Option<Request> {
             (decode(k), decode(v))
         })
         .collect();
-    Some(Request { method, path, query, raw_target, auth, body, host, peer })
+    Some(Request {
+        method,
+        path,
+        query,
+        raw_target,
+        auth,
+        body,
+        host,
+        peer,
+    })
 }
 
 /// Percent-decoding for the fake's own use (strict about `+`: the client must encode spaces).
@@ -300,12 +334,13 @@ pub fn decode(s: &str) -> String {
     let mut i = 0;
     while i < b.len() {
         let hex = |c: u8| (c as char).to_digit(16);
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+            continue;
         }
         out.push(b[i]);
         i += 1;
@@ -321,7 +356,12 @@ struct Reply {
 }
 
 fn json(status: u16, body: String) -> Reply {
-    Reply { status, body: body.into_bytes(), location: None, delay: Duration::ZERO }
+    Reply {
+        status,
+        body: body.into_bytes(),
+        location: None,
+        delay: Duration::ZERO,
+    }
 }
 
 const REDIRECT: &str = "https://dynamicdns.domainconnect.org/ddnscode";
@@ -331,13 +371,17 @@ fn route_of(r: &Request, zone: &str) -> &'static str {
     let host = r.host.split(':').next().unwrap_or("");
     match (r.method.as_str(), host, r.path.as_str()) {
         ("GET", DISCOVERY_HOST, p) if p == format!("/v2/{zone}/settings") => "settings",
-        ("GET", API_HOST, p) if p.starts_with(TEMPLATE_PREFIX) && !p.ends_with("/apply") => "template",
+        ("GET", API_HOST, p) if p.starts_with(TEMPLATE_PREFIX) && !p.ends_with("/apply") => {
+            "template"
+        }
         ("GET", UX_HOST, "/v2/domainTemplates/providers/domainconnect.org") => "consent",
-        ("POST", API_HOST, "/v2/oauth/access_token") => match r.query.get("grant_type").map(String::as_str) {
-            Some("authorization_code") => "token-code",
-            Some("refresh_token") => "token-refresh",
-            _ => "unexpected",
-        },
+        ("POST", API_HOST, "/v2/oauth/access_token") => {
+            match r.query.get("grant_type").map(String::as_str) {
+                Some("authorization_code") => "token-code",
+                Some("refresh_token") => "token-refresh",
+                _ => "unexpected",
+            }
+        }
         ("POST", API_HOST, p) if p.starts_with(TEMPLATE_PREFIX) && p.ends_with("/apply") => "apply",
         ("GET", ECHO_HOST, "/") => "echo",
         _ => "unexpected",
@@ -347,30 +391,55 @@ fn route_of(r: &Request, zone: &str) -> &'static str {
 fn respond(r: &Request, provider: &Mutex<Provider>, zones: &Mutex<Zones>) -> Reply {
     let mut p = provider.lock().expect("provider");
     let route = route_of(r, &p.zone);
-    p.log.push(Logged { route: route.to_string(), target: format!("{} {}", r.method, r.raw_target), auth: r.auth.clone() });
+    p.log.push(Logged {
+        route: route.to_string(),
+        target: format!("{} {}", r.method, r.raw_target),
+        auth: r.auth.clone(),
+    });
     if route == "unexpected" {
-        p.unexpected.push(format!("{} {} (host {})", r.method, r.raw_target, r.host));
+        p.unexpected
+            .push(format!("{} {} (host {})", r.method, r.raw_target, r.host));
         return json(400, r#"{"error":"unexpected request"}"#.into());
     }
     if let Some(canned) = p.canned.get_mut(route).and_then(VecDeque::pop_front) {
-        return Reply { status: canned.status, body: canned.body, location: None, delay: canned.delay };
+        return Reply {
+            status: canned.status,
+            body: canned.body,
+            location: None,
+            delay: canned.delay,
+        };
     }
     let fail = |p: &mut Provider, why: &str| {
-        p.unexpected.push(format!("{route}: {why}: {} {}", r.method, r.raw_target));
-        json(400, format!(r#"{{"error":"invalid_request","error_description":"{why}"}}"#))
+        p.unexpected
+            .push(format!("{route}: {why}: {} {}", r.method, r.raw_target));
+        json(
+            400,
+            format!(r#"{{"error":"invalid_request","error_description":"{why}"}}"#),
+        )
     };
     let port = p.port;
     match route {
         "settings" => {
-            let ux = if p.async_ux { format!(r#","urlAsyncUX":"https://{UX_HOST}:{port}""#) } else { String::new() };
-            json(200, format!(
-                r#"{{"providerId":"fakedns","providerName":"FakeDNS","providerDisplayName":"Fake DNS","urlSyncUX":"https://{UX_HOST}:{port}","urlAPI":"https://{API_HOST}:{port}"{ux},"width":750,"height":750,"urlControlPanel":"https://{UX_HOST}:{port}/%domain%","nameServers":["ns.{}"]}}"#,
-                p.zone
-            ))
+            let ux = if p.async_ux {
+                format!(r#","urlAsyncUX":"https://{UX_HOST}:{port}""#)
+            } else {
+                String::new()
+            };
+            json(
+                200,
+                format!(
+                    r#"{{"providerId":"fakedns","providerName":"FakeDNS","providerDisplayName":"Fake DNS","urlSyncUX":"https://{UX_HOST}:{port}","urlAPI":"https://{API_HOST}:{port}"{ux},"width":750,"height":750,"urlControlPanel":"https://{UX_HOST}:{port}/%domain%","nameServers":["ns.{}"]}}"#,
+                    p.zone
+                ),
+            )
         }
         "template" => {
             let id = r.path.trim_start_matches(TEMPLATE_PREFIX).to_string();
-            if p.templates.contains(&id) { json(200, "{}".into()) } else { json(404, "{}".into()) }
+            if p.templates.contains(&id) {
+                json(200, "{}".into())
+            } else {
+                json(404, "{}".into())
+            }
         }
         "consent" => {
             let q = &r.query;
@@ -388,11 +457,18 @@ fn respond(r: &Request, provider: &Mutex<Provider>, zones: &Mutex<Zones>) -> Rep
             if let Some(state) = q.get("state") {
                 location.push_str(&format!("&state={state}"));
             }
-            Reply { status: 302, body: Vec::new(), location: Some(location), delay: Duration::ZERO }
+            Reply {
+                status: 302,
+                body: Vec::new(),
+                location: Some(location),
+                delay: Duration::ZERO,
+            }
         }
         "token-code" | "token-refresh" => {
             let creds: serde_json::Value = serde_json::from_slice(&r.body).unwrap_or_default();
-            if creds["client_id"] != "domainconnect.org" || creds["client_secret"] != "inconceivable" {
+            if creds["client_id"] != "domainconnect.org"
+                || creds["client_secret"] != "inconceivable"
+            {
                 return fail(&mut p, "bad client credentials in body");
             }
             if r.query.get("redirect_uri").map(String::as_str) != Some(REDIRECT) {
@@ -401,7 +477,10 @@ fn respond(r: &Request, provider: &Mutex<Provider>, zones: &Mutex<Zones>) -> Rep
             if route == "token-code" {
                 let code = r.query.get("code").cloned().unwrap_or_default();
                 if !p.codes.remove(&code) {
-                    return json(400, r#"{"error":"invalid_grant","error_description":"unknown code"}"#.into());
+                    return json(
+                        400,
+                        r#"{"error":"invalid_grant","error_description":"unknown code"}"#.into(),
+                    );
                 }
             } else {
                 if r.query.get("client_secret").map(String::as_str) != Some("inconceivable") {
@@ -425,26 +504,49 @@ fn respond(r: &Request, provider: &Mutex<Provider>, zones: &Mutex<Zones>) -> Rep
             } else {
                 String::new()
             };
-            json(200, format!(r#"{{"access_token":"{access}","token_type":"Bearer","expires_in":{ttl}{refresh}}}"#))
+            json(
+                200,
+                format!(
+                    r#"{{"access_token":"{access}","token_type":"Bearer","expires_in":{ttl}{refresh}}}"#
+                ),
+            )
         }
         "apply" => {
-            let token = r.auth.as_deref().and_then(|a| a.strip_prefix("Bearer ")).unwrap_or("");
+            let token = r
+                .auth
+                .as_deref()
+                .and_then(|a| a.strip_prefix("Bearer "))
+                .unwrap_or("");
             match p.access.get(token) {
                 Some(exp) if *exp > now() => {}
                 _ => return json(401, r#"{"error":"invalid_token"}"#.into()),
             }
-            let template = r.path.trim_start_matches(TEMPLATE_PREFIX).trim_end_matches("/apply").to_string();
+            let template = r
+                .path
+                .trim_start_matches(TEMPLATE_PREFIX)
+                .trim_end_matches("/apply")
+                .to_string();
             if !p.templates.contains(&template) || r.query.get("domain") != Some(&p.zone) {
                 return fail(&mut p, "bad template or domain");
             }
             let host = r.query.get("host").cloned().unwrap_or_default();
-            let fqdn = if host.is_empty() { p.zone.clone() } else { format!("{host}.{}", p.zone) };
+            let fqdn = if host.is_empty() {
+                p.zone.clone()
+            } else {
+                format!("{host}.{}", p.zone)
+            };
             let mut ips: Vec<IpAddr> = Vec::new();
-            let groups: Vec<String> = r.query.get("groupId").map(|g| g.split(',').map(String::from).collect()).unwrap_or_default();
+            let groups: Vec<String> = r
+                .query
+                .get("groupId")
+                .map(|g| g.split(',').map(String::from).collect())
+                .unwrap_or_default();
             for (key, group) in [("IPv4", "IPv4"), ("IPv6", "IPv6"), ("IP", "")] {
                 if let Some(v) = r.query.get(key) {
                     match v.parse::<IpAddr>() {
-                        Ok(ip) if group.is_empty() || groups.iter().any(|g| g == group) => ips.push(ip),
+                        Ok(ip) if group.is_empty() || groups.iter().any(|g| g == group) => {
+                            ips.push(ip)
+                        }
                         _ => return fail(&mut p, "bad address or group"),
                     }
                 }

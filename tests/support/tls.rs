@@ -29,7 +29,9 @@ pub fn make_pki(names: &[&str]) -> TestPki {
     let leaf_params =
         CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>())
             .expect("leaf params");
-    let leaf = leaf_params.signed_by(&leaf_key, &issuer).expect("leaf cert");
+    let leaf = leaf_params
+        .signed_by(&leaf_key, &issuer)
+        .expect("leaf cert");
 
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der()));
     let server = rustls::ServerConfig::builder_with_provider(Arc::new(
