@@ -232,6 +232,21 @@ pub fn not_global(ip: &IpAddr) -> Option<&'static str> {
     }
 }
 
+/// The address made of `prefix_from`'s upper 64 bits (the delegated /64 prefix) and
+/// `suffix`'s lower 64 bits (a host's fixed interface identifier).
+pub fn with_suffix(prefix_from: Ipv6Addr, suffix: Ipv6Addr) -> Ipv6Addr {
+    const LOW: u128 = u64::MAX as u128;
+    Ipv6Addr::from((u128::from(prefix_from) & !LOW) | (u128::from(suffix) & LOW))
+}
+
+/// Check an `--ipv6-suffix` value: an interface identifier such as `::1234:5678:9abc:def0`
+/// (upper 64 bits zero, lower 64 bits not).
+pub fn parse_suffix(value: &str) -> Option<Ipv6Addr> {
+    let ip: Ipv6Addr = value.trim().parse().ok()?;
+    let bits = u128::from(ip);
+    (bits >> 64 == 0 && bits != 0).then_some(ip)
+}
+
 /// Read an address from an IP echo service's reply: the first line, trimmed, must be an address.
 pub fn parse_echo(body: &str) -> Option<IpAddr> {
     body.lines().next()?.trim().parse().ok()
@@ -343,6 +358,21 @@ mod tests {
             let why = v6(bad).unwrap_or_else(|| panic!("{bad} passed"));
             assert!(why.contains(word), "{bad}: {why}");
         }
+    }
+
+    #[test]
+    fn suffix_combines_with_the_prefix() {
+        let suffix = parse_suffix("::1234:5678:9abc:def0").unwrap();
+        let router: Ipv6Addr = "2a02:123:4:5::1".parse().unwrap();
+        assert_eq!(
+            with_suffix(router, suffix),
+            "2a02:123:4:5:1234:5678:9abc:def0"
+                .parse::<Ipv6Addr>()
+                .unwrap()
+        );
+        assert_eq!(parse_suffix("2a02::1"), None);
+        assert_eq!(parse_suffix("::"), None);
+        assert_eq!(parse_suffix("x"), None);
     }
 
     #[test]

@@ -64,6 +64,10 @@ pub struct SetupArgs {
     /// publish an AAAA record (default: when this machine has a global IPv6 route)
     #[argh(switch)]
     pub ipv6: bool,
+    /// for a host behind this router: publish the detected IPv6 /64 prefix combined with this
+    /// interface identifier, e.g. ::1234:5678:9abc:def0 (implies --ipv6)
+    #[argh(option)]
+    pub ipv6_suffix: Option<String>,
     /// the state file (default: DDNS_STATE, else /etc/ddns/state.json for root, else
     /// ~/.local/state/ddns/state.json)
     #[argh(option)]
@@ -88,7 +92,8 @@ pub struct UpdateArgs {
     /// use this address instead of detecting one (repeatable: one IPv4, one IPv6)
     #[argh(option)]
     pub ip: Vec<String>,
-    /// where to learn the public address: [ipv4:|ipv6:]https://URL (repeatable, replaces the
+    /// where to learn the public address: [ipv4:|ipv6:] then https://URL,
+    /// dns:opendns|cloudflare|google[@IP[:PORT]] or interface:NAME (repeatable, replaces the
     /// default list and DDNS_IP_SOURCES)
     #[argh(option)]
     pub ip_source: Vec<String>,

@@ -130,6 +130,12 @@ impl Context {
     }
 }
 
+impl detect::Clients for Context {
+    fn http(&self) -> Result<&Http> {
+        Context::http(self)
+    }
+}
+
 /// Seconds since the Unix epoch (0 for a clock before it).
 pub fn now() -> u64 {
     std::time::SystemTime::now()
@@ -183,7 +189,7 @@ mod tests {
         };
         let ctx = Context::new(&env, None, None, &[]).unwrap();
         assert_eq!(ctx.state_path, PathBuf::from("/env/state.json"));
-        assert_eq!(ctx.sources[0].url, "https://env.test");
+        assert_eq!(ctx.sources[0].label(), "https://env.test");
         let ctx = Context::new(
             &env,
             Some("/flag.json"),
@@ -192,7 +198,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ctx.state_path, PathBuf::from("/flag.json"));
-        assert_eq!(ctx.sources[0].url, "https://f.test");
+        assert_eq!(ctx.sources[0].label(), "https://f.test");
         assert!(Context::new(&env, None, Some("nonsense"), &[]).is_err());
     }
 

@@ -11,12 +11,14 @@ mod detect;
 mod dns;
 mod error;
 mod http;
+mod ifaddr;
 mod name;
 mod out;
 mod plan;
 mod protocol;
 mod state;
 mod url;
+mod whoami;
 
 use argh::FromArgs;
 use std::process::ExitCode;

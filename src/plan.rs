@@ -55,12 +55,17 @@ pub enum Decision {
 /// Decide what to do for `entry`.
 pub fn plan(entry: &Entry, observed: &Observed, now: u64, force: bool) -> Decision {
     let wants = |f: Family| entry.families.contains(&f) && entry.template.carries(f);
+    let observed_v6 = observed.ipv6.map(|a| {
+        entry
+            .ipv6_suffix
+            .map_or(a, |s| crate::address::with_suffix(a, s))
+    });
     let send = Addresses {
         ipv4: wants(Family::Ipv4)
             .then(|| observed.ipv4.or(entry.published.ipv4))
             .flatten(),
         ipv6: wants(Family::Ipv6)
-            .then(|| observed.ipv6.or(entry.published.ipv6))
+            .then(|| observed_v6.or(entry.published.ipv6))
             .flatten(),
     };
     if send.ipv4.is_none() && send.ipv6.is_none() {
@@ -111,6 +116,7 @@ mod tests {
             },
             template: Template::V2,
             families: families.to_vec(),
+            ipv6_suffix: None,
             grant: Grant {
                 access_token: "A".into(),
                 access_expires_at: None,
@@ -277,6 +283,38 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn ipv6_suffix_is_combined_with_the_detected_prefix() {
+        let mut e = entry(
+            &[Family::Ipv6],
+            Published {
+                ipv4: None,
+                ipv6: v6("2a00:1:2:3::99"),
+            },
+            Some(NOW - 60),
+        );
+        e.ipv6_suffix = crate::address::parse_suffix("::99");
+        let same_prefix = Observed {
+            ipv4: None,
+            ipv6: v6("2a00:1:2:3::1"),
+        };
+        assert_eq!(plan(&e, &same_prefix, NOW, false), Decision::Unchanged);
+        let new_prefix = Observed {
+            ipv4: None,
+            ipv6: v6("2a00:1:2:4::1"),
+        };
+        assert_eq!(
+            plan(&e, &new_prefix, NOW, false),
+            Decision::Apply {
+                send: Addresses {
+                    ipv4: None,
+                    ipv6: v6("2a00:1:2:4::99")
+                },
+                reason: Reason::Changed
+            }
+        );
     }
 
     #[test]

@@ -54,6 +54,10 @@ pub struct Entry {
     pub template: Template,
     /// The families this name publishes.
     pub families: Vec<Family>,
+    /// For a host behind the router: its fixed IPv6 interface identifier, combined with the
+    /// detected /64 prefix.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv6_suffix: Option<Ipv6Addr>,
     /// The OAuth grant.
     pub grant: Grant,
     /// What this client last published successfully.
@@ -327,6 +331,7 @@ mod tests {
             },
             template: Template::V2,
             families: vec![Family::Ipv4],
+            ipv6_suffix: None,
             grant: Grant {
                 access_token: "AT".into(),
                 access_expires_at: Some(10),

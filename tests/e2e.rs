@@ -690,7 +690,7 @@ fn bad_settings_get_one_sentence_and_exit_2() {
         (
             &["update"][..],
             ("DDNS_IP_SOURCES", "http://x.test"),
-            "ddns: 'http://x.test' is not an IP source: use [ipv4:|ipv6:]https://URL, comma-separated\n",
+            "ddns: 'http://x.test' is not an IP source: use [ipv4:|ipv6:] followed by https://URL, dns:opendns|cloudflare|google[@IP[:PORT]] or interface:NAME, comma-separated\n",
         ),
         (
             &["setup", "bad name.example", "--code", "x"][..],

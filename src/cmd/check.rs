@@ -26,9 +26,7 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<u8> {
             e.families.contains(&family) && e.template.carries(family)
         });
         if needed {
-            let found = ctx
-                .http()
-                .and_then(|http| detect::detect(http, &ctx.sources, family));
+            let found = detect::detect(ctx, &ctx.sources, family);
             detections.insert(family, found);
         }
     }

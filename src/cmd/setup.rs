@@ -25,6 +25,16 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<()> {
     })?;
     let http = ctx.http()?;
     let (settings, template) = client::discover(dns, http, &zone)?;
+    let ipv6_suffix = match &args.ipv6_suffix {
+        Some(v) => Some(crate::address::parse_suffix(v).ok_or_else(|| {
+            Error::usage(format!(
+                "--ipv6-suffix '{}' is not an interface identifier: give the host's lower 64 \
+                 bits, such as ::1234:5678:9abc:def0",
+                name::shown(v)
+            ))
+        })?),
+        None => None,
+    };
     let families = families(args, template)?;
 
     let code = match &args.code {
@@ -63,6 +73,7 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<()> {
         },
         template,
         families: families.clone(),
+        ipv6_suffix,
         grant: Grant {
             access_token: tokens.access_token,
             access_expires_at: tokens.expires_in.map(|s| now.saturating_add(s)),
@@ -94,18 +105,19 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<()> {
 /// The families to publish: as asked, else IPv4 always and IPv6 when this machine has a global
 /// IPv6 route. The legacy template carries IPv4 only.
 fn families(args: &SetupArgs, template: Template) -> Result<Vec<Family>> {
-    if args.ipv6 && !template.carries(Family::Ipv6) {
+    let ipv6 = args.ipv6 || args.ipv6_suffix.is_some();
+    if ipv6 && !template.carries(Family::Ipv6) {
         return Err(Error::refused(
             "the provider supports only the legacy dynamicdns template, which has no AAAA \
              record: set up without --ipv6",
         ));
     }
     let mut families = Vec::new();
-    if args.ipv4 || !args.ipv6 {
+    if args.ipv4 || !ipv6 {
         families.push(Family::Ipv4);
     }
-    let default_v6 = !args.ipv4 && !args.ipv6 && has_global_ipv6();
-    if (args.ipv6 || default_v6) && template.carries(Family::Ipv6) {
+    let default_v6 = !args.ipv4 && !ipv6 && has_global_ipv6();
+    if (ipv6 || default_v6) && template.carries(Family::Ipv6) {
         families.push(Family::Ipv6);
     }
     Ok(families)

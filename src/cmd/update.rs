@@ -34,7 +34,8 @@ pub fn run(ctx: &Context, args: &UpdateArgs) -> Result<u8> {
             })
         })
         .collect();
-    let (observed, failures) = observe(ctx, &given, &needed);
+    let entries: Vec<&Entry> = names.iter().map(|n| &locked.state.names[n]).collect();
+    let (observed, failures) = observe(ctx, &given, &needed, &entries);
 
     let mut worst = 0;
     for name in &names {
@@ -60,12 +61,14 @@ pub fn run(ctx: &Context, args: &UpdateArgs) -> Result<u8> {
     Ok(worst)
 }
 
-/// The public addresses: those given with `--ip`, else detected for each needed family.
-/// Detection failures are kept per family; the other families go on.
+/// The public addresses: those given with `--ip`, else detected for each needed family. A
+/// detected address that would change a record is confirmed by the next source first.
+/// Failures are kept per family; the other families go on.
 fn observe(
     ctx: &Context,
     given: &[IpAddr],
     needed: &[Family],
+    entries: &[&Entry],
 ) -> (Observed, BTreeMap<Family, Error>) {
     let mut observed = Observed::default();
     let mut failures = BTreeMap::new();
@@ -78,10 +81,13 @@ fn observe(
         return (observed, failures);
     }
     for family in needed {
-        match ctx
-            .http()
-            .and_then(|http| detect::detect(http, &ctx.sources, *family))
-        {
+        let found = detect::detect(ctx, &ctx.sources, *family).and_then(|found| {
+            if entries.iter().any(|e| would_change(e, found.ip)) {
+                detect::confirm(ctx, &ctx.sources, &found)?;
+            }
+            Ok(found)
+        });
+        match found {
             Ok(found) => record(found.ip),
             Err(e) => {
                 failures.insert(*family, e);
@@ -89,6 +95,21 @@ fn observe(
         }
     }
     (observed, failures)
+}
+
+/// Whether publishing `ip` would change `entry`'s record of that family.
+fn would_change(entry: &Entry, ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            entry.families.contains(&Family::Ipv4) && entry.published.ipv4 != Some(v4)
+        }
+        IpAddr::V6(v6) => {
+            let v6 = entry
+                .ipv6_suffix
+                .map_or(v6, |s| crate::address::with_suffix(v6, s));
+            entry.families.contains(&Family::Ipv6) && entry.published.ipv6 != Some(v6)
+        }
+    }
 }
 
 fn update_one(

@@ -116,6 +116,30 @@ impl World {
         self.command(args).output().expect("run ddns").into()
     }
 
+    /// Run the binary with extra environment variables.
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut cmd = self.command(args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("run ddns").into()
+    }
+
+    /// A DNS whoami source at the fake DNS server, over IPv4 (`v6` false) or IPv6.
+    pub fn dns_source(&self, service: &str, v6: bool) -> String {
+        if v6 {
+            format!("dns:{service}@[::1]:{}", self.dns.port())
+        } else {
+            format!("dns:{service}@{}", self.dns)
+        }
+    }
+
+    /// Set the public addresses every fake source (echo and whoami) reports.
+    pub fn set_public_v4(&self, ip: &str) {
+        self.fake.provider.lock().expect("provider").public_v4 = ip.parse().expect("v4");
+        self.fake.zones.lock().expect("zones").whoami_v4 = Some(ip.parse().expect("v4"));
+    }
+
     /// Run the binary with `input` on stdin.
     pub fn run_with_input(&self, args: &[&str], input: &str) -> Run {
         let mut child = self

@@ -180,6 +180,8 @@ pub fn start(zone: &str, server: Arc<rustls::ServerConfig>, zones: Arc<Mutex<Zon
     }));
     {
         let mut z = zones.lock().expect("zones");
+        z.whoami_v4 = Some("81.2.69.142".parse().expect("v4"));
+        z.whoami_v6 = Some("2a02:898:0:20::1".parse().expect("v6"));
         z.apexes.push(zone.to_string());
         z.apexes.push("provider.test".to_string());
         z.txt.insert(
