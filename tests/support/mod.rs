@@ -38,6 +38,12 @@ pub struct World {
     pub fake: provider::Fake,
     /// The test PKI.
     pub pki: tls::TestPki,
+    /// The state path as the binary is told it (differs from `state` inside a chroot).
+    pub state_arg: PathBuf,
+    /// The CA path as the binary is told it.
+    pub ca_arg: PathBuf,
+    /// A command the binary runs under (chroot, qemu), with its arguments.
+    pub wrapper: Vec<String>,
 }
 
 /// A finished run of the binary.
@@ -81,12 +87,25 @@ impl World {
         World {
             bin: bin.to_path_buf(),
             state: dir.join("state/state.json"),
+            state_arg: dir.join("state/state.json"),
+            ca_arg: ca_file.clone(),
             dir,
             ca_file,
             dns,
             fake,
             pki,
+            wrapper: Vec::new(),
         }
+    }
+
+    /// Run the binary as `/ddns` inside `root` (an otherwise empty directory) through
+    /// `wrapper` (e.g. chroot), with its state in `/data` and the test CA at `/ca.pem`.
+    pub fn use_root(&mut self, root: &Path, wrapper: &[&str]) {
+        std::fs::copy(&self.ca_file, root.join("ca.pem")).expect("CA into root");
+        self.state = root.join("data/state.json");
+        self.state_arg = PathBuf::from("/data/state.json");
+        self.ca_arg = PathBuf::from("/ca.pem");
+        self.wrapper = wrapper.iter().map(|s| s.to_string()).collect();
     }
 
     /// The echo URL the binary is pointed at.
@@ -97,14 +116,21 @@ impl World {
     /// A command for the binary, with the user-facing settings pointing at the fake world and
     /// nothing inherited that could send it elsewhere (proxies).
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(&self.bin);
+        let mut cmd = match self.wrapper.split_first() {
+            Some((first, rest)) => {
+                let mut c = Command::new(first);
+                c.args(rest);
+                c
+            }
+            None => Command::new(&self.bin),
+        };
         cmd.args(args)
             .env_clear()
-            .env("PATH", "/usr/bin:/bin")
-            .env("DDNS_STATE", &self.state)
+            .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+            .env("DDNS_STATE", &self.state_arg)
             .env("DDNS_RESOLVER", self.dns.to_string())
             .env("DDNS_IP_SOURCES", self.echo_url())
-            .env("SSL_CERT_FILE", &self.ca_file)
+            .env("SSL_CERT_FILE", &self.ca_arg)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

@@ -1,0 +1,98 @@
+//! The static binary in an empty root, as in a `FROM scratch` container: no libc, no /etc/ssl,
+//! no /etc/resolv.conf, no /etc/nsswitch.conf, no /dev, no /proc, run as a numeric non-root
+//! user. It must still resolve (hickory, via DDNS_RESOLVER), verify TLS (bundled roots plus
+//! SSL_CERT_FILE), get randomness (the getrandom syscall) and keep its state.
+//! Needs root (chroot) and a static binary from `packaging/build-static` (or the path in
+//! DDNS_STATIC_BIN); skipped with a printed reason otherwise. `.ci/run` provides both.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test that cannot unwrap should fail loudly"
+)]
+
+mod support;
+
+use std::os::unix::fs::MetadataExt;
+use std::path::PathBuf;
+use support::{NAME, World};
+
+fn static_binary() -> Option<PathBuf> {
+    let path = std::env::var_os("DDNS_STATIC_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("target/x86_64-unknown-linux-gnu/release/ddns")
+        });
+    if !path.exists() {
+        eprintln!(
+            "skipped: no static binary at {} (run packaging/build-static)",
+            path.display()
+        );
+        return None;
+    }
+    if std::fs::metadata("/proc/self")
+        .map(|m| m.uid())
+        .unwrap_or(1)
+        != 0
+    {
+        eprintln!("skipped: chroot needs root");
+        return None;
+    }
+    Some(path)
+}
+
+#[test]
+fn static_binary_works_in_an_empty_root() {
+    let Some(bin) = static_binary() else { return };
+    let mut w = World::new(&bin, "emptyroot");
+    let root = w.dir.join("root");
+    std::fs::create_dir_all(root.join("data")).unwrap();
+    std::fs::copy(&bin, root.join("ddns")).unwrap();
+    std::os::unix::fs::chown(root.join("data"), Some(65532), Some(65532)).unwrap();
+    w.use_root(
+        &root,
+        &[
+            "chroot",
+            "--userspec=65532:65532",
+            root.to_str().unwrap(),
+            "/ddns",
+        ],
+    );
+    let entries: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        entries.len(),
+        3,
+        "only /ddns, /data and /ca.pem: {entries:?}"
+    );
+
+    let v = w.run(&["--version"]);
+    assert_eq!(
+        (v.code, v.stdout.as_str()),
+        (Some(0), concat!("ddns ", env!("CARGO_PKG_VERSION"), "\n")),
+        "{v:?}"
+    );
+    let c = w.run(&["check"]);
+    assert_eq!(c.code, Some(2), "{c:?}");
+    assert_eq!(
+        c.stderr,
+        "ddns: no name is set up in /data/state.json: run `ddns setup NAME` first\n"
+    );
+
+    let s = w.setup(&["--ipv4"]);
+    assert_eq!(s.code, Some(0), "{s:?}");
+    let u = w.run(&["update"]);
+    assert_eq!(
+        (u.code, u.stdout.as_str()),
+        (Some(0), "home.example.com A 81.2.69.142 published\n"),
+        "{u:?}"
+    );
+    let c = w.run(&["check"]);
+    assert_eq!(c.code, Some(0), "{c:?}");
+    let meta = std::fs::metadata(&w.state).unwrap();
+    assert_eq!((meta.uid(), meta.mode() & 0o777), (65532, 0o600));
+    assert!(w.state_json()["names"][NAME]["published"]["ipv4"] == "81.2.69.142");
+    w.assert_no_unexpected();
+}
