@@ -21,12 +21,17 @@ use argh::FromArgs;
     ),
     error_code(5, "the grant is gone: run `ddns setup NAME` again"),
     note = "Environment: DDNS_STATE (state file), DDNS_RESOLVER (DNS servers), DDNS_IP_SOURCES \
-            (IP sources), SSL_CERT_FILE (extra CA certificates, PEM)."
+            (IP sources), SSL_CERT_FILE (extra CA certificates, PEM), DDNS_SYSLOG_SOCKET \
+            (where --syslog sends)."
 )]
 pub struct Cli {
     /// print the version and exit
     #[argh(switch)]
     pub version: bool,
+    /// also send every output line to syslog (/dev/log, or DDNS_SYSLOG_SOCKET), tagged with
+    /// the program name: for cron and hotplug hooks, whose output is discarded
+    #[argh(switch)]
+    pub syslog: bool,
     #[argh(subcommand)]
     pub command: Option<Command>,
 }

@@ -44,6 +44,14 @@ fn main() -> ExitCode {
             };
         }
     };
+    if cli.syslog {
+        let tag = args
+            .first()
+            .and_then(|a| std::path::Path::new(a).file_name())
+            .map_or_else(|| "ddns".into(), |n| n.to_string_lossy().into_owned());
+        let socket = std::env::var("DDNS_SYSLOG_SOCKET").unwrap_or_else(|_| "/dev/log".into());
+        out::enable_syslog(&socket, &tag);
+    }
     match cmd::run(cli, &context::Env::from_process()) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

@@ -712,3 +712,52 @@ fn bad_settings_get_one_sentence_and_exit_2() {
         assert_eq!((r.code, r.stderr.as_str()), (Some(2), expect), "{args:?}");
     }
 }
+
+#[test]
+fn syslog_gets_each_line_in_the_classic_form() {
+    let w = world("syslog");
+    let socket_path = w.dir.join("log.sock");
+    let socket = std::os::unix::net::UnixDatagram::bind(&socket_path).unwrap();
+    socket.set_nonblocking(true).unwrap();
+    assert_eq!(w.setup(&["--ipv4"]).code, Some(0));
+    let sock = socket_path.to_str().unwrap();
+    let u = w.run_env(&["--syslog", "update"], &[("DDNS_SYSLOG_SOCKET", sock)]);
+    assert_eq!(u.code, Some(0), "{u:?}");
+    w.fake
+        .provider
+        .lock()
+        .unwrap()
+        .can("apply", Canned::new(500, "boom"));
+    w.set_public_v4("81.2.69.143");
+    let f = w.run_env(&["--syslog", "update"], &[("DDNS_SYSLOG_SOCKET", sock)]);
+    assert_eq!(f.code, Some(3), "{f:?}");
+    let mut lines = Vec::new();
+    let mut buf = [0u8; 2048];
+    while let Ok(n) = socket.recv(&mut buf) {
+        lines.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+    }
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    let shape = |line: &str, pri: &str, msg: &str| {
+        let rest = line.strip_prefix(pri).unwrap_or_else(|| panic!("{line}"));
+        // "Mmm dd hh:mm:ss " is 16 bytes, then "ddns[PID]: ".
+        assert_eq!(&rest[3..4], " ", "{line}");
+        assert_eq!(&rest[15..16], " ", "{line}");
+        let tagged = &rest[16..];
+        assert!(
+            tagged.starts_with("ddns[") && tagged.contains("]: "),
+            "{line}"
+        );
+        assert_eq!(tagged.split_once("]: ").unwrap().1, msg, "{line}");
+    };
+    shape(
+        &lines[0],
+        "<30>",
+        "home.example.com A 81.2.69.142 published",
+    );
+    shape(
+        &lines[1],
+        "<27>",
+        "home.example.com: the provider failed while the update (HTTP 500: boom): try again later",
+    );
+    w.assert_no_secrets(&lines.join("\n"));
+}

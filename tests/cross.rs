@@ -1,0 +1,104 @@
+//! The router binaries from `packaging/build-all` (dist/ddns-ARCH), each run under
+//! qemu-user with its router's CPU model (24Kc has no FPU: a hard-float MIPS binary dies there)
+//! in an empty root holding only the emulator, the binary, the test CA and /data: `--version`,
+//! `check` on an empty state, then setup, update and check against the fake provider, which
+//! exercises DNS (hickory to a loopback server), TLS and the state file on that CPU.
+//! Each binary that is absent, or an emulator that is not installed, is skipped with a printed
+//! reason; `.ci/run` builds and installs both.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test that cannot unwrap should fail loudly"
+)]
+
+mod support;
+
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use support::World;
+
+/// (dist name, qemu binary, CPU model); x86_64 runs natively.
+const ARCHS: &[(&str, Option<&str>, &str)] = &[
+    ("amd64", None, ""),
+    ("arm64", Some("qemu-aarch64-static"), "cortex-a53"),
+    ("arm", Some("qemu-arm-static"), "cortex-a7"),
+    ("mipsle", Some("qemu-mipsel-static"), "24Kc"),
+    ("mips", Some("qemu-mips-static"), "24Kc"),
+];
+
+fn find(dir: &str, name: &str) -> Option<PathBuf> {
+    let p = Path::new(dir).join(name);
+    p.exists().then_some(p)
+}
+
+#[test]
+fn router_binaries_run_under_their_cpu_in_an_empty_root() {
+    if std::fs::metadata("/proc/self")
+        .map(|m| m.uid())
+        .unwrap_or(1)
+        != 0
+    {
+        eprintln!("skipped: chroot needs root");
+        return;
+    }
+    let dist = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("dist");
+    let mut ran = 0;
+    for (arch, qemu, cpu) in ARCHS {
+        let bin = dist.join(format!("ddns-{arch}"));
+        if !bin.exists() {
+            eprintln!(
+                "skipped {arch}: no {} (run packaging/build-all)",
+                bin.display()
+            );
+            continue;
+        }
+        let emulator = match qemu {
+            Some(q) => match find("/usr/bin", q) {
+                Some(p) => Some(p),
+                None => {
+                    eprintln!("skipped {arch}: no /usr/bin/{q} (apt-get install qemu-user-static)");
+                    continue;
+                }
+            },
+            None => None,
+        };
+        let mut w = World::new(&bin, &format!("cross-{arch}"));
+        let root = w.dir.join("root");
+        std::fs::create_dir_all(root.join("data")).unwrap();
+        std::fs::copy(&bin, root.join("ddns")).unwrap();
+        let mut wrapper = vec!["chroot".to_string(), root.to_str().unwrap().to_string()];
+        if let (Some(emulator), Some(q)) = (&emulator, qemu) {
+            std::fs::copy(emulator, root.join(q)).unwrap();
+            wrapper.extend([format!("/{q}"), "-cpu".to_string(), cpu.to_string()]);
+        }
+        wrapper.push("/ddns".to_string());
+        let wrapper: Vec<&str> = wrapper.iter().map(String::as_str).collect();
+        w.use_root(&root, &wrapper);
+
+        let v = w.run(&["--version"]);
+        assert_eq!(v.code, Some(0), "{arch}: {v:?}");
+        assert!(v.stdout.starts_with("ddns "), "{arch}: {v:?}");
+        let c = w.run(&["check"]);
+        assert_eq!(
+            (c.code, c.stderr.as_str()),
+            (
+                Some(2),
+                "ddns: no name is set up in /data/state.json: run `ddns setup NAME` first\n"
+            ),
+            "{arch}"
+        );
+        let s = w.setup(&["--ipv4"]);
+        assert_eq!(s.code, Some(0), "{arch}: {s:?}");
+        let u = w.run(&["update"]);
+        assert_eq!(
+            u.stdout, "home.example.com A 81.2.69.142 published\n",
+            "{arch}: {u:?}"
+        );
+        let c = w.run(&["check"]);
+        assert_eq!(c.code, Some(0), "{arch}: {c:?}");
+        w.assert_no_unexpected();
+        eprintln!("{arch}: ok");
+        ran += 1;
+    }
+    eprintln!("{ran} of {} router binaries checked", ARCHS.len());
+}
