@@ -401,9 +401,8 @@ fn hanging_provider_times_out_leaves_state_and_exits_3() {
     w.fake.provider.lock().unwrap().can(
         "apply",
         Canned {
-            status: 200,
-            body: Vec::new(),
             delay: Duration::from_secs(25),
+            ..Canned::new(200, "")
         },
     );
     let before = w.state_bytes();

@@ -20,6 +20,21 @@ pub const UX_HOST: &str = "ux.provider.test";
 /// The IP echo's host.
 pub const ECHO_HOST: &str = "echo.provider.test";
 
+/// How a canned reply is delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// All at once.
+    Normal,
+    /// Headers, then the body one byte a second.
+    Trickle,
+    /// Headers without a length, then body bytes without end.
+    Endless,
+    /// Headers promising the body, half of it, then the connection is dropped.
+    Reset,
+    /// A 302 back to the same URL.
+    RedirectLoop,
+}
+
 /// A canned reply that replaces the normal one for the next request to a route.
 #[derive(Debug, Clone)]
 pub struct Canned {
@@ -29,6 +44,8 @@ pub struct Canned {
     pub body: Vec<u8>,
     /// Wait this long before answering (to exercise client timeouts).
     pub delay: Duration,
+    /// How it is delivered.
+    pub mode: Mode,
 }
 
 impl Canned {
@@ -38,6 +55,18 @@ impl Canned {
             status,
             body: body.as_bytes().to_vec(),
             delay: Duration::ZERO,
+            mode: Mode::Normal,
+        }
+    }
+
+    /// A reply delivered in a hostile way.
+    pub fn hostile(mode: Mode) -> Canned {
+        Canned {
+            mode,
+            ..Canned::new(
+                200,
+                r#"{"access_token":"x","token_type":"bearer","ok":"yes"}"#,
+            )
         }
     }
 }
@@ -78,6 +107,8 @@ pub struct Provider {
     pub access: BTreeMap<String, u64>,
     /// Valid refresh tokens.
     pub refresh: BTreeSet<String>,
+    /// For each rotated refresh token, the one it replaced (valid until it is used).
+    pub predecessor: BTreeMap<String, String>,
     /// Every token and code ever issued (to check nothing leaks into output).
     pub issued: Vec<String>,
     /// Canned replies per route, used before the normal behaviour.
@@ -171,6 +202,7 @@ pub fn start(zone: &str, server: Arc<rustls::ServerConfig>, zones: Arc<Mutex<Zon
         codes: BTreeSet::new(),
         access: BTreeMap::new(),
         refresh: BTreeSet::new(),
+        predecessor: BTreeMap::new(),
         issued: Vec::new(),
         canned: BTreeMap::new(),
         log: Vec::new(),
@@ -265,12 +297,39 @@ fn serve(
     if let Some(loc) = &reply.location {
         head.push_str(&format!("Location: {loc}\r\n"));
     }
-    if reply.status != 204 {
+    if reply.status != 204 && reply.mode != Mode::Endless {
         head.push_str(&format!("Content-Length: {}\r\n", reply.body.len()));
     }
     head.push_str("\r\n");
     let _ = tls.write_all(head.as_bytes());
-    let _ = tls.write_all(&reply.body);
+    match reply.mode {
+        Mode::Normal | Mode::RedirectLoop => {
+            let _ = tls.write_all(&reply.body);
+        }
+        Mode::Trickle => {
+            for b in &reply.body {
+                if tls.write_all(&[*b]).and_then(|()| tls.flush()).is_err() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_secs(1));
+            }
+        }
+        Mode::Endless => {
+            let chunk = [b'x'; 4096];
+            // Bounded, so a broken client cannot keep this thread forever: 64 MiB at most.
+            for _ in 0..16384 {
+                if tls.write_all(&chunk).is_err() {
+                    return;
+                }
+            }
+        }
+        Mode::Reset => {
+            let _ = tls.write_all(&reply.body[..reply.body.len() / 2]);
+            let _ = tls.flush();
+            let _ = tls.sock.shutdown(std::net::Shutdown::Both);
+            return;
+        }
+    }
     let _ = tls.flush();
     tls.conn.send_close_notify();
     let _ = tls.flush();
@@ -355,6 +414,7 @@ struct Reply {
     body: Vec<u8>,
     location: Option<String>,
     delay: Duration,
+    mode: Mode,
 }
 
 fn json(status: u16, body: String) -> Reply {
@@ -363,6 +423,7 @@ fn json(status: u16, body: String) -> Reply {
         body: body.into_bytes(),
         location: None,
         delay: Duration::ZERO,
+        mode: Mode::Normal,
     }
 }
 
@@ -404,11 +465,19 @@ fn respond(r: &Request, provider: &Mutex<Provider>, zones: &Mutex<Zones>) -> Rep
         return json(400, r#"{"error":"unexpected request"}"#.into());
     }
     if let Some(canned) = p.canned.get_mut(route).and_then(VecDeque::pop_front) {
+        let location = (canned.mode == Mode::RedirectLoop)
+            .then(|| format!("https://{}{}", r.host, r.raw_target));
+        let status = if location.is_some() {
+            302
+        } else {
+            canned.status
+        };
         return Reply {
-            status: canned.status,
+            status,
             body: canned.body,
-            location: None,
+            location,
             delay: canned.delay,
+            mode: canned.mode,
         };
     }
     let fail = |p: &mut Provider, why: &str| {
@@ -464,6 +533,7 @@ fn respond(r: &Request, provider: &Mutex<Provider>, zones: &Mutex<Zones>) -> Rep
                 body: Vec::new(),
                 location: Some(location),
                 delay: Duration::ZERO,
+                mode: Mode::Normal,
             }
         }
         "token-code" | "token-refresh" => {
@@ -492,8 +562,11 @@ fn respond(r: &Request, provider: &Mutex<Provider>, zones: &Mutex<Zones>) -> Rep
                 if !p.refresh.contains(&rt) {
                     return json(400, r#"{"error":"invalid_grant","error_description":"refresh token unknown or expired"}"#.into());
                 }
-                if p.rotate {
-                    p.refresh.remove(&rt);
+                // Rotation with a grace of one: the token this one replaced dies now that
+                // its successor is in use (a client killed before saving a new token can
+                // still use the old one).
+                if let Some(previous) = p.predecessor.remove(&rt) {
+                    p.refresh.remove(&previous);
                 }
             }
             let access = p.new_token("at");
@@ -502,6 +575,9 @@ fn respond(r: &Request, provider: &Mutex<Provider>, zones: &Mutex<Zones>) -> Rep
             let refresh = if route == "token-code" || p.rotate {
                 let rt = p.new_token("rt");
                 p.refresh.insert(rt.clone());
+                if let Some(used) = r.query.get("refresh_token") {
+                    p.predecessor.insert(rt.clone(), used.clone());
+                }
                 format!(r#","refresh_token":"{rt}""#)
             } else {
                 String::new()

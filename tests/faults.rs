@@ -1,0 +1,492 @@
+//! Provider faults on every endpoint: error statuses with JSON and plain-text bodies, hostile
+//! deliveries (reset mid-body, endless body, a byte a second, a redirect loop), bodies of the
+//! wrong kind. Each run must end within its time bound with exactly one clear `ddns: ` line on
+//! stderr and the documented exit status, leave the state file byte-identical, and print no
+//! secret. Plus state trouble: a full disk, a read-only directory, concurrent runs, and
+//! SIGKILL at many points of runs that write.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test that cannot unwrap should fail loudly"
+)]
+
+mod support;
+
+use std::time::{Duration, Instant};
+use support::provider::{Canned, Mode};
+use support::{NAME, Run, World};
+
+fn world(tag: &str) -> World {
+    World::new(std::path::Path::new(env!("CARGO_BIN_EXE_ddns")), tag)
+}
+
+/// How long any faulty run may take: the 15 s call limit plus start-up slack.
+const BOUND: Duration = Duration::from_secs(20);
+
+fn json_400() -> Canned {
+    Canned::new(
+        400,
+        r#"{"error":"invalid_request","error_description":"nope"}"#,
+    )
+}
+
+/// The faults tried on each endpoint, with the exit status and a part of the message expected.
+fn faults(route: &str) -> Vec<(&'static str, Canned, i32, &'static str)> {
+    let mut list = vec![
+        (
+            "500",
+            Canned::new(500, "Internal Server Error"),
+            3,
+            "HTTP 500",
+        ),
+        ("reset", Canned::hostile(Mode::Reset), 3, ""),
+        (
+            "endless",
+            Canned::hostile(Mode::Endless),
+            3,
+            "larger than 64 KiB",
+        ),
+    ];
+    match route {
+        "settings" => list.extend([
+            ("400 json", json_400(), 4, "HTTP 400: invalid_request: nope"),
+            (
+                "400 text",
+                Canned::new(400, "Bad Request\n"),
+                4,
+                "HTTP 400: Bad Request",
+            ),
+            (
+                "not json",
+                Canned::new(200, "<html>hi</html>"),
+                4,
+                "are not the JSON object",
+            ),
+            (
+                "wrong shape",
+                Canned::new(200, "[1,2,3]"),
+                4,
+                "are not the JSON object",
+            ),
+            (
+                "redirect loop",
+                Canned::hostile(Mode::RedirectLoop),
+                4,
+                "HTTP 302",
+            ),
+        ]),
+        "token-code" => list.extend([
+            (
+                "400 json",
+                json_400(),
+                4,
+                "did not accept the code (invalid_request: nope)",
+            ),
+            (
+                "400 text",
+                Canned::new(400, "Bad code"),
+                4,
+                "did not accept the code (Bad code)",
+            ),
+            (
+                "not json",
+                Canned::new(200, "garbage"),
+                3,
+                "token reply is not the JSON",
+            ),
+            (
+                "wrong shape",
+                Canned::new(200, r#"{"token":1}"#),
+                3,
+                "token reply is not the JSON",
+            ),
+            (
+                "redirect loop",
+                Canned::hostile(Mode::RedirectLoop),
+                4,
+                "HTTP 302",
+            ),
+        ]),
+        "token-refresh" => list.extend([
+            (
+                "400 json",
+                json_400(),
+                5,
+                "no longer accepts this name's grant (invalid_request: nope)",
+            ),
+            // GoDaddy answers a bad refresh token with a plain-text 400.
+            (
+                "400 text",
+                Canned::new(400, "Invalid refresh token"),
+                5,
+                "(Invalid refresh token): run `ddns setup`",
+            ),
+            (
+                "not json",
+                Canned::new(200, "garbage"),
+                3,
+                "token reply is not the JSON",
+            ),
+            (
+                "wrong shape",
+                Canned::new(200, r#"{"access_token":7}"#),
+                3,
+                "token reply is not the JSON",
+            ),
+            (
+                "trickle",
+                Canned::hostile(Mode::Trickle),
+                3,
+                "did not answer within 15 seconds",
+            ),
+        ]),
+        "apply" => list.extend([
+            (
+                "400 json",
+                json_400(),
+                4,
+                "refused the update (HTTP 400: invalid_request: nope)",
+            ),
+            (
+                "400 text",
+                Canned::new(400, "Bad Request"),
+                4,
+                "refused the update (HTTP 400: Bad Request)",
+            ),
+            ("403", Canned::new(403, "{}"), 4, "HTTP 403"),
+            (
+                "redirect loop",
+                Canned::hostile(Mode::RedirectLoop),
+                4,
+                "HTTP 302",
+            ),
+        ]),
+        "echo" => list.extend([
+            ("400 text", Canned::new(400, "nope"), 3, "answered HTTP 400"),
+            (
+                "not an address",
+                Canned::new(200, "<html>"),
+                3,
+                "did not answer with an address",
+            ),
+            (
+                "redirect loop",
+                Canned::hostile(Mode::RedirectLoop),
+                3,
+                "answered HTTP 302",
+            ),
+        ]),
+        _ => {}
+    }
+    list
+}
+
+fn check_run(w: &World, what: &str, run: &Run, took: Duration, code: i32, part: &str) {
+    assert_eq!(run.code, Some(code), "{what}: {run:?}");
+    assert!(took < BOUND, "{what}: took {took:?}");
+    let errors: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("ddns: "))
+        .collect();
+    assert!(!errors.is_empty(), "{what}: {run:?}");
+    assert!(
+        run.stderr.contains(part),
+        "{what}: wanted {part:?} in {:?}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("panicked") && !run.stderr.contains("RUST_BACKTRACE"),
+        "{what}"
+    );
+    w.assert_no_secrets(&format!("{}{}", run.stdout, run.stderr));
+}
+
+fn code_for_setup(w: &World) -> String {
+    let port = w.fake.port;
+    let redirect = w.browse(&format!("https://ux.provider.test:{port}/v2/domainTemplates/providers/domainconnect.org?client_id=domainconnect.org&domain=example.com&host=home&redirect_uri=https%3A%2F%2Fdynamicdns.domainconnect.org%2Fddnscode&scope=dynamicdns-v2"));
+    redirect.split("code=").nth(1).unwrap().to_string()
+}
+
+#[test]
+fn setup_endpoint_faults() {
+    for route in ["settings", "token-code"] {
+        for (name, canned, code, part) in faults(route) {
+            let w = world(&format!("f-{route}-{}", name.replace(' ', "-")));
+            let auth = code_for_setup(&w);
+            w.fake.provider.lock().unwrap().can(route, canned);
+            let started = Instant::now();
+            let r = w.run(&["setup", NAME, "--ipv4", "--code", &auth]);
+            check_run(
+                &w,
+                &format!("{route} {name}"),
+                &r,
+                started.elapsed(),
+                code,
+                part,
+            );
+            assert!(
+                !w.state.exists(),
+                "{route} {name}: a failed setup writes nothing"
+            );
+        }
+    }
+}
+
+#[test]
+fn update_endpoint_faults() {
+    for route in ["token-refresh", "apply", "echo"] {
+        for (name, canned, code, part) in faults(route) {
+            let w = world(&format!("f-{route}-{}", name.replace(' ', "-")));
+            assert_eq!(w.setup(&["--ipv4"]).code, Some(0));
+            assert_eq!(w.run(&["update"]).code, Some(0));
+            if route == "token-refresh" {
+                // Make the client refresh before applying.
+                let mut state = w.state_json();
+                state["names"][NAME]["grant"]["access_expires_at"] = 0.into();
+                std::fs::write(&w.state, serde_json::to_vec_pretty(&state).unwrap()).unwrap();
+            }
+            w.set_public_v4("81.2.69.150");
+            let before = w.state_bytes();
+            w.fake.provider.lock().unwrap().can(route, canned);
+            let started = Instant::now();
+            let r = w.run(&["update"]);
+            check_run(
+                &w,
+                &format!("{route} {name}"),
+                &r,
+                started.elapsed(),
+                code,
+                part,
+            );
+            assert_eq!(w.state_bytes(), before, "{route} {name}: state unchanged");
+            assert_eq!(
+                w.fake.provider.lock().unwrap().applies.len(),
+                1,
+                "{route} {name}: nothing applied"
+            );
+        }
+    }
+}
+
+#[test]
+fn connection_refused_is_transient() {
+    let w = world("refused");
+    assert_eq!(w.setup(&["--ipv4"]).code, Some(0));
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let source = format!("https://127.0.0.1:{port}/");
+    let started = Instant::now();
+    let r = w.run_env(&["update"], &[("DDNS_IP_SOURCES", &source)]);
+    check_run(
+        &w,
+        "refused",
+        &r,
+        started.elapsed(),
+        3,
+        &format!("could not detect the public IPv4 address: could not talk to 127.0.0.1:{port}"),
+    );
+}
+
+#[test]
+fn vanished_domainconnect_record_and_dns_faults_do_not_break_updates() {
+    let w = world("dnsgone");
+    assert_eq!(w.setup(&["--ipv4"]).code, Some(0));
+    w.fake.zones.lock().unwrap().txt.clear();
+    w.fake
+        .zones
+        .lock()
+        .unwrap()
+        .apexes
+        .retain(|a| a != "example.com");
+    let u = w.run(&["update"]);
+    assert_eq!(u.code, Some(0), "{u:?}");
+    // A resolver that does not answer at all: a clear transient error, in bounded time.
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = silent.local_addr().unwrap().to_string();
+    w.set_public_v4("81.2.69.151");
+    let started = Instant::now();
+    let r = w.run_env(&["update"], &[("DDNS_RESOLVER", &addr)]);
+    check_run(
+        &w,
+        "silent resolver",
+        &r,
+        started.elapsed(),
+        3,
+        "could not detect the public IPv4 address",
+    );
+}
+
+#[test]
+fn many_concurrent_updates_apply_once() {
+    let w = world("race24");
+    assert_eq!(w.setup(&["--ipv4"]).code, Some(0));
+    assert_eq!(w.run(&["update"]).code, Some(0));
+    w.set_public_v4("81.2.69.152");
+    let started = Instant::now();
+    let children: Vec<_> = (0..24)
+        .map(|_| w.command(&["update"]).spawn().unwrap())
+        .collect();
+    let runs: Vec<Run> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap().into())
+        .collect();
+    assert!(started.elapsed() < BOUND, "{:?}", started.elapsed());
+    assert!(runs.iter().all(|r| r.code == Some(0)), "{runs:?}");
+    assert_eq!(
+        runs.iter().filter(|r| r.stdout.contains("updated")).count(),
+        1
+    );
+    assert_eq!(w.count("apply"), 2);
+    assert_eq!(
+        w.state_json()["names"][NAME]["published"]["ipv4"],
+        "81.2.69.152"
+    );
+}
+
+fn is_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self")
+        .map(|m| m.uid())
+        .unwrap_or(1)
+        == 0
+}
+
+/// Mount a tmpfs of `size` at `dir`; unmounted on drop.
+struct Tmpfs(std::path::PathBuf);
+
+impl Tmpfs {
+    fn new(dir: &std::path::Path, opts: &str) -> Option<Tmpfs> {
+        std::fs::create_dir_all(dir).unwrap();
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", opts, "tmpfs"])
+            .arg(dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!("skipped: cannot mount a tmpfs here");
+            return None;
+        }
+        Some(Tmpfs(dir.to_path_buf()))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn full_disk_and_read_only_storage_keep_the_old_state() {
+    if !is_root() {
+        eprintln!("skipped: mounting a tmpfs needs root");
+        return;
+    }
+    let mut w = world("disk");
+    let mnt = w.dir.join("mnt");
+    let Some(_fs) = Tmpfs::new(&mnt, "size=64k,mode=0700") else {
+        return;
+    };
+    w.state = mnt.join("state.json");
+    w.state_arg = w.state.clone();
+    assert_eq!(w.setup(&["--ipv4"]).code, Some(0));
+    assert_eq!(w.run(&["update"]).code, Some(0));
+    let before = w.state_bytes();
+    // Fill the file system, leaving less room than a new state file needs.
+    let filler = mnt.join("filler");
+    let _ = std::fs::write(&filler, vec![0u8; 64 * 1024]);
+    w.set_public_v4("81.2.69.153");
+    let r = w.run(&["update"]);
+    assert_eq!(r.code, Some(3), "{r:?}");
+    assert!(
+        r.stderr.contains("could not save the state file") && r.stderr.contains("the disk is full"),
+        "{r:?}"
+    );
+    assert_eq!(w.state_bytes(), before);
+    let leftovers: Vec<_> = std::fs::read_dir(&mnt)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.contains(".tmp."))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    std::fs::remove_file(&filler).unwrap();
+    // Read-only: remount.
+    let ro = std::process::Command::new("mount")
+        .args(["-o", "remount,ro"])
+        .arg(&mnt)
+        .status()
+        .unwrap();
+    assert!(ro.success());
+    let r = w.run(&["update"]);
+    assert_ne!(r.code, Some(0), "{r:?}");
+    assert!(r.stderr.contains("read-only"), "{r:?}");
+    assert_eq!(w.state_bytes(), before);
+    // check still works on a read-only state.
+    let c = w.run(&["check"]);
+    assert_eq!(c.code, Some(1), "{c:?}");
+}
+
+/// SIGKILL during runs that write (setup, and update with token refresh and rotation) at many
+/// points; after each kill the state parses, holds a grant the provider accepts, and the next
+/// run recovers.
+#[test]
+fn sigkill_at_many_points_loses_nothing() {
+    let w = world("kill");
+    assert_eq!(w.setup(&["--ipv4"]).code, Some(0));
+    assert_eq!(w.run(&["update"]).code, Some(0));
+    let kills = std::env::var("DDNS_SOAK_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200u32);
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut interrupted = 0;
+    for i in 0..kills {
+        // Each round: an expired access token (refresh with rotation) and a new address.
+        let mut state = w.state_json();
+        state["names"][NAME]["grant"]["access_expires_at"] = 0.into();
+        let edited = serde_json::to_vec_pretty(&state).unwrap();
+        std::fs::write(&w.state, &edited).unwrap();
+        w.set_public_v4(&format!("81.2.{}.{}", 70 + i / 250, 1 + i % 250));
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let delay = Duration::from_micros(seed % 40_000);
+        let mut child = w.command(&["update"]).spawn().unwrap();
+        std::thread::sleep(delay);
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        if status.code().is_none() {
+            interrupted += 1;
+        }
+        // The state parses and its refresh token is one the provider accepts.
+        let state = w.state_json();
+        let rt = state["names"][NAME]["grant"]["refresh_token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            w.fake.provider.lock().unwrap().refresh.contains(&rt),
+            "round {i}: stored refresh token is dead"
+        );
+        // The next run recovers.
+        let r = w.run(&["update"]);
+        assert_eq!(
+            r.code,
+            Some(0),
+            "round {i} after a kill at {delay:?}: {r:?}"
+        );
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(w.state.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.contains(".tmp."))
+        .collect();
+    assert!(leftovers.len() <= 1, "{leftovers:?}");
+    eprintln!("{kills} rounds, {interrupted} runs killed mid-way");
+    assert!(
+        interrupted > kills / 4,
+        "too few kills landed mid-run: {interrupted}"
+    );
+}
