@@ -169,9 +169,9 @@ impl Dns {
         }
         if out.is_empty() {
             return Err(first_error.unwrap_or_else(|| {
-                let what = family.map_or("an address", |f| match f {
-                    Family::Ipv4 => "an IPv4 address",
-                    Family::Ipv6 => "an IPv6 address",
+                let what = family.map_or("address", |f| match f {
+                    Family::Ipv4 => "IPv4 address",
+                    Family::Ipv6 => "IPv6 address",
                 });
                 Error::transient(format!("{host} has no {what} in DNS"))
             }));

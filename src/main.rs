@@ -10,6 +10,8 @@ mod context;
 mod detect;
 mod dns;
 mod error;
+#[cfg(test)]
+mod fuzz;
 mod http;
 mod ifaddr;
 mod name;

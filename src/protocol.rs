@@ -80,6 +80,15 @@ pub fn settings_url(txt: &[String], zone: &str) -> Result<String> {
                  not support Domain Connect"
             ))
         })?;
+    // The record names a host (and optional port and path), never a scheme: refuse
+    // `http://...` rather than read it as a host called "http".
+    if value.contains("://") {
+        return Err(Error::refused(format!(
+            "the _domainconnect.{zone} TXT record ('{}') is not a host name: the DNS \
+             provider's Domain Connect record is broken",
+            crate::name::shown(value)
+        )));
+    }
     let base = require_https("_domainconnect record", &format!("https://{value}"))?;
     Ok(format!("{base}/v2/{zone}/settings"))
 }
@@ -453,6 +462,8 @@ mod tests {
         assert!(settings_url(&["".into()], "example.com").is_err());
         assert!(settings_url(&["evil.test?x=1".into()], "example.com").is_err());
         assert!(settings_url(&["user@evil.test".into()], "example.com").is_err());
+        let err = settings_url(&["http://dc.p.test".into()], "example.com").unwrap_err();
+        assert!(err.message.contains("is not a host name"), "{err}");
     }
 
     #[test]

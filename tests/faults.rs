@@ -490,3 +490,83 @@ fn sigkill_at_many_points_loses_nothing() {
         "too few kills landed mid-run: {interrupted}"
     );
 }
+
+/// TLS that must be refused: the wrong name, an expired or not yet valid certificate (what a
+/// router with its clock at 1970 or far ahead sees), a self-signed one, and plain http.
+#[test]
+fn bad_tls_is_refused_with_a_clear_message() {
+    use support::tls::Flaw;
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_ddns"));
+    let all = [
+        "dc.provider.test",
+        "api.provider.test",
+        "ux.provider.test",
+        "echo.provider.test",
+    ];
+    let cases: [(&str, &[&str], Flaw, i32, &str); 4] = [
+        (
+            "wrongname",
+            &["other.test"],
+            Flaw::None,
+            4,
+            "is not trusted (invalid peer certificate: certificate not valid for name",
+        ),
+        (
+            "expired",
+            &all,
+            Flaw::Expired,
+            3,
+            "is not valid at this machine's time: if the clock is wrong (a router before NTP sync), set it and try again",
+        ),
+        (
+            "future",
+            &all,
+            Flaw::NotYetValid,
+            3,
+            "is not valid at this machine's time",
+        ),
+        (
+            "selfsigned",
+            &all,
+            Flaw::SelfSigned,
+            4,
+            "is not trusted (invalid peer certificate: UnknownIssuer)",
+        ),
+    ];
+    for (tag, names, flaw, code, part) in cases {
+        let w = World::with_certificate(bin, &format!("tls-{tag}"), names, flaw);
+        let started = Instant::now();
+        let r = w.run(&["setup", NAME, "--ipv4", "--code", "x"]);
+        check_run(&w, tag, &r, started.elapsed(), code, part);
+        assert!(
+            r.stderr.starts_with(&format!(
+                "ddns: the TLS certificate of dc.provider.test:{}",
+                w.fake.port
+            )),
+            "{tag}: {r:?}"
+        );
+        assert_eq!(w.count("settings"), 0, "{tag}: no request got through");
+        assert!(!w.state.exists());
+    }
+    // A plain-http provider URL is refused before any request.
+    let w = world("tls-http");
+    w.fake.zones.lock().unwrap().txt.insert(
+        "_domainconnect.example.com".into(),
+        vec!["http://dc.provider.test".into()],
+    );
+    let r = w.run(&["setup", NAME, "--ipv4", "--code", "x"]);
+    assert_eq!(r.code, Some(4), "{r:?}");
+    assert_eq!(
+        r.stderr,
+        "ddns: the _domainconnect.example.com TXT record ('http://dc.provider.test') is not a host name: the DNS provider's Domain Connect record is broken\n"
+    );
+    // And settings naming a plain-http urlAPI are refused too (tokens would travel in clear).
+    let w = world("tls-http-api");
+    w.fake.provider.lock().unwrap().can("settings", Canned::new(200, r#"{"providerName":"P","urlAPI":"http://api.provider.test","urlAsyncUX":"https://ux.provider.test"}"#));
+    let r = w.run(&["setup", NAME, "--ipv4", "--code", "x"]);
+    assert_eq!(r.code, Some(4), "{r:?}");
+    assert_eq!(
+        r.stderr,
+        "ddns: the provider's urlAPI is not an https:// URL ('http://api.provider.test'): ddns only sends tokens over verified TLS\n"
+    );
+}

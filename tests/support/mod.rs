@@ -70,15 +70,25 @@ impl From<Output> for Run {
 impl World {
     /// Start a fresh world for the binary at `bin`, with a scratch directory named after `tag`.
     pub fn new(bin: &Path, tag: &str) -> World {
+        Self::with_certificate(
+            bin,
+            tag,
+            &[
+                provider::DISCOVERY_HOST,
+                provider::API_HOST,
+                provider::UX_HOST,
+                provider::ECHO_HOST,
+            ],
+            tls::Flaw::None,
+        )
+    }
+
+    /// A world whose server certificate names `names` and has `flaw`.
+    pub fn with_certificate(bin: &Path, tag: &str, names: &[&str], flaw: tls::Flaw) -> World {
         let dir = std::env::temp_dir().join(format!("ddns-test-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("scratch dir");
-        let pki = tls::make_pki(&[
-            provider::DISCOVERY_HOST,
-            provider::API_HOST,
-            provider::UX_HOST,
-            provider::ECHO_HOST,
-        ]);
+        let pki = tls::make_pki_with(names, flaw);
         let ca_file = dir.join("test-ca.pem");
         std::fs::write(&ca_file, &pki.ca_pem).expect("CA file");
         let zones = Arc::new(Mutex::new(dns::Zones::default()));
