@@ -107,7 +107,7 @@ fn parsers_survive_random_and_mutated_input() {
         }
         let _ = url::query_pairs(&s);
         let _ = url::decode(&s);
-        let _ = protocol::settings_url(&[s.clone()], "example.com");
+        let _ = protocol::settings_url(std::slice::from_ref(&s), "example.com");
         let _ = state::State::parse(&pick(&mut rng, &valid_state), path);
         let s = String::from_utf8_lossy(&pick(&mut rng, SOURCES)).into_owned();
         let _ = detect::parse_sources(&s);
