@@ -636,7 +636,17 @@ fn keepalive_resends_after_a_week() {
 
 #[test]
 fn state_file_is_private() {
-    let w = published("modes");
+    let mut w = world("modes");
+    // Even under a permissive umask.
+    let bin = w.bin.to_str().unwrap().to_string();
+    w.wrapper = vec![
+        "sh".into(),
+        "-c".into(),
+        "umask 000; exec \"$0\" \"$@\"".into(),
+        bin,
+    ];
+    assert_eq!(w.setup(&["--ipv4"]).code, Some(0));
+    assert_eq!(w.run(&["update"]).code, Some(0));
     let file = std::fs::metadata(&w.state).unwrap().permissions().mode() & 0o777;
     let dir = std::fs::metadata(w.state.parent().unwrap())
         .unwrap()

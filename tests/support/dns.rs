@@ -234,7 +234,19 @@ pub fn start(zones: Arc<Mutex<Zones>>) -> SocketAddr {
         }
     };
     let addr = udp.local_addr().expect("DNS addr");
-    if let Ok(udp6) = UdpSocket::bind(("::1", addr.port())) {
+    let udp6 = UdpSocket::bind(("::1", addr.port())).ok();
+    start_on(zones, tcp, udp, udp6);
+    addr
+}
+
+/// Serve on sockets the caller bound (the benchmark binds port 53 on every address).
+pub fn start_on(
+    zones: Arc<Mutex<Zones>>,
+    tcp: TcpListener,
+    udp: UdpSocket,
+    udp6: Option<UdpSocket>,
+) {
+    if let Some(udp6) = udp6 {
         serve_udp(udp6, Arc::clone(&zones));
     }
     serve_udp(udp, Arc::clone(&zones));
@@ -262,5 +274,4 @@ pub fn start(zones: Arc<Mutex<Zones>>) -> SocketAddr {
             });
         }
     });
-    addr
 }

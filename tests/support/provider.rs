@@ -19,6 +19,10 @@ pub const API_HOST: &str = "api.provider.test";
 pub const UX_HOST: &str = "ux.provider.test";
 /// The IP echo's host.
 pub const ECHO_HOST: &str = "echo.provider.test";
+/// The echo hosts the Python peer hard-codes (served only inside the benchmark's namespace).
+pub const IPIFY_V4: &str = "api.ipify.org";
+/// See [`IPIFY_V4`].
+pub const IPIFY_V6: &str = "api6.ipify.org";
 
 /// How a canned reply is delivered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,6 +123,8 @@ pub struct Provider {
     pub unexpected: Vec<String>,
     /// Every apply's query, as pairs.
     pub applies: Vec<BTreeMap<String, String>>,
+    /// The reply to a successful apply (202 with no body unless changed).
+    pub apply_ok: (u16, String),
     counter: u64,
 }
 
@@ -183,13 +189,25 @@ pub fn start(zone: &str, server: Arc<rustls::ServerConfig>, zones: Arc<Mutex<Zon
         let port = v4.local_addr().expect("addr").port();
         match TcpListener::bind(("::1", port)) {
             Ok(v6) => {
-                bound = Some((v4, Some(v6), port));
+                bound = Some((v4, Some(v6)));
                 break;
             }
-            Err(_) => bound = Some((v4, None, port)),
+            Err(_) => bound = Some((v4, None)),
         }
     }
-    let (v4, v6, port) = bound.expect("a port");
+    let (v4, v6) = bound.expect("a port");
+    start_on(zone, server, zones, v4, v6)
+}
+
+/// Start on listeners the caller bound (the benchmark binds port 443 in a network namespace).
+pub fn start_on(
+    zone: &str,
+    server: Arc<rustls::ServerConfig>,
+    zones: Arc<Mutex<Zones>>,
+    v4: TcpListener,
+    v6: Option<TcpListener>,
+) -> Fake {
+    let port = v4.local_addr().expect("addr").port();
     let provider = Arc::new(Mutex::new(Provider {
         zone: zone.to_string(),
         port,
@@ -208,6 +226,7 @@ pub fn start(zone: &str, server: Arc<rustls::ServerConfig>, zones: Arc<Mutex<Zon
         log: Vec::new(),
         unexpected: Vec::new(),
         applies: Vec::new(),
+        apply_ok: (202, String::new()),
         counter: 0,
     }));
     {
@@ -216,11 +235,19 @@ pub fn start(zone: &str, server: Arc<rustls::ServerConfig>, zones: Arc<Mutex<Zon
         z.whoami_v6 = Some("2a02:898:0:20::1".parse().expect("v6"));
         z.apexes.push(zone.to_string());
         z.apexes.push("provider.test".to_string());
+        z.apexes.push("ipify.org".to_string());
         z.txt.insert(
             format!("_domainconnect.{zone}"),
             vec![format!("{DISCOVERY_HOST}:{port}")],
         );
-        for host in [DISCOVERY_HOST, API_HOST, UX_HOST, ECHO_HOST] {
+        for host in [
+            DISCOVERY_HOST,
+            API_HOST,
+            UX_HOST,
+            ECHO_HOST,
+            IPIFY_V4,
+            IPIFY_V6,
+        ] {
             let mut ips = vec![IpAddr::V4(Ipv4Addr::LOCALHOST)];
             if v6.is_some() {
                 ips.push(IpAddr::V6(Ipv6Addr::LOCALHOST));
@@ -446,7 +473,7 @@ fn route_of(r: &Request, zone: &str) -> &'static str {
             }
         }
         ("POST", API_HOST, p) if p.starts_with(TEMPLATE_PREFIX) && p.ends_with("/apply") => "apply",
-        ("GET", ECHO_HOST, "/") => "echo",
+        ("GET", ECHO_HOST | IPIFY_V4 | IPIFY_V6, "/") => "echo",
         _ => "unexpected",
     }
 }
@@ -631,14 +658,19 @@ fn respond(r: &Request, provider: &Mutex<Provider>, zones: &Mutex<Zones>) -> Rep
             }
             p.applies.push(r.query.clone());
             zones.lock().expect("zones").addresses.insert(fqdn, ips);
-            json(202, String::new())
+            json(p.apply_ok.0, p.apply_ok.1.clone())
         }
         "echo" => {
             let ip = match r.peer.ip() {
                 IpAddr::V4(_) => p.public_v4.to_string(),
                 IpAddr::V6(_) => p.public_v6.to_string(),
             };
-            json(200, format!("{ip}\n"))
+            // ipify's JSON form, which the Python peer asks for.
+            if r.query.get("format").map(String::as_str) == Some("json") {
+                json(200, format!(r#"{{"ip":"{ip}"}}"#))
+            } else {
+                json(200, format!("{ip}\n"))
+            }
         }
         _ => fail(&mut p, "no route"),
     }
