@@ -6,7 +6,7 @@ use crate::address::Family;
 use crate::cli::CheckArgs;
 use crate::context::{Context, now};
 use crate::detect::{self, Detection};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::plan::{self, Decision, Observed, Reason};
 use crate::state::Entry;
 use serde_json::{Value, json};
@@ -149,7 +149,7 @@ fn check_one(
             Reason::Forced => "forced",
         }),
         Decision::NoAddress => {
-            exit = exit.max(Error::transient("").class.exit_code());
+            exit = exit.max(crate::error::Class::Transient.exit_code());
             None
         }
         Decision::Unchanged if dns_behind => Some(
