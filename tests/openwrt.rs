@@ -486,3 +486,227 @@ fn postinst_calls_default_postinst() {
         "IPKG_NO_SCRIPT=1 skips it"
     );
 }
+
+/// A strict reader for the apk-tools v3 (ADB) package: just enough to check every structure.
+mod adb {
+    pub fn u32_at(b: &[u8], at: usize) -> u32 {
+        u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
+    }
+
+    /// The value at `v`: (type nibble, immediate or offset).
+    pub fn split(v: u32) -> (u32, usize) {
+        (v >> 28, (v & 0x0fff_ffff) as usize)
+    }
+
+    pub fn blob(adb: &[u8], v: u32) -> Vec<u8> {
+        let (t, at) = split(v);
+        match t {
+            0 => Vec::new(),
+            0x8 => adb[at + 1..at + 1 + usize::from(adb[at])].to_vec(),
+            0x9 => {
+                assert_eq!(at % 2, 0, "blob16 alignment");
+                let n = usize::from(u16::from_le_bytes([adb[at], adb[at + 1]]));
+                adb[at + 2..at + 2 + n].to_vec()
+            }
+            0xa => {
+                assert_eq!(at % 4, 0, "blob32 alignment");
+                let n = u32_at(adb, at) as usize;
+                adb[at + 4..at + 4 + n].to_vec()
+            }
+            _ => panic!("not a blob: {v:#x}"),
+        }
+    }
+
+    pub fn int(adb: &[u8], v: u32) -> u64 {
+        match split(v) {
+            (0x1, n) => n as u64,
+            (0x2, at) => u64::from(u32_at(adb, at)),
+            (0x3, at) => u64::from_le_bytes(adb[at..at + 8].try_into().unwrap()),
+            _ => panic!("not an int: {v:#x}"),
+        }
+    }
+
+    /// Slots 1.. of an object or array (index 0 of the result is slot 1).
+    pub fn slots(adb: &[u8], v: u32, kind: u32) -> Vec<u32> {
+        if v == 0 {
+            return Vec::new();
+        }
+        let (t, at) = split(v);
+        assert_eq!(t, kind, "container type of {v:#x}");
+        assert_eq!(at % 4, 0, "container alignment");
+        let n = u32_at(adb, at) as usize;
+        assert!(n >= 2, "an empty container is written as NULL");
+        (1..n).map(|i| u32_at(adb, at + 4 * i)).collect()
+    }
+
+    pub fn obj(adb: &[u8], v: u32) -> Vec<u32> {
+        slots(adb, v, 0xe)
+    }
+
+    pub fn arr(adb: &[u8], v: u32) -> Vec<u32> {
+        slots(adb, v, 0xd)
+    }
+
+    pub fn field(o: &[u32], i: usize) -> u32 {
+        o.get(i - 1).copied().unwrap_or(0)
+    }
+}
+
+#[test]
+fn apk_is_a_valid_apk_tools_v3_package() {
+    let dir = scratch("apk");
+    build_ipk(&dir.join("a"));
+    build_ipk(&dir.join("b"));
+    let version = format!("{}-r1", env!("CARGO_PKG_VERSION"));
+    let file = format!("ddns-dc_{version}_x86_64.apk");
+    let bytes = std::fs::read(dir.join("a").join(&file)).unwrap();
+    assert_eq!(
+        bytes,
+        std::fs::read(dir.join("b").join(&file)).unwrap(),
+        "reproducible"
+    );
+    assert_eq!(&bytes[..8], b"ADB.pckg", "uncompressed ADB, package schema");
+
+    // Blocks: one ADB block, no signature, then DATA blocks; all 8-byte aligned.
+    let mut at = 8;
+    let mut blocks: Vec<(u32, Vec<u8>)> = Vec::new();
+    while at < bytes.len() {
+        assert_eq!(at % 8, 0, "block alignment");
+        let tag = adb::u32_at(&bytes, at);
+        let (kind, raw) = (tag >> 30, (tag & 0x3fff_ffff) as usize);
+        assert!(raw >= 4 && at + raw <= bytes.len(), "block size");
+        blocks.push((kind, bytes[at + 4..at + raw].to_vec()));
+        at += raw.div_ceil(8) * 8;
+        assert!(
+            bytes[at - (raw.div_ceil(8) * 8 - raw)..at.min(bytes.len())]
+                .iter()
+                .all(|b| *b == 0),
+            "zero padding"
+        );
+    }
+    assert_eq!(at, bytes.len());
+    assert_eq!(blocks[0].0, 0, "the ADB block comes first");
+    assert!(
+        blocks[1..].iter().all(|b| b.0 == 2),
+        "then only DATA blocks (no signature)"
+    );
+    let adb_block = &blocks[0].1;
+    assert_eq!(
+        &adb_block[..4],
+        &[0, 0, 0, 0],
+        "adb_compat_ver 0, adb_ver 0"
+    );
+    let root = adb::obj(adb_block, adb::u32_at(adb_block, 4));
+
+    let info = adb::obj(adb_block, adb::field(&root, 1));
+    let text = |v: u32| String::from_utf8(adb::blob(adb_block, v)).unwrap();
+    assert_eq!(text(adb::field(&info, 1)), "ddns-dc");
+    assert_eq!(text(adb::field(&info, 2)), version);
+    assert_eq!(text(adb::field(&info, 5)), "x86_64");
+    assert_eq!(
+        adb::int(adb_block, adb::field(&info, 11)),
+        EPOCH,
+        "build-time"
+    );
+    // The unique id: SHA-256 of the ADB block with the id zeroed, first 20 bytes.
+    let uid_value = adb::field(&info, 3);
+    let uid = adb::blob(adb_block, uid_value);
+    assert_eq!(uid.len(), 20);
+    let mut zeroed = adb_block.clone();
+    let uid_at = adb::split(uid_value).1 + 1;
+    zeroed[uid_at..uid_at + 20].fill(0);
+    assert_eq!(
+        uid,
+        ring::digest::digest(&ring::digest::SHA256, &zeroed).as_ref()[..20].to_vec()
+    );
+
+    // Paths: directories sorted, each file's size, mode and SHA-256 matching its DATA block.
+    let data: std::collections::BTreeMap<(u32, u32), Vec<u8>> = blocks[1..]
+        .iter()
+        .map(|(_, p)| ((adb::u32_at(p, 0), adb::u32_at(p, 4)), p[8..].to_vec()))
+        .collect();
+    assert_eq!(data.len(), blocks.len() - 1, "one DATA block per file");
+    let mut files = Vec::new();
+    let mut installed = 0;
+    let mut names = Vec::new();
+    for (d, dir_v) in adb::arr(adb_block, adb::field(&root, 2))
+        .into_iter()
+        .enumerate()
+    {
+        let dir = adb::obj(adb_block, dir_v);
+        let dir_name = text(adb::field(&dir, 1));
+        names.push(dir_name.clone());
+        let acl = adb::obj(adb_block, adb::field(&dir, 2));
+        assert_eq!(
+            adb::int(adb_block, adb::field(&acl, 1)),
+            0o755,
+            "{dir_name}"
+        );
+        assert_eq!(text(adb::field(&acl, 2)), "root");
+        for (f, file_v) in adb::arr(adb_block, adb::field(&dir, 3))
+            .into_iter()
+            .enumerate()
+        {
+            let file = adb::obj(adb_block, file_v);
+            let name = text(adb::field(&file, 1));
+            let path = format!("/{dir_name}/{name}");
+            let content = &data[&(u32::try_from(d + 1).unwrap(), u32::try_from(f + 1).unwrap())];
+            let facl = adb::obj(adb_block, adb::field(&file, 2));
+            let mode = adb::int(adb_block, adb::field(&facl, 1));
+            assert_eq!(
+                adb::int(adb_block, adb::field(&file, 3)),
+                content.len() as u64,
+                "{path}"
+            );
+            assert_eq!(adb::int(adb_block, adb::field(&file, 4)), EPOCH, "{path}");
+            assert_eq!(
+                adb::blob(adb_block, adb::field(&file, 5)),
+                ring::digest::digest(&ring::digest::SHA256, content).as_ref(),
+                "{path}"
+            );
+            installed += content.len() as u64;
+            files.push((path, mode, content.clone()));
+        }
+    }
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "directories sorted");
+    assert_eq!(adb::int(adb_block, adb::field(&info, 12)), installed);
+    let listing: Vec<(&str, u64)> = files.iter().map(|(p, m, _)| (p.as_str(), *m)).collect();
+    assert_eq!(
+        listing,
+        [
+            ("/etc/config/ddns-dc", 0o600),
+            ("/etc/hotplug.d/iface/96-ddns-dc", 0o644),
+            ("/lib/apk/packages/ddns-dc.conffiles", 0o644),
+            ("/lib/apk/packages/ddns-dc.list", 0o644),
+            ("/lib/upgrade/keep.d/ddns-dc", 0o644),
+            ("/usr/bin/ddns-dc", 0o755),
+            ("/usr/share/ddns-dc/crontab.example", 0o644),
+        ]
+    );
+    let content = |p: &str| files.iter().find(|f| f.0 == p).unwrap().2.clone();
+    assert_eq!(
+        content("/usr/bin/ddns-dc"),
+        std::fs::read(env!("CARGO_BIN_EXE_ddns")).unwrap()
+    );
+    assert_eq!(
+        content("/lib/apk/packages/ddns-dc.conffiles"),
+        b"/etc/config/ddns-dc\n"
+    );
+    assert_eq!(
+        String::from_utf8(content("/lib/apk/packages/ddns-dc.list")).unwrap(),
+        "/etc/config/ddns-dc\n/etc/hotplug.d/iface/96-ddns-dc\n/lib/upgrade/keep.d/ddns-dc\n/usr/bin/ddns-dc\n/usr/share/ddns-dc/crontab.example\n"
+    );
+
+    let scripts = adb::obj(adb_block, adb::field(&root, 3));
+    assert!(
+        text(adb::field(&scripts, 3)).contains("default_postinst $0 $@"),
+        "post-install"
+    );
+    assert!(
+        text(adb::field(&scripts, 4)).contains("default_prerm $0 $@"),
+        "pre-deinstall"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
