@@ -30,11 +30,7 @@ fn static_binary() -> Option<PathBuf> {
         );
         return None;
     }
-    if std::fs::metadata("/proc/self")
-        .map(|m| m.uid())
-        .unwrap_or(1)
-        != 0
-    {
+    if !support::is_root() {
         eprintln!("skipped: chroot needs root");
         return None;
     }

@@ -345,14 +345,6 @@ fn many_concurrent_updates_apply_once() {
     );
 }
 
-fn is_root() -> bool {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata("/proc/self")
-        .map(|m| m.uid())
-        .unwrap_or(1)
-        == 0
-}
-
 /// Mount a tmpfs of `size` at `dir`; unmounted on drop.
 struct Tmpfs(std::path::PathBuf);
 
@@ -380,7 +372,7 @@ impl Drop for Tmpfs {
 
 #[test]
 fn full_disk_and_read_only_storage_keep_the_old_state() {
-    if !is_root() {
+    if !support::is_root() {
         eprintln!("skipped: mounting a tmpfs needs root");
         return;
     }

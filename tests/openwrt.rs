@@ -1,4 +1,4 @@
-//! The OpenWrt package, byte by byte: the .ipk built by `packaging/openwrt-packages` from the
+//! The OpenWrt packages, byte by byte: the .ipk and .apk built by `packaging/openwrt-packages` from the
 //! test binary (outer gzip'd tar, member order, GNU headers, owners, modes, control fields, file
 //! list, reproducibility), and the WAN hotplug hook and postinst run by busybox's ash in a
 //! chroot with stub OpenWrt libraries and a stub `ddns-dc` that records its arguments.
@@ -8,7 +8,9 @@
     reason = "a test that cannot unwrap should fail loudly"
 )]
 
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+mod support;
+
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -267,11 +269,7 @@ const STUB_DDNS: &str = "#!/bin/sh\nsleep 2\necho \"$*\" >> /calls\n";
 
 impl Router {
     fn new(tag: &str) -> Option<Router> {
-        if std::fs::metadata("/proc/self")
-            .map(|m| m.uid())
-            .unwrap_or(1)
-            != 0
-        {
+        if !support::is_root() {
             eprintln!("skipped: chroot needs root");
             return None;
         }

@@ -22,6 +22,13 @@ pub const ZONE: &str = "example.com";
 /// The name the tests keep up to date.
 pub const NAME: &str = "home.example.com";
 
+/// Whether the tests run as root (chroot, network namespaces and mounts need it): the owner of
+/// `/proc/self` is the effective user.
+pub fn is_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
+
 /// A fake world and a scratch directory for one test.
 pub struct World {
     /// The `ddns` binary under test.
