@@ -770,3 +770,65 @@ fn syslog_gets_each_line_in_the_classic_form() {
     );
     w.assert_no_secrets(&lines.join("\n"));
 }
+
+#[test]
+fn several_names_each_with_its_own_grant() {
+    let w = world("multi");
+    assert_eq!(w.setup(&["--ipv4"]).code, Some(0));
+    let port = w.fake.port;
+    let redirect = w.browse(&format!("https://ux.provider.test:{port}/v2/domainTemplates/providers/domainconnect.org?client_id=domainconnect.org&domain=example.com&host=www&redirect_uri=https%3A%2F%2Fdynamicdns.domainconnect.org%2Fddnscode&scope=dynamicdns-v2"));
+    let code = redirect.split("code=").nth(1).unwrap().to_string();
+    let s = w.run(&["setup", "www.example.com", "--ipv4", "--code", &code]);
+    assert_eq!(s.code, Some(0), "{s:?}");
+    let state = w.state_json();
+    let grant = |n: &str| {
+        state["names"][n]["grant"]["refresh_token"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_ne!(grant(NAME), grant("www.example.com"));
+    let u = w.run(&["update"]);
+    assert_eq!(
+        u.stdout,
+        "home.example.com A 81.2.69.142 published\nwww.example.com A 81.2.69.142 published\n",
+        "{u:?}"
+    );
+    w.set_public_v4("81.2.69.170");
+    let one = w.run(&["update", "www.example.com"]);
+    assert_eq!(
+        one.stdout, "www.example.com A updated 81.2.69.142 -> 81.2.69.170\n",
+        "{one:?}"
+    );
+    let c = w.run(&["check"]);
+    assert_eq!(c.code, Some(1), "home is now behind: {c:?}");
+    assert!(
+        c.stdout
+            .contains("home.example.com: update due: the public address changed"),
+        "{c:?}"
+    );
+    assert!(c.stdout.contains("www.example.com: in sync"), "{c:?}");
+    let r = w.run(&["remove", "www.example.com"]);
+    assert_eq!(r.code, Some(0));
+    assert_eq!(w.state_json()["names"].as_object().unwrap().len(), 1);
+    check_secrets(&w, &[&u, &one, &c, &s]);
+}
+
+/// The real clock trouble: the process's clock at 1970 (a router before NTP), through
+/// libfaketime. Skipped with a reason when faketime is not installed.
+#[test]
+fn clock_at_1970_says_the_clock_looks_wrong_and_writes_nothing() {
+    if !std::path::Path::new("/usr/bin/faketime").exists() {
+        eprintln!("skipped: no faketime (apt-get install faketime)");
+        return;
+    }
+    let mut w = published("clock");
+    w.set_public_v4("81.2.69.171");
+    let before = w.state_bytes();
+    let bin = w.bin.to_str().unwrap().to_string();
+    w.wrapper = vec!["faketime".into(), "1970-01-02 00:00:00".into(), bin];
+    let r = w.run_env(&["update"], &[("FAKETIME_DONT_FAKE_MONOTONIC", "1")]);
+    assert_eq!(r.code, Some(3), "{r:?}");
+    assert!(r.stderr.contains("is not valid at this machine's time: if the clock is wrong (a router before NTP sync), set it and try again"), "{r:?}");
+    assert_eq!(w.state_bytes(), before);
+}
