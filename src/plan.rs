@@ -54,17 +54,18 @@ pub enum Decision {
 
 /// Decide what to do for `entry`.
 pub fn plan(entry: &Entry, observed: &Observed, now: u64, force: bool) -> Decision {
-    let wants = |f: Family| entry.families.contains(&f) && entry.template.carries(f);
     let observed_v6 = observed.ipv6.map(|a| {
         entry
             .ipv6_suffix
             .map_or(a, |s| crate::address::with_suffix(a, s))
     });
     let send = Addresses {
-        ipv4: wants(Family::Ipv4)
+        ipv4: entry
+            .publishes(Family::Ipv4)
             .then(|| observed.ipv4.or(entry.published.ipv4))
             .flatten(),
-        ipv6: wants(Family::Ipv6)
+        ipv6: entry
+            .publishes(Family::Ipv6)
             .then(|| observed_v6.or(entry.published.ipv6))
             .flatten(),
     };

@@ -68,6 +68,13 @@ pub struct Entry {
     pub last_applied: Option<u64>,
 }
 
+impl Entry {
+    /// Whether this name publishes `family`: set up for it, and the template can carry it.
+    pub fn publishes(&self, family: Family) -> bool {
+        self.families.contains(&family) && self.template.carries(family)
+    }
+}
+
 /// The provider settings kept from discovery.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

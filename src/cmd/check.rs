@@ -21,11 +21,7 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<u8> {
 
     let mut detections: BTreeMap<Family, Result<Detection>> = BTreeMap::new();
     for family in Family::ALL {
-        let needed = names.iter().any(|n| {
-            let e = &state.names[n];
-            e.families.contains(&family) && e.template.carries(family)
-        });
-        if needed {
+        if names.iter().any(|n| state.names[n].publishes(family)) {
             let found = detect::detect(ctx, &ctx.sources, family);
             detections.insert(family, found);
         }

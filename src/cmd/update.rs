@@ -30,7 +30,7 @@ pub fn run(ctx: &Context, args: &UpdateArgs) -> Result<u8> {
         .filter(|f| {
             names.iter().any(|n| {
                 let e = &locked.state.names[n];
-                e.families.contains(f) && e.template.carries(*f)
+                e.publishes(*f)
             })
         })
         .collect();
@@ -100,14 +100,12 @@ fn observe(
 /// Whether publishing `ip` would change `entry`'s record of that family.
 fn would_change(entry: &Entry, ip: IpAddr) -> bool {
     match ip {
-        IpAddr::V4(v4) => {
-            entry.families.contains(&Family::Ipv4) && entry.published.ipv4 != Some(v4)
-        }
+        IpAddr::V4(v4) => entry.publishes(Family::Ipv4) && entry.published.ipv4 != Some(v4),
         IpAddr::V6(v6) => {
             let v6 = entry
                 .ipv6_suffix
                 .map_or(v6, |s| crate::address::with_suffix(v6, s));
-            entry.families.contains(&Family::Ipv6) && entry.published.ipv6 != Some(v6)
+            entry.publishes(Family::Ipv6) && entry.published.ipv6 != Some(v6)
         }
     }
 }
