@@ -557,13 +557,23 @@ fn apk_is_a_valid_apk_tools_v3_package() {
     build_ipk(&dir.join("b"));
     let version = format!("{}-r1", env!("CARGO_PKG_VERSION"));
     let file = format!("ddns-dc_{version}_x86_64.apk");
-    let bytes = std::fs::read(dir.join("a").join(&file)).unwrap();
+    let packed = std::fs::read(dir.join("a").join(&file)).unwrap();
     assert_eq!(
-        bytes,
+        packed,
         std::fs::read(dir.join("b").join(&file)).unwrap(),
         "reproducible"
     );
-    assert_eq!(&bytes[..8], b"ADB.pckg", "uncompressed ADB, package schema");
+    // "ADBd" and a raw deflate stream of the whole ADB file, as `apk mkpkg` writes by default.
+    assert_eq!(&packed[..4], b"ADBd");
+    let inflate = Command::new("python3")
+        .args(["-c", "import sys, zlib; sys.stdout.buffer.write(zlib.decompress(sys.stdin.buffer.read()[4:], -15))"])
+        .stdin(std::fs::File::open(dir.join("a").join(&file)).unwrap())
+        .output()
+        .unwrap();
+    assert!(inflate.status.success(), "{inflate:?}");
+    let bytes = inflate.stdout;
+    assert!(bytes.len() > packed.len(), "compressed");
+    assert_eq!(&bytes[..8], b"ADB.pckg", "ADB, package schema");
 
     // Blocks: one ADB block, no signature, then DATA blocks; all 8-byte aligned.
     let mut at = 8;
