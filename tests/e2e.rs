@@ -89,9 +89,7 @@ fn setup_with_pasted_redirect_url_then_update_and_check() {
 #[test]
 fn setup_with_code_flag_and_both_families() {
     let w = world("code");
-    let port = w.fake.port;
-    let redirect = w.browse(&format!("https://ux.provider.test:{port}/v2/domainTemplates/providers/domainconnect.org?client_id=domainconnect.org&domain=example.com&host=home&redirect_uri=https%3A%2F%2Fdynamicdns.domainconnect.org%2Fddnscode&scope=dynamicdns-v2"));
-    let code = redirect.split("code=").nth(1).unwrap().to_string();
+    let code = w.consent_code("home");
     let s = w.run(&[
         "setup",
         "Home.Example.com.",
@@ -775,9 +773,7 @@ fn syslog_gets_each_line_in_the_classic_form() {
 fn several_names_each_with_its_own_grant() {
     let w = world("multi");
     assert_eq!(w.setup(&["--ipv4"]).code, Some(0));
-    let port = w.fake.port;
-    let redirect = w.browse(&format!("https://ux.provider.test:{port}/v2/domainTemplates/providers/domainconnect.org?client_id=domainconnect.org&domain=example.com&host=www&redirect_uri=https%3A%2F%2Fdynamicdns.domainconnect.org%2Fddnscode&scope=dynamicdns-v2"));
-    let code = redirect.split("code=").nth(1).unwrap().to_string();
+    let code = w.consent_code("www");
     let s = w.run(&["setup", "www.example.com", "--ipv4", "--code", &code]);
     assert_eq!(s.code, Some(0), "{s:?}");
     let state = w.state_json();

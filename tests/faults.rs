@@ -202,18 +202,12 @@ fn check_run(w: &World, what: &str, run: &Run, took: Duration, code: i32, part: 
     w.assert_no_secrets(&format!("{}{}", run.stdout, run.stderr));
 }
 
-fn code_for_setup(w: &World) -> String {
-    let port = w.fake.port;
-    let redirect = w.browse(&format!("https://ux.provider.test:{port}/v2/domainTemplates/providers/domainconnect.org?client_id=domainconnect.org&domain=example.com&host=home&redirect_uri=https%3A%2F%2Fdynamicdns.domainconnect.org%2Fddnscode&scope=dynamicdns-v2"));
-    redirect.split("code=").nth(1).unwrap().to_string()
-}
-
 #[test]
 fn setup_endpoint_faults() {
     for route in ["settings", "token-code"] {
         for (name, canned, code, part) in faults(route) {
             let w = world(&format!("f-{route}-{}", name.replace(' ', "-")));
-            let auth = code_for_setup(&w);
+            let auth = w.consent_code("home");
             w.fake.provider.lock().unwrap().can(route, canned);
             let started = Instant::now();
             let r = w.run(&["setup", NAME, "--ipv4", "--code", &auth]);

@@ -212,6 +212,24 @@ impl World {
             .to_string()
     }
 
+    /// Approve a consent request for `host` in the zone, as a user's browser would, and return
+    /// the code the provider's redirect carries (for `setup --code`).
+    pub fn consent_code(&self, host: &str) -> String {
+        let url = format!(
+            "https://{}:{}/v2/domainTemplates/providers/domainconnect.org?client_id=domainconnect.org\
+             &domain={ZONE}&host={host}&redirect_uri=https%3A%2F%2Fdynamicdns.domainconnect.org%2Fddnscode\
+             &scope=dynamicdns-v2",
+            provider::UX_HOST,
+            self.fake.port
+        );
+        let redirect = self.browse(&url);
+        redirect
+            .split("code=")
+            .nth(1)
+            .expect("a code in the redirect")
+            .to_string()
+    }
+
     /// A ureq agent for the test's own requests: trusts the test CA, sends every host to the
     /// fake's port on 127.0.0.1, follows no redirect.
     pub fn test_agent(&self) -> ureq::Agent {
