@@ -90,6 +90,17 @@ pub enum Reply {
 
 /// Check a reply against the query (id, question) and read the address of `family` from it.
 pub fn parse_reply(service: Service, family: Family, id: u16, bytes: &[u8]) -> Result<Reply> {
+    read_reply(service, family, id, bytes)?.ok_or_else(|| {
+        Error::transient(format!(
+            "dns:{} answered a different question",
+            service.id()
+        ))
+    })
+}
+
+/// [`parse_reply`], with `None` for a datagram that is not a reply to this query (another id,
+/// another question, not a response): `ask` skips those instead of failing.
+fn read_reply(service: Service, family: Family, id: u16, bytes: &[u8]) -> Result<Option<Reply>> {
     let bad = |why: &str| Error::transient(format!("dns:{} {why}", service.id()));
     let message = Message::from_vec(bytes).map_err(|_| bad("sent a reply that is not DNS"))?;
     let (name, kind, _) = service.question(family);
@@ -98,10 +109,10 @@ pub fn parse_reply(service: Service, family: Family, id: u16, bytes: &[u8]) -> R
         .first()
         .is_some_and(|q| q.name().to_ascii().eq_ignore_ascii_case(name) && q.query_type() == kind);
     if message.id() != id || message.message_type() != MessageType::Response || !asked {
-        return Err(bad("answered a different question"));
+        return Ok(None);
     }
     if message.truncated() {
-        return Ok(Reply::Truncated);
+        return Ok(Some(Reply::Truncated));
     }
     if message.response_code() != ResponseCode::NoError {
         return Err(bad(&format!("answered {}", message.response_code())));
@@ -121,7 +132,7 @@ pub fn parse_reply(service: Service, family: Family, id: u16, bytes: &[u8]) -> R
         })
         .find(|ip| Family::of(ip) == family);
     match found {
-        Some(ip) => Ok(Reply::Address(ip)),
+        Some(ip) => Ok(Some(Reply::Address(ip))),
         None => Err(bad(&format!("gave no {} address", family.label()))),
     }
 }
@@ -157,9 +168,8 @@ pub fn ask(
     // Skip stray datagrams (wrong id) until the timeout: a spoofed reply must not win.
     let reply = loop {
         let n = socket.recv(&mut buf).map_err(fail)?;
-        match parse_reply(service, family, id, &buf[..n]) {
-            Err(e) if e.message.contains("different question") => continue,
-            other => break other?,
+        if let Some(reply) = read_reply(service, family, id, &buf[..n])? {
+            break reply;
         }
     };
     match reply {
