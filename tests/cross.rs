@@ -33,7 +33,7 @@ fn find(dir: &str, name: &str) -> Option<PathBuf> {
 #[test]
 fn router_binaries_run_under_their_cpu_in_an_empty_root() {
     if !support::is_root() {
-        eprintln!("skipped: chroot needs root");
+        support::skip("chroot needs root");
         return;
     }
     let dist = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("dist");
@@ -41,17 +41,19 @@ fn router_binaries_run_under_their_cpu_in_an_empty_root() {
     for (arch, qemu, cpu) in ARCHS {
         let bin = dist.join(format!("ddns-{arch}"));
         if !bin.exists() {
-            eprintln!(
-                "skipped {arch}: no {} (run packaging/build-all)",
+            support::skip(&format!(
+                "{arch}: no {} (run packaging/build-all)",
                 bin.display()
-            );
+            ));
             continue;
         }
         let emulator = match qemu {
             Some(q) => match find("/usr/bin", q) {
                 Some(p) => Some(p),
                 None => {
-                    eprintln!("skipped {arch}: no /usr/bin/{q} (apt-get install qemu-user-static)");
+                    support::skip(&format!(
+                        "{arch}: no /usr/bin/{q} (apt-get install qemu-user-static)"
+                    ));
                     continue;
                 }
             },

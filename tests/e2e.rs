@@ -104,7 +104,7 @@ fn setup_with_code_flag_and_both_families() {
         "home.example.com is set up with Fake DNS (dynamicdns-v2, A and AAAA records); run `ddns update` to publish the address\n"
     );
     if !w.fake.ipv6 {
-        eprintln!("skipping the IPv6 half: no ::1 on this machine");
+        support::skip("the IPv6 half: no ::1 on this machine");
         return;
     }
     let u = w.run(&["update"]);
@@ -815,7 +815,7 @@ fn several_names_each_with_its_own_grant() {
 #[test]
 fn clock_at_1970_says_the_clock_looks_wrong_and_writes_nothing() {
     if !std::path::Path::new("/usr/bin/faketime").exists() {
-        eprintln!("skipped: no faketime (apt-get install faketime)");
+        support::skip("no faketime (apt-get install faketime)");
         return;
     }
     let mut w = published("clock");

@@ -24,14 +24,14 @@ fn static_binary() -> Option<PathBuf> {
                 .join("target/x86_64-unknown-linux-gnu/release/ddns")
         });
     if !path.exists() {
-        eprintln!(
-            "skipped: no static binary at {} (run packaging/build-static)",
+        support::skip(&format!(
+            "no static binary at {} (run packaging/build-static)",
             path.display()
-        );
+        ));
         return None;
     }
     if !support::is_root() {
-        eprintln!("skipped: chroot needs root");
+        support::skip("chroot needs root");
         return None;
     }
     Some(path)

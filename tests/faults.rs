@@ -351,7 +351,7 @@ impl Tmpfs {
             .status()
             .is_ok_and(|s| s.success());
         if !ok {
-            eprintln!("skipped: cannot mount a tmpfs here");
+            support::skip("cannot mount a tmpfs here");
             return None;
         }
         Some(Tmpfs(dir.to_path_buf()))
@@ -367,7 +367,7 @@ impl Drop for Tmpfs {
 #[test]
 fn full_disk_and_read_only_storage_keep_the_old_state() {
     if !support::is_root() {
-        eprintln!("skipped: mounting a tmpfs needs root");
+        support::skip("mounting a tmpfs needs root");
         return;
     }
     let mut w = world("disk");

@@ -270,7 +270,7 @@ const STUB_DDNS: &str = "#!/bin/sh\nsleep 2\necho \"$*\" >> /calls\n";
 impl Router {
     fn new(tag: &str) -> Option<Router> {
         if !support::is_root() {
-            eprintln!("skipped: chroot needs root");
+            support::skip("chroot needs root");
             return None;
         }
         let Some(busybox) = ["/bin/busybox", "/usr/bin/busybox"]
@@ -278,7 +278,7 @@ impl Router {
             .map(Path::new)
             .find(|p| p.exists())
         else {
-            eprintln!("skipped: no busybox (apt-get install busybox-static)");
+            support::skip("no busybox (apt-get install busybox-static)");
             return None;
         };
         let ldd = Command::new("ldd")
@@ -287,10 +287,10 @@ impl Router {
             .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
             .unwrap_or_default();
         if ldd.contains("=>") {
-            eprintln!(
-                "skipped: {} is not static (apt-get install busybox-static)",
+            support::skip(&format!(
+                "{} is not static (apt-get install busybox-static)",
                 busybox.display()
-            );
+            ));
             return None;
         }
         let root = scratch(tag);

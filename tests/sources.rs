@@ -67,7 +67,7 @@ fn noop_update_with_dns_source_makes_no_https_request() {
 fn ipv6_is_asked_over_ipv6() {
     let w = world("dns6");
     if !w.fake.ipv6 {
-        eprintln!("skipped: this machine has no ::1");
+        support::skip("this machine has no ::1");
         return;
     }
     let sources = format!(
@@ -173,7 +173,7 @@ fn disagreeing_sources_publish_nothing() {
 fn ipv6_suffix_publishes_the_host_behind_the_router() {
     let w = world("suffix");
     if !w.fake.ipv6 {
-        eprintln!("skipped: this machine has no ::1");
+        support::skip("this machine has no ::1");
         return;
     }
     let s = w.setup(&["--ipv6-suffix", "::1234:5678:9abc:def0"]);
@@ -213,7 +213,7 @@ impl Netns {
             .status()
             .is_ok_and(|s| s.success());
         if !ok {
-            eprintln!("skipped: cannot create a network namespace (needs root and iproute2)");
+            support::skip("cannot create a network namespace (needs root and iproute2)");
             return None;
         }
         Some(Netns(name))

@@ -29,6 +29,17 @@ pub fn is_root() -> bool {
     std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
 }
 
+/// Report that a test cannot run here, loudly, and return. With `DDNS_NO_SKIP=1` (set by
+/// `.ci/run`) a skip is a failure instead: in CI every test must run.
+pub fn skip(reason: &str) {
+    let line = format!("SKIPPED (not tested here): {reason}");
+    assert!(
+        std::env::var_os("DDNS_NO_SKIP").is_none_or(|v| v != "1"),
+        "{line}, and DDNS_NO_SKIP=1 forbids skipping"
+    );
+    eprintln!("\n*** {line} ***\n");
+}
+
 /// A fake world and a scratch directory for one test.
 pub struct World {
     /// The `ddns` binary under test.
