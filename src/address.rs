@@ -1,6 +1,8 @@
-//! IP addresses as `ddns` sees them: the two families, and whether an address may be published
-//! (only global unicast addresses may; the IANA special-purpose registries decide).
+//! IP addresses as `ddns` sees them: the two families, the pair of addresses a name has (one
+//! type for what was observed, what is sent and what was published), and whether an address may
+//! be published (only global unicast addresses may; the IANA special-purpose registries decide).
 
+use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -34,12 +36,60 @@ impl Family {
         }
     }
 
+    /// `ipv4` or `ipv6`: the key in JSON documents and the state file.
+    pub fn key(self) -> &'static str {
+        match self {
+            Family::Ipv4 => "ipv4",
+            Family::Ipv6 => "ipv6",
+        }
+    }
+
+    /// The family whose [`Family::key`] is `key`.
+    pub fn from_key(key: &str) -> Option<Family> {
+        Family::ALL.into_iter().find(|f| f.key() == key)
+    }
+
     /// The family of an address.
     pub fn of(ip: &IpAddr) -> Family {
         match ip {
             IpAddr::V4(_) => Family::Ipv4,
             IpAddr::V6(_) => Family::Ipv6,
         }
+    }
+}
+
+/// One address per family, either of which may be missing: what a run observed, what an apply
+/// sends, what was last published. Serialised as `{"ipv4": ..., "ipv6": ...}` (the state file's
+/// `published` object).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Addresses {
+    /// The IPv4 address (an `A` record's value).
+    pub ipv4: Option<Ipv4Addr>,
+    /// The IPv6 address (an `AAAA` record's value).
+    pub ipv6: Option<Ipv6Addr>,
+}
+
+impl Addresses {
+    /// The address of `family`, if any.
+    pub fn get(&self, family: Family) -> Option<IpAddr> {
+        match family {
+            Family::Ipv4 => self.ipv4.map(IpAddr::V4),
+            Family::Ipv6 => self.ipv6.map(IpAddr::V6),
+        }
+    }
+
+    /// Set the address of `ip`'s family.
+    pub fn set(&mut self, ip: IpAddr) {
+        match ip {
+            IpAddr::V4(v4) => self.ipv4 = Some(v4),
+            IpAddr::V6(v6) => self.ipv6 = Some(v6),
+        }
+    }
+
+    /// Whether neither family has an address.
+    pub fn is_empty(&self) -> bool {
+        self.ipv4.is_none() && self.ipv6.is_none()
     }
 }
 
@@ -232,6 +282,17 @@ pub fn not_global(ip: &IpAddr) -> Option<&'static str> {
     }
 }
 
+/// Check that an address may be published; `origin` names who said it (`the IP source X`,
+/// `--ip`, `interface wan`).
+pub fn require_global(ip: IpAddr, origin: &str) -> Result<IpAddr> {
+    match not_global(&ip) {
+        None => Ok(ip),
+        Some(why) => Err(Error::refused(format!(
+            "{origin} says the public address is {ip}, which is {why}; it was not published"
+        ))),
+    }
+}
+
 /// The address made of `prefix_from`'s upper 64 bits (the delegated /64 prefix) and
 /// `suffix`'s lower 64 bits (a host's fixed interface identifier).
 pub fn with_suffix(prefix_from: Ipv6Addr, suffix: Ipv6Addr) -> Ipv6Addr {
@@ -358,6 +419,32 @@ mod tests {
             let why = v6(bad).unwrap_or_else(|| panic!("{bad} passed"));
             assert!(why.contains(word), "{bad}: {why}");
         }
+    }
+
+    #[test]
+    fn addresses_get_and_set_by_family() {
+        let mut a = Addresses::default();
+        assert!(a.is_empty());
+        a.set("81.2.69.142".parse().unwrap());
+        a.set("2a00::1".parse().unwrap());
+        assert_eq!(a.get(Family::Ipv4), Some("81.2.69.142".parse().unwrap()));
+        assert_eq!(a.get(Family::Ipv6), Some("2a00::1".parse().unwrap()));
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            r#"{"ipv4":"81.2.69.142","ipv6":"2a00::1"}"#
+        );
+    }
+
+    #[test]
+    fn non_global_answers_are_refused_naming_the_source() {
+        let err = require_global(
+            "192.168.1.2".parse().unwrap(),
+            "the IP source https://e.test",
+        )
+        .unwrap_err();
+        assert_eq!(err.class, crate::error::Class::Refused);
+        assert!(err.message.starts_with("the IP source https://e.test says the public address is 192.168.1.2, which is a private address"));
+        assert!(require_global("81.2.69.142".parse().unwrap(), "x").is_ok());
     }
 
     #[test]

@@ -94,9 +94,14 @@ pub struct UpdateArgs {
     /// send even when nothing changed, letting the provider overwrite conflicting records
     #[argh(switch)]
     pub force: bool,
-    /// use this address instead of detecting one (repeatable: one IPv4, one IPv6)
+    /// use this address instead of detecting one (repeatable: one IPv4, one IPv6); refused
+    /// when it may not be published
     #[argh(option)]
     pub ip: Vec<String>,
+    /// an address that may be the public one, e.g. a WAN interface's (repeatable): used when it
+    /// may be published, else that family is detected as usual
+    #[argh(option)]
+    pub ip_hint: Vec<String>,
     /// where to learn the public address: [ipv4:|ipv6:] then https://URL,
     /// dns:opendns|cloudflare|google[@IP[:PORT]] or interface:NAME (repeatable, replaces the
     /// default list and DDNS_IP_SOURCES)

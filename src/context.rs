@@ -29,6 +29,8 @@ pub struct Env {
     pub xdg_state_home: Option<String>,
     /// `HOME`.
     pub home: Option<String>,
+    /// `DDNS_SYSLOG_SOCKET`: where `--syslog` sends (default `/dev/log`).
+    pub syslog_socket: Option<String>,
     /// Whether the process runs as root.
     pub is_root: bool,
 }
@@ -44,6 +46,7 @@ impl Env {
             ssl_cert_file: var("SSL_CERT_FILE"),
             xdg_state_home: var("XDG_STATE_HOME"),
             home: var("HOME"),
+            syslog_socket: var("DDNS_SYSLOG_SOCKET"),
             is_root: is_root(),
         }
     }
@@ -130,28 +133,19 @@ impl Context {
     }
 }
 
-impl detect::Clients for Context {
-    fn http(&self) -> Result<&Http> {
-        Context::http(self)
-    }
-}
-
-/// Seconds since the Unix epoch (0 for a clock before it).
-pub fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+/// Parse the address given with `flag`.
+pub fn parse_ip(flag: &str, value: &str) -> Result<std::net::IpAddr> {
+    value.trim().parse().map_err(|_| {
+        Error::usage(format!(
+            "{flag} '{}' is not an IP address",
+            crate::out::printable(value, 80)
+        ))
+    })
 }
 
 /// Check a `--ip` value: an address, global unicast.
 pub fn parse_given_ip(value: &str) -> Result<std::net::IpAddr> {
-    let ip = value.trim().parse().map_err(|_| {
-        Error::usage(format!(
-            "--ip '{}' is not an IP address",
-            crate::name::shown(value)
-        ))
-    })?;
-    detect::require_global(ip, "--ip")
+    crate::address::require_global(parse_ip("--ip", value)?, "--ip")
 }
 
 #[cfg(test)]

@@ -42,7 +42,7 @@ pub fn parse_resolvers(setting: &str) -> Result<Vec<SocketAddr>> {
     let bad = |item: &str| {
         Error::usage(format!(
             "'{}' is not a resolver address: use IP, IP:PORT or [IPv6]:PORT, comma-separated",
-            crate::name::shown(item)
+            crate::out::printable(item, 80)
         ))
     };
     let list: Vec<SocketAddr> = setting
@@ -145,7 +145,8 @@ impl Dns {
         ))
     }
 
-    /// The addresses of `host`, of one family or (with `None`) either.
+    /// The addresses of `host`, of one family or (with `None`) either; empty when DNS says
+    /// there are none, an error when DNS could not be asked.
     pub fn lookup_ip(&self, host: &str, family: Option<Family>) -> Result<Vec<IpAddr>> {
         let kinds: &[RecordType] = match family {
             Some(Family::Ipv4) => &[RecordType::A],
@@ -167,16 +168,10 @@ impl Dns {
                 }
             }
         }
-        if out.is_empty() {
-            return Err(first_error.unwrap_or_else(|| {
-                let what = family.map_or("address", |f| match f {
-                    Family::Ipv4 => "IPv4 address",
-                    Family::Ipv6 => "IPv6 address",
-                });
-                Error::transient(format!("{host} has no {what} in DNS"))
-            }));
+        match first_error {
+            Some(e) if out.is_empty() => Err(e),
+            _ => Ok(out),
         }
-        Ok(out)
     }
 
     /// The strings of `name`'s TXT records (each record's strings joined); empty when none.
@@ -240,7 +235,7 @@ fn fqdn(name: &str) -> Result<Name> {
     Name::from_ascii(format!("{}.", name.trim_end_matches('.'))).map_err(|_| {
         Error::usage(format!(
             "'{}' is not a valid DNS name",
-            crate::name::shown(name)
+            crate::out::printable(name, 80)
         ))
     })
 }
@@ -259,50 +254,6 @@ fn join(list: &[SocketAddr]) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(",")
-}
-
-/// ureq's resolver hook: every hostname ureq connects to is resolved by [`Dns`], honouring the
-/// request's address family (an IPv6 echo request must go over IPv6).
-#[derive(Debug)]
-pub struct UreqResolver(pub std::sync::Arc<Dns>);
-
-impl ureq::unversioned::resolver::Resolver for UreqResolver {
-    fn resolve(
-        &self,
-        uri: &ureq::http::Uri,
-        config: &ureq::config::Config,
-        _timeout: ureq::unversioned::transport::NextTimeout,
-    ) -> Result<ureq::unversioned::resolver::ResolvedSocketAddrs, ureq::Error> {
-        let host = uri.host().ok_or(ureq::Error::HostNotFound)?;
-        let port = uri.port_u16().unwrap_or(match uri.scheme_str() {
-            Some("http") => 80,
-            _ => 443,
-        });
-        let family = match config.ip_family() {
-            ureq::config::IpFamily::Ipv4Only => Some(Family::Ipv4),
-            ureq::config::IpFamily::Ipv6Only => Some(Family::Ipv6),
-            _ => None,
-        };
-        let literal = host.trim_start_matches('[').trim_end_matches(']');
-        let ips = match literal.parse::<IpAddr>() {
-            Ok(ip) => vec![ip],
-            Err(_) => self.0.lookup_ip(host, family).map_err(|e| {
-                ureq::Error::Io(std::io::Error::new(std::io::ErrorKind::NotFound, e.message))
-            })?,
-        };
-        let mut out = self.empty();
-        for ip in ips
-            .into_iter()
-            .filter(|ip| family.is_none_or(|f| Family::of(ip) == f))
-            .take(16)
-        {
-            out.push(SocketAddr::new(ip, port));
-        }
-        if out.is_empty() {
-            return Err(ureq::Error::HostNotFound);
-        }
-        Ok(out)
-    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 //! samples must never panic, and values put into URLs must come back out unchanged, never
 //! adding a parameter.
 
-use crate::{address, detect, dns, ifaddr, name, protocol, state, url, whoami};
+use crate::detect::{self, ifaddr, whoami};
+use crate::domainconnect::protocol;
+use crate::{address, dns, name, state, url};
 
 /// xorshift64*: small, deterministic, good enough to shake parsers.
 struct Rng(u64);

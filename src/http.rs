@@ -4,7 +4,9 @@
 //! secret-carrying URL.
 
 use crate::address::Family;
-use crate::dns::{Dns, UreqResolver};
+use crate::dns::Dns;
+use std::io::ErrorKind;
+use std::net::{IpAddr, SocketAddr};
 use crate::error::{Error, Result};
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,6 +35,22 @@ pub struct Reply {
     pub body: Vec<u8>,
 }
 
+/// A failed call: the error, and whether the request may have reached the server (a failure
+/// before or during the TLS handshake sent nothing; one after it may have).
+#[derive(Debug)]
+pub struct CallError {
+    /// What went wrong, in one sentence.
+    pub error: Error,
+    /// Whether the request may have been delivered.
+    pub maybe_sent: bool,
+}
+
+impl From<CallError> for Error {
+    fn from(e: CallError) -> Error {
+        e.error
+    }
+}
+
 /// The HTTPS client.
 pub struct Http {
     agent: ureq::Agent,
@@ -50,7 +68,7 @@ fn roots(ssl_cert_file: Option<&str>) -> Result<Vec<Certificate<'static>>> {
             Error::usage(format!(
                 "could not read SSL_CERT_FILE {} ({e}): point it at a PEM file of CA \
                  certificates, or unset it",
-                crate::name::shown(path)
+                crate::out::printable(path, 80)
             ))
         })?),
         None => SYSTEM_BUNDLES.iter().find_map(|p| std::fs::read(p).ok()),
@@ -92,7 +110,7 @@ impl Http {
     }
 
     /// `GET url`, over the given address family when one is given.
-    pub fn get(&self, url: &str, family: Option<Family>) -> Result<Reply> {
+    pub fn get(&self, url: &str, family: Option<Family>) -> Result<Reply, CallError> {
         let request = self.agent.get(url);
         let request = match family {
             Some(f) => request
@@ -108,7 +126,12 @@ impl Http {
     }
 
     /// `POST url` with a JSON body and, when given, a bearer token.
-    pub fn post_json(&self, url: &str, body: &str, bearer: Option<&str>) -> Result<Reply> {
+    pub fn post_json(
+        &self,
+        url: &str,
+        body: &str,
+        bearer: Option<&str>,
+    ) -> Result<Reply, CallError> {
         let mut request = self
             .agent
             .post(url)
@@ -129,17 +152,52 @@ pub fn host_of(url: &str) -> &str {
 fn finish(
     url: &str,
     result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
-) -> Result<Reply> {
+) -> Result<Reply, CallError> {
     let host = host_of(url);
-    let mut response = result.map_err(|e| describe(host, &e))?;
+    let mut response = result.map_err(|e| CallError {
+        error: describe(host, &e),
+        maybe_sent: maybe_sent(&e),
+    })?;
     let status = response.status().as_u16();
     let body = response
         .body_mut()
         .with_config()
         .limit(MAX_BODY)
         .read_to_vec()
-        .map_err(|e| describe(host, &e))?;
+        .map_err(|e| CallError {
+            error: describe(host, &e),
+            maybe_sent: true,
+        })?;
     Ok(Reply { status, body })
+}
+
+/// Whether a request that failed this way may have reached the server: not when the name did
+/// not resolve, the connection was refused or unreachable, the connect timed out, or TLS
+/// failed (the handshake comes before the request).
+fn maybe_sent(e: &ureq::Error) -> bool {
+    use std::io::ErrorKind as K;
+    use ureq::Error as E;
+    match e {
+        E::HostNotFound
+        | E::Rustls(_)
+        | E::RequireHttpsOnly(_)
+        | E::Timeout(ureq::Timeout::Resolve | ureq::Timeout::Connect) => false,
+        E::Io(io) => {
+            let tls = io
+                .get_ref()
+                .is_some_and(|i| i.downcast_ref::<rustls::Error>().is_some());
+            !(tls
+                || matches!(
+                    io.kind(),
+                    K::NotFound
+                        | K::ConnectionRefused
+                        | K::NetworkUnreachable
+                        | K::HostUnreachable
+                        | K::AddrNotAvailable
+                ))
+        }
+        _ => true,
+    }
 }
 
 /// One sentence for a failed call to `host`.
@@ -191,6 +249,63 @@ fn tls_error(host: &str, e: &rustls::Error) -> Error {
              point SSL_CERT_FILE at its PEM file"
         )),
         _ => Error::transient(format!("the TLS connection to {host} failed ({e})")),
+    }
+}
+
+/// ureq's resolver hook: every hostname ureq connects to is resolved by [`Dns`], honouring the
+/// request's address family (an IPv6 echo request must go over IPv6).
+#[derive(Debug)]
+struct UreqResolver(Arc<Dns>);
+
+impl ureq::unversioned::resolver::Resolver for UreqResolver {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        _timeout: ureq::unversioned::transport::NextTimeout,
+    ) -> Result<ureq::unversioned::resolver::ResolvedSocketAddrs, ureq::Error> {
+        let host = uri.host().ok_or(ureq::Error::HostNotFound)?;
+        let port = uri.port_u16().unwrap_or(match uri.scheme_str() {
+            Some("http") => 80,
+            _ => 443,
+        });
+        let family = match config.ip_family() {
+            ureq::config::IpFamily::Ipv4Only => Some(Family::Ipv4),
+            ureq::config::IpFamily::Ipv6Only => Some(Family::Ipv6),
+            _ => None,
+        };
+        let literal = host.trim_start_matches('[').trim_end_matches(']');
+        let ips = match literal.parse::<IpAddr>() {
+            Ok(ip) => vec![ip],
+            Err(_) => {
+                let not_found =
+                    |m: String| ureq::Error::Io(std::io::Error::new(ErrorKind::NotFound, m));
+                let ips = self
+                    .0
+                    .lookup_ip(host, family)
+                    .map_err(|e| not_found(e.message))?;
+                if ips.is_empty() {
+                    let what = family.map_or("address", |f| match f {
+                        Family::Ipv4 => "IPv4 address",
+                        Family::Ipv6 => "IPv6 address",
+                    });
+                    return Err(not_found(format!("{host} has no {what} in DNS")));
+                }
+                ips
+            }
+        };
+        let mut out = self.empty();
+        for ip in ips
+            .into_iter()
+            .filter(|ip| family.is_none_or(|f| Family::of(ip) == f))
+            .take(16)
+        {
+            out.push(SocketAddr::new(ip, port));
+        }
+        if out.is_empty() {
+            return Err(ureq::Error::HostNotFound);
+        }
+        Ok(out)
     }
 }
 

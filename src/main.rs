@@ -4,23 +4,21 @@
 
 mod address;
 mod cli;
-mod client;
+mod clock;
 mod cmd;
 mod context;
 mod detect;
 mod dns;
+mod domainconnect;
 mod error;
 #[cfg(test)]
 mod fuzz;
 mod http;
-mod ifaddr;
 mod name;
 mod out;
 mod plan;
-mod protocol;
 mod state;
 mod url;
-mod whoami;
 
 use argh::FromArgs;
 use std::process::ExitCode;
@@ -46,15 +44,11 @@ fn main() -> ExitCode {
             };
         }
     };
-    if cli.syslog {
-        let tag = args
-            .first()
-            .and_then(|a| std::path::Path::new(a).file_name())
-            .map_or_else(|| "ddns".into(), |n| n.to_string_lossy().into_owned());
-        let socket = std::env::var("DDNS_SYSLOG_SOCKET").unwrap_or_else(|_| "/dev/log".into());
-        out::enable_syslog(&socket, &tag);
-    }
-    match cmd::run(cli, &context::Env::from_process()) {
+    let program = args
+        .first()
+        .and_then(|a| std::path::Path::new(a).file_name())
+        .map_or_else(|| "ddns".into(), |n| n.to_string_lossy().into_owned());
+    match cmd::run(cli, &context::Env::from_process(), &program) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             out::error(&e.message);

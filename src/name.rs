@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 /// letters, digits, `-` or `_`, 253 characters at most.
 pub fn normalise(input: &str) -> Result<String> {
     let name = input.trim().trim_end_matches('.').to_ascii_lowercase();
-    let shown = shown(input);
+    let shown = crate::out::printable(input, 80);
     if name.is_empty() {
         return Err(Error::usage(
             "the name is empty: give a domain name such as home.example.com",
@@ -41,25 +41,6 @@ pub fn normalise(input: &str) -> Result<String> {
         }
     }
     Ok(name)
-}
-
-/// The input as safe to echo back: printable ASCII and spaces only, at most 80 characters.
-pub fn shown(input: &str) -> String {
-    let mut s: String = input
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() || c == ' ' {
-                c
-            } else {
-                '?'
-            }
-        })
-        .take(80)
-        .collect();
-    if input.chars().count() > 80 {
-        s.push_str("...");
-    }
-    s
 }
 
 /// The host of `name` inside `zone`: `""` when the name is the zone apex, `None` when the name is
@@ -123,12 +104,6 @@ mod tests {
         }
         let long = format!("{}.com", "a.".repeat(130));
         assert!(normalise(&long).unwrap_err().message.contains("253"));
-    }
-
-    #[test]
-    fn shown_is_printable_and_bounded() {
-        assert_eq!(shown("a\nb"), "a?b");
-        assert_eq!(shown(&"x".repeat(100)).len(), 83);
     }
 
     #[test]

@@ -36,10 +36,7 @@ pub fn syslog_line(severity: u8, unix: u64, tag: &str, pid: u32, msg: &str) -> S
     let mp = (5 * doy + 2) / 153;
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let line: String = msg
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let line = printable(msg, usize::MAX);
     format!(
         "<{}>{} {:>2} {:02}:{:02}:{:02} {tag}[{pid}]: {line}",
         DAEMON * 8 + severity,
@@ -51,11 +48,38 @@ pub fn syslog_line(severity: u8, unix: u64, tag: &str, pid: u32, msg: &str) -> S
     )
 }
 
+/// `input` made safe to print on one line of a terminal or a log: runs of white space become
+/// one space, anything else that is not printable ASCII becomes `?`, and at most `max`
+/// characters are kept (then `...`). The one place that decides what may be echoed back.
+pub fn printable(input: &str, max: usize) -> String {
+    let mut out = String::new();
+    let mut count = 0usize;
+    let mut space = false;
+    for c in input.trim().chars() {
+        if c.is_whitespace() {
+            space = true;
+            continue;
+        }
+        if count >= max {
+            out.push_str("...");
+            return out;
+        }
+        if space {
+            out.push(' ');
+            count += 1;
+            space = false;
+        }
+        out.push(if c.is_ascii_graphic() { c } else { '?' });
+        count += 1;
+    }
+    out
+}
+
 fn log(severity: u8, msg: &str) {
     if let Some((socket, tag)) = SYSLOG.get() {
         let line = syslog_line(
             severity,
-            crate::context::now(),
+            crate::clock::now(),
             tag,
             std::process::id(),
             msg,
@@ -76,6 +100,12 @@ pub fn say(line: &str) {
     }
 }
 
+/// Print one JSON document on stdout (pretty, as `check --json` always has). Serialising our
+/// own report types cannot fail; if it ever did, the document would be `null`.
+pub fn say_json(doc: &impl serde::Serialize) {
+    say(&serde_json::to_string_pretty(doc).unwrap_or_else(|_| "null".into()));
+}
+
 /// Print one error line on stderr.
 pub fn error(message: &str) {
     let _ = writeln!(std::io::stderr().lock(), "ddns: {message}");
@@ -91,6 +121,14 @@ pub fn note(message: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn printable_is_one_bounded_ascii_line() {
+        assert_eq!(printable(" a\n\t b\u{7f}\u{e9} ", 80), "a b??");
+        assert_eq!(printable(&"x".repeat(100), 80).len(), 83);
+        assert_eq!(printable(&"x".repeat(80), 80).len(), 80);
+        assert_eq!(printable("", 80), "");
+    }
 
     #[test]
     fn syslog_lines_have_the_classic_form() {

@@ -1,10 +1,10 @@
 //! The update decision, a pure function of what is stored, what was observed and the time:
 //! whether to apply, with which addresses, and why. Also whether the access token needs a refresh.
 
-use crate::address::Family;
-use crate::protocol::Addresses;
+use crate::address::{Addresses, Family};
 use crate::state::{Entry, Grant};
-use std::net::{Ipv4Addr, Ipv6Addr};
+use serde::Serialize;
+use std::net::IpAddr;
 
 /// Apply even when nothing changed once the last apply is this old: IONOS lets refresh tokens
 /// lapse after about 30 days unused (`shared/domain-connect.md`, section 3).
@@ -13,17 +13,9 @@ pub const KEEPALIVE_SECS: u64 = 7 * 24 * 3600;
 /// Refresh an access token this close to its expiry.
 pub const EXPIRY_MARGIN_SECS: u64 = 60;
 
-/// The public addresses detected in this run; `None` where a family was not detected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Observed {
-    /// The public IPv4 address.
-    pub ipv4: Option<Ipv4Addr>,
-    /// The public IPv6 address.
-    pub ipv6: Option<Ipv6Addr>,
-}
-
 /// Why an apply is due.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Reason {
     /// Nothing was published yet.
     First,
@@ -33,6 +25,77 @@ pub enum Reason {
     Forced,
     /// The last apply is older than [`KEEPALIVE_SECS`].
     Keepalive,
+}
+
+impl Reason {
+    /// Why, in words: `--force`, `weekly keep-alive`, ...
+    pub fn describe(self) -> &'static str {
+        match self {
+            Reason::First => "nothing published yet",
+            Reason::Changed => "the public address changed",
+            Reason::Forced => "--force",
+            Reason::Keepalive => "weekly keep-alive",
+        }
+    }
+}
+
+/// What happened to one record of a name in a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// Current: nothing sent for it (or sent again unchanged with its family's change).
+    Unchanged,
+    /// Published for the first time.
+    Published,
+    /// Changed from the old address to the new one.
+    Updated,
+    /// Sent again with the same address (`--force`, keep-alive).
+    Resent,
+    /// No address to send: not detected this run and never published.
+    NotPublished,
+}
+
+/// One record's old and new value and what was done, for the line `update` prints, its JSON
+/// and the on-change hook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RecordChange {
+    /// The record's family (`A` or `AAAA`).
+    pub family: Family,
+    /// What was published before this run.
+    pub old: Option<IpAddr>,
+    /// What is published after it.
+    pub new: Option<IpAddr>,
+    /// What was done.
+    pub action: Action,
+    /// Why something was sent, when it was.
+    pub reason: Option<Reason>,
+}
+
+/// The change to each record of `entry` when `sent` was applied for `reason` (`None`: nothing
+/// was sent, so every record keeps its value).
+pub fn changes(entry: &Entry, sent: &Addresses, reason: Option<Reason>) -> Vec<RecordChange> {
+    Family::ALL
+        .into_iter()
+        .filter(|f| entry.publishes(*f))
+        .map(|family| {
+            let old = entry.published.get(family);
+            let new = sent.get(family);
+            let action = match (old, new, reason) {
+                (_, None, _) => Action::NotPublished,
+                (Some(o), Some(n), Some(_)) if o != n => Action::Updated,
+                (None, Some(_), Some(_)) => Action::Published,
+                (_, Some(_), Some(Reason::Forced | Reason::Keepalive)) => Action::Resent,
+                (_, Some(_), _) => Action::Unchanged,
+            };
+            RecordChange {
+                family,
+                old,
+                new,
+                action,
+                reason: reason.filter(|_| action != Action::Unchanged),
+            }
+        })
+        .collect()
 }
 
 /// What `update` must do for one name.
@@ -53,7 +116,7 @@ pub enum Decision {
 }
 
 /// Decide what to do for `entry`.
-pub fn plan(entry: &Entry, observed: &Observed, now: u64, force: bool) -> Decision {
+pub fn plan(entry: &Entry, observed: &Addresses, now: u64, force: bool) -> Decision {
     let observed_v6 = observed.ipv6.map(|a| {
         entry
             .ipv6_suffix
@@ -69,7 +132,7 @@ pub fn plan(entry: &Entry, observed: &Observed, now: u64, force: bool) -> Decisi
             .then(|| observed_v6.or(entry.published.ipv6))
             .flatten(),
     };
-    if send.ipv4.is_none() && send.ipv6.is_none() {
+    if send.is_empty() {
         return Decision::NoAddress;
     }
     let changed = send.ipv4 != entry.published.ipv4 || send.ipv6 != entry.published.ipv6;
@@ -87,6 +150,17 @@ pub fn plan(entry: &Entry, observed: &Observed, now: u64, force: bool) -> Decisi
     }
 }
 
+/// Whether publishing `ip` would change `entry`'s record of that family (with the name's IPv6
+/// suffix applied): the question that decides whether a detection needs a second opinion.
+pub fn would_change(entry: &Entry, ip: IpAddr) -> bool {
+    let family = Family::of(&ip);
+    let ip = match (ip, entry.ipv6_suffix) {
+        (IpAddr::V6(v6), Some(suffix)) => IpAddr::V6(crate::address::with_suffix(v6, suffix)),
+        _ => ip,
+    };
+    entry.publishes(family) && entry.published.get(family) != Some(ip)
+}
+
 /// Whether the access token must be refreshed before use: expired, within a minute of expiry,
 /// or of unknown lifetime. A clock that jumped back only makes a token look fresher; a 401
 /// then triggers the refresh.
@@ -100,12 +174,12 @@ pub fn needs_refresh(grant: &Grant, now: u64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::Template;
-    use crate::state::{Provider, Published};
+    use crate::domainconnect::protocol::Template;
+    use crate::state::Provider;
 
     const NOW: u64 = 1_800_000_000;
 
-    fn entry(families: &[Family], published: Published, last: Option<u64>) -> Entry {
+    fn entry(families: &[Family], published: Addresses, last: Option<u64>) -> Entry {
         Entry {
             zone: "example.com".into(),
             host: "home".into(),
@@ -128,17 +202,17 @@ mod tests {
         }
     }
 
-    fn v4(s: &str) -> Option<Ipv4Addr> {
+    fn v4(s: &str) -> Option<std::net::Ipv4Addr> {
         Some(s.parse().unwrap())
     }
-    fn v6(s: &str) -> Option<Ipv6Addr> {
+    fn v6(s: &str) -> Option<std::net::Ipv6Addr> {
         Some(s.parse().unwrap())
     }
 
     #[test]
     fn first_run_applies() {
-        let e = entry(&[Family::Ipv4], Published::default(), None);
-        let seen = Observed {
+        let e = entry(&[Family::Ipv4], Addresses::default(), None);
+        let seen = Addresses {
             ipv4: v4("81.2.69.142"),
             ipv6: None,
         };
@@ -158,7 +232,7 @@ mod tests {
     fn same_address_is_unchanged_and_a_new_one_applies() {
         let e = entry(
             &[Family::Ipv4],
-            Published {
+            Addresses {
                 ipv4: v4("81.2.69.142"),
                 ipv6: None,
             },
@@ -167,7 +241,7 @@ mod tests {
         assert_eq!(
             plan(
                 &e,
-                &Observed {
+                &Addresses {
                     ipv4: v4("81.2.69.142"),
                     ipv6: None
                 },
@@ -179,7 +253,7 @@ mod tests {
         assert_eq!(
             plan(
                 &e,
-                &Observed {
+                &Addresses {
                     ipv4: v4("81.2.69.143"),
                     ipv6: None
                 },
@@ -198,11 +272,11 @@ mod tests {
 
     #[test]
     fn force_and_keepalive_apply_the_same_address() {
-        let published = Published {
+        let published = Addresses {
             ipv4: v4("81.2.69.142"),
             ipv6: None,
         };
-        let seen = Observed {
+        let seen = Addresses {
             ipv4: v4("81.2.69.142"),
             ipv6: None,
         };
@@ -228,7 +302,7 @@ mod tests {
 
     #[test]
     fn clock_before_last_apply_does_not_apply() {
-        let published = Published {
+        let published = Addresses {
             ipv4: v4("81.2.69.142"),
             ipv6: None,
         };
@@ -236,7 +310,7 @@ mod tests {
         assert_eq!(
             plan(
                 &e,
-                &Observed {
+                &Addresses {
                     ipv4: v4("81.2.69.142"),
                     ipv6: None
                 },
@@ -249,12 +323,12 @@ mod tests {
 
     #[test]
     fn an_undetected_family_keeps_its_last_value_and_unconfigured_is_never_sent() {
-        let published = Published {
+        let published = Addresses {
             ipv4: v4("81.2.69.142"),
             ipv6: v6("2a00::1"),
         };
         let e = entry(&Family::ALL, published, Some(NOW - 60));
-        let only_v6 = Observed {
+        let only_v6 = Addresses {
             ipv4: None,
             ipv6: v6("2a00::2"),
         };
@@ -269,11 +343,11 @@ mod tests {
             }
         );
         assert_eq!(
-            plan(&e, &Observed::default(), NOW, false),
+            plan(&e, &Addresses::default(), NOW, false),
             Decision::Unchanged
         );
-        let e4 = entry(&[Family::Ipv4], Published::default(), None);
-        let both = Observed {
+        let e4 = entry(&[Family::Ipv4], Addresses::default(), None);
+        let both = Addresses {
             ipv4: v4("81.2.69.142"),
             ipv6: v6("2a00::2"),
         };
@@ -290,19 +364,19 @@ mod tests {
     fn ipv6_suffix_is_combined_with_the_detected_prefix() {
         let mut e = entry(
             &[Family::Ipv6],
-            Published {
+            Addresses {
                 ipv4: None,
                 ipv6: v6("2a00:1:2:3::99"),
             },
             Some(NOW - 60),
         );
         e.ipv6_suffix = crate::address::parse_suffix("::99");
-        let same_prefix = Observed {
+        let same_prefix = Addresses {
             ipv4: None,
             ipv6: v6("2a00:1:2:3::1"),
         };
         assert_eq!(plan(&e, &same_prefix, NOW, false), Decision::Unchanged);
-        let new_prefix = Observed {
+        let new_prefix = Addresses {
             ipv4: None,
             ipv6: v6("2a00:1:2:4::1"),
         };
@@ -320,11 +394,11 @@ mod tests {
 
     #[test]
     fn nothing_to_send_is_reported() {
-        let e = entry(&[Family::Ipv4], Published::default(), None);
+        let e = entry(&[Family::Ipv4], Addresses::default(), None);
         assert_eq!(
             plan(
                 &e,
-                &Observed {
+                &Addresses {
                     ipv4: None,
                     ipv6: v6("2a00::1")
                 },
@@ -337,9 +411,9 @@ mod tests {
 
     #[test]
     fn legacy_template_never_sends_ipv6() {
-        let mut e = entry(&Family::ALL, Published::default(), None);
+        let mut e = entry(&Family::ALL, Addresses::default(), None);
         e.template = Template::V1;
-        let both = Observed {
+        let both = Addresses {
             ipv4: v4("81.2.69.142"),
             ipv6: v6("2a00::2"),
         };
@@ -350,6 +424,22 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn would_change_applies_the_suffix_and_ignores_unpublished_families() {
+        let mut e = entry(
+            &[Family::Ipv6],
+            Addresses {
+                ipv4: None,
+                ipv6: v6("2a00:1:2:3::99"),
+            },
+            Some(NOW),
+        );
+        e.ipv6_suffix = crate::address::parse_suffix("::99");
+        assert!(!would_change(&e, "2a00:1:2:3::1".parse().unwrap()));
+        assert!(would_change(&e, "2a00:1:2:4::1".parse().unwrap()));
+        assert!(!would_change(&e, "81.2.69.142".parse().unwrap()));
     }
 
     #[test]

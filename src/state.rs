@@ -3,14 +3,14 @@
 //! read-modify-write, replaced atomically, created `0600` in a `0700` directory, and written only
 //! when its content changed.
 
-use crate::address::Family;
+use crate::address::{Addresses, Family};
 use crate::error::{Error, Result};
-use crate::protocol::Template;
+use crate::domainconnect::protocol::Template;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Read, Write};
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::Ipv6Addr;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -62,7 +62,7 @@ pub struct Entry {
     pub grant: Grant,
     /// What this client last published successfully.
     #[serde(default)]
-    pub published: Published,
+    pub published: Addresses,
     /// Unix time of the last successful apply, if any.
     #[serde(default)]
     pub last_applied: Option<u64>,
@@ -107,16 +107,6 @@ impl std::fmt::Debug for Grant {
     }
 }
 
-/// The addresses last published.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Published {
-    /// The A record's value.
-    pub ipv4: Option<Ipv4Addr>,
-    /// The AAAA record's value.
-    pub ipv6: Option<Ipv6Addr>,
-}
-
 impl State {
     /// Parse and validate a state file's bytes.
     pub fn parse(bytes: &[u8], path: &Path) -> Result<State> {
@@ -147,7 +137,7 @@ impl State {
             if !ok {
                 return Err(corrupt(format!(
                     "the entry for '{}' is inconsistent",
-                    crate::name::shown(name)
+                    crate::out::printable(name, 80)
                 )));
             }
         }
@@ -344,7 +334,7 @@ mod tests {
                 access_expires_at: Some(10),
                 refresh_token: Some("RT".into()),
             },
-            published: Published::default(),
+            published: Addresses::default(),
             last_applied: None,
         }
     }

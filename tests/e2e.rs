@@ -384,7 +384,7 @@ fn server_error_leaves_state_and_exits_3() {
     assert_eq!(u.code, Some(3), "{u:?}");
     assert_eq!(
         u.stderr,
-        "ddns: home.example.com: the provider failed while the update (HTTP 503: Service Unavailable): try again later\n"
+        "ddns: home.example.com: the provider could not complete the update (HTTP 503: Service Unavailable): try again later\n"
     );
     assert_eq!(w.state_bytes(), before);
     // The next run publishes.
@@ -764,7 +764,7 @@ fn syslog_gets_each_line_in_the_classic_form() {
     shape(
         &lines[1],
         "<27>",
-        "home.example.com: the provider failed while the update (HTTP 500: boom): try again later",
+        "home.example.com: the provider could not complete the update (HTTP 500: boom): try again later",
     );
     w.assert_no_secrets(&lines.join("\n"));
 }

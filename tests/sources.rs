@@ -155,10 +155,11 @@ fn disagreeing_sources_publish_nothing() {
     w.fake.zones.lock().unwrap().whoami_v4 = Some("81.2.69.99".parse().unwrap());
     let u = w.run_env(&["update"], &env);
     assert_eq!(u.code, Some(3), "{u:?}");
+    // Regression: a false "no public address was detected" line came before the real cause.
     assert_eq!(
         u.stderr,
         format!(
-            "ddns: home.example.com: no public address was detected and none was published before, so nothing was sent\nddns: home.example.com: the IP sources disagree: {} says 81.2.69.99, {} says 81.2.69.142; nothing was published for IPv4 this run\n",
+            "ddns: home.example.com: the IP sources disagree: {} says 81.2.69.99, {} says 81.2.69.142; nothing was published for IPv4 this run\n",
             w.dns_source("opendns", false),
             w.echo_url()
         )

@@ -1,15 +1,18 @@
 //! `ddns check`: read-only status for monitoring. For each name: what was published, the
 //! current public address, what DNS answers, and the grant's state. Writes nothing and
 //! refreshes nothing. Exit 0 in sync, 1 an update is due, 2 or more an error.
+//!
+//! One [`NameReport`] per name is built first; the text and the JSON (`--json`, an interface
+//! documented in the README) are both rendered from it.
 
-use crate::address::Family;
+use crate::address::{Addresses, Family};
 use crate::cli::CheckArgs;
-use crate::context::{Context, now};
+use crate::context::Context;
 use crate::detect::{self, Detection};
-use crate::error::Result;
-use crate::plan::{self, Decision, Observed, Reason};
+use crate::error::{Class, Result};
+use crate::plan::{self, Decision};
 use crate::state::Entry;
-use serde_json::{Value, json};
+use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
@@ -17,193 +20,218 @@ use std::net::IpAddr;
 pub fn run(ctx: &Context, args: &CheckArgs) -> Result<u8> {
     let state = crate::state::read(&ctx.state_path)?;
     let names = super::select(&state, &args.names, &ctx.state_path)?;
-    let now = now();
+    let now = crate::clock::now();
 
     let mut detections: BTreeMap<Family, Result<Detection>> = BTreeMap::new();
     for family in Family::ALL {
         if names.iter().any(|n| state.names[n].publishes(family)) {
-            let found = detect::detect(ctx, &ctx.sources, family);
-            detections.insert(family, found);
+            detections.insert(family, detect::detect(ctx, family));
         }
     }
-    let mut observed = Observed::default();
+    let mut observed = Addresses::default();
     for found in detections.values().flatten() {
-        match found.ip {
-            IpAddr::V4(v4) => observed.ipv4 = Some(v4),
-            IpAddr::V6(v6) => observed.ipv6 = Some(v6),
-        }
+        observed.set(found.ip);
     }
 
-    let mut worst = 0u8;
-    let mut reports = Vec::new();
-    for name in &names {
-        let report = check_one(ctx, name, &state.names[name], &detections, &observed, now);
-        worst = worst.max(report.exit);
-        reports.push(report);
-    }
+    let reports: Vec<NameReport> = names
+        .iter()
+        .map(|name| report(ctx, name, &state.names[name], &detections, &observed, now))
+        .collect();
+    let worst = reports.iter().map(|r| r.exit).max().unwrap_or(0);
     if args.json {
-        let doc = json!({
-            "names": reports.iter().map(|r| r.json.clone()).collect::<Vec<_>>(),
-            "exit": worst,
+        crate::out::say_json(&Document {
+            names: &reports,
+            exit: worst,
         });
-        crate::out::say(&serde_json::to_string_pretty(&doc).unwrap_or_default());
     } else {
-        for report in &reports {
-            for line in &report.lines {
-                crate::out::say(line);
+        for r in &reports {
+            for line in r.lines(now) {
+                crate::out::say(&line);
             }
         }
     }
     Ok(worst)
 }
 
-struct Report {
+/// `check --json`.
+#[derive(Serialize)]
+struct Document<'a> {
+    names: &'a [NameReport],
     exit: u8,
-    lines: Vec<String>,
-    json: Value,
 }
 
-fn check_one(
+/// A name's state, as `check` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// DNS holds what was published, and that is the public address.
+    InSync,
+    /// `update` would send something.
+    UpdateDue,
+    /// Something failed: see the errors.
+    Error,
+}
+
+/// One family of one name.
+#[derive(Debug, Serialize)]
+struct FamilyReport {
+    published: Option<IpAddr>,
+    public: Option<IpAddr>,
+    source: Option<String>,
+    millis: Option<u64>,
+    dns: Vec<IpAddr>,
+    #[serde(skip)]
+    dns_failed: bool,
+}
+
+/// Everything `check` says about one name.
+#[derive(Debug, Serialize)]
+pub struct NameReport {
+    name: String,
+    status: Status,
+    exit: u8,
+    /// Why an update is due, or what failed (one line); `None` in sync.
+    reason: Option<String>,
+    /// Why an update is due (kept from the first release; same as `reason` then).
+    due: Option<String>,
+    errors: Vec<String>,
+    provider: String,
+    template: &'static str,
+    families: BTreeMap<&'static str, FamilyReport>,
+    last_applied: Option<u64>,
+    access_token_expires_at: Option<u64>,
+    has_refresh_token: bool,
+}
+
+fn report(
     ctx: &Context,
     name: &str,
     entry: &Entry,
     detections: &BTreeMap<Family, Result<Detection>>,
-    observed: &Observed,
+    observed: &Addresses,
     now: u64,
-) -> Report {
+) -> NameReport {
     let mut exit = 0u8;
-    let mut problems: Vec<String> = Vec::new();
-    let mut family_lines = Vec::new();
-    let mut families_json = serde_json::Map::new();
-    let mut dns_behind = false;
-
-    for family in entry
-        .families
-        .iter()
-        .filter(|f| entry.template.carries(**f))
-    {
-        let published: Option<IpAddr> = match family {
-            Family::Ipv4 => entry.published.ipv4.map(IpAddr::V4),
-            Family::Ipv6 => entry.published.ipv6.map(IpAddr::V6),
-        };
-        let (public, source, millis) = match detections.get(family) {
+    let mut errors: Vec<String> = Vec::new();
+    let mut families = BTreeMap::new();
+    for family in Family::ALL.into_iter().filter(|f| entry.publishes(*f)) {
+        let (public, source, millis) = match detections.get(&family) {
             Some(Ok(d)) => (Some(d.ip), Some(d.source.clone()), Some(d.millis)),
             Some(Err(e)) => {
                 exit = exit.max(e.class.exit_code());
-                problems.push(e.message.clone());
+                errors.push(e.message.clone());
                 (None, None, None)
             }
             None => (None, None, None),
         };
-        let answers = ctx
-            .dns()
-            .and_then(|dns| dns.lookup_ip(name, Some(*family)))
-            .unwrap_or_default();
-        if let Some(p) = published
-            && !answers.contains(&p)
-        {
-            dns_behind = true;
-        }
-        let show = |ip: Option<IpAddr>| ip.map_or_else(|| "none".to_string(), |i| i.to_string());
-        let dns_shown = if answers.is_empty() {
-            "no record".to_string()
-        } else {
-            answers
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(" ")
+        let (dns, dns_failed) = match ctx.dns().and_then(|d| d.lookup_ip(name, Some(family))) {
+            Ok(answers) => (answers, false),
+            Err(e) => {
+                exit = exit.max(e.class.exit_code());
+                errors.push(e.message);
+                (Vec::new(), true)
+            }
         };
-        let source_shown = match (&source, millis) {
-            (Some(s), Some(ms)) => format!(" (from {s} in {ms} ms)"),
-            _ => String::new(),
-        };
-        family_lines.push(format!(
-            "  {:<4} published {}, public {}{source_shown}, DNS answers {dns_shown}",
-            family.record(),
-            show(published),
-            show(public),
-        ));
-        families_json.insert(
-            family.label().to_ascii_lowercase(),
-            json!({
-                "published": published,
-                "public": public,
-                "source": source,
-                "millis": millis,
-                "dns": answers,
-            }),
+        families.insert(
+            family.key(),
+            FamilyReport {
+                published: entry.published.get(family),
+                public,
+                source,
+                millis,
+                dns,
+                dns_failed,
+            },
         );
     }
-
-    let decision = plan::plan(entry, observed, now, false);
-    let due = match decision {
-        Decision::Apply { reason, .. } => Some(match reason {
-            Reason::First => "nothing published yet",
-            Reason::Changed => "the public address changed",
-            Reason::Keepalive => "the weekly keep-alive is due",
-            Reason::Forced => "forced",
-        }),
+    let dns_behind = families
+        .values()
+        .any(|f| !f.dns_failed && f.published.is_some_and(|p| !f.dns.contains(&p)));
+    let due = match plan::plan(entry, observed, now, false) {
+        Decision::Apply { reason, .. } => Some(reason.describe().to_string()),
         Decision::NoAddress => {
-            exit = exit.max(crate::error::Class::Transient.exit_code());
+            exit = exit.max(Class::Transient.exit_code());
             None
         }
         Decision::Unchanged if dns_behind => Some(
-            "DNS does not answer the published address (wait a minute; if it lasts, run `ddns update --force`)",
+            "DNS does not answer the published address (wait a minute; if it lasts, run `ddns \
+             update --force`)"
+                .to_string(),
         ),
         Decision::Unchanged => None,
     };
     if due.is_some() {
         exit = exit.max(1);
     }
-    let status = match (exit, due) {
-        (0, _) => "in sync".to_string(),
-        (1, Some(why)) => format!("update due: {why}"),
-        _ => format!("error: {}", problems.join("; ")),
+    let (status, reason) = match exit {
+        0 => (Status::InSync, None),
+        1 => (Status::UpdateDue, due.clone()),
+        _ => (Status::Error, Some(errors.join("; "))),
     };
-
-    let token = match entry.grant.access_expires_at {
-        Some(at) if at > now => format!("access token valid for {} min", (at - now) / 60),
-        Some(_) => "access token expired (renewed at the next update)".to_string(),
-        None => "access token lifetime unknown".to_string(),
-    };
-    let refresh = if entry.grant.refresh_token.is_some() {
-        "refresh token kept"
-    } else {
-        "no refresh token (setup again when the access token expires)"
-    };
-    let last = entry.last_applied.map_or_else(
-        || "never updated".to_string(),
-        |at| format!("last update {} ago", ago(now.saturating_sub(at))),
-    );
-    let mut lines = vec![format!("{name}: {status}")];
-    lines.extend(family_lines);
-    lines.push(format!(
-        "  provider {} ({}), {last}, {token}, {refresh}",
-        entry.provider.name,
-        entry.template.id()
-    ));
-    let json = json!({
-        "name": name,
-        "status": match exit { 0 => "in-sync", 1 => "update-due", _ => "error" },
-        "exit": exit,
-        "due": due,
-        "errors": problems,
-        "provider": entry.provider.name,
-        "template": entry.template.id(),
-        "families": families_json,
-        "last_applied": entry.last_applied,
-        "access_token_expires_at": entry.grant.access_expires_at,
-        "has_refresh_token": entry.grant.refresh_token.is_some(),
-    });
-    Report { exit, lines, json }
+    NameReport {
+        name: name.to_string(),
+        status,
+        exit,
+        reason,
+        due: due.filter(|_| status == Status::UpdateDue),
+        errors,
+        provider: entry.provider.name.clone(),
+        template: entry.template.id(),
+        families,
+        last_applied: entry.last_applied,
+        access_token_expires_at: entry.grant.access_expires_at,
+        has_refresh_token: entry.grant.refresh_token.is_some(),
+    }
 }
 
-fn ago(secs: u64) -> String {
-    match secs {
-        0..=119 => format!("{secs} s"),
-        120..=7199 => format!("{} min", secs / 60),
-        7200..=172_799 => format!("{} h", secs / 3600),
-        _ => format!("{} days", secs / 86400),
+impl NameReport {
+    /// The report as text: a status line, one line per family, one for the provider and grant.
+    fn lines(&self, now: u64) -> Vec<String> {
+        let status = match (self.status, &self.reason) {
+            (Status::InSync, _) => "in sync".to_string(),
+            (Status::UpdateDue, Some(why)) => format!("update due: {why}"),
+            (_, why) => format!("error: {}", why.as_deref().unwrap_or("")),
+        };
+        let mut lines = vec![format!("{}: {status}", self.name)];
+        let show = |ip: Option<IpAddr>| ip.map_or_else(|| "none".to_string(), |i| i.to_string());
+        for (key, f) in &self.families {
+            let record = Family::from_key(key).map_or("?", Family::record);
+            let source = match (&f.source, f.millis) {
+                (Some(s), Some(ms)) => format!(" (from {s} in {ms} ms)"),
+                _ => String::new(),
+            };
+            let dns = if f.dns_failed {
+                "DNS lookup failed".to_string()
+            } else if f.dns.is_empty() {
+                "DNS answers no record".to_string()
+            } else {
+                let list: Vec<String> = f.dns.iter().map(ToString::to_string).collect();
+                format!("DNS answers {}", list.join(" "))
+            };
+            lines.push(format!(
+                "  {record:<4} published {}, public {}{source}, {dns}",
+                show(f.published),
+                show(f.public),
+            ));
+        }
+        let token = match self.access_token_expires_at {
+            Some(at) if at > now => format!("access token valid for {} min", (at - now) / 60),
+            Some(_) => "access token expired (renewed at the next update)".to_string(),
+            None => "access token lifetime unknown".to_string(),
+        };
+        let refresh = if self.has_refresh_token {
+            "refresh token kept"
+        } else {
+            "no refresh token (setup again when the access token expires)"
+        };
+        let last = self.last_applied.map_or_else(
+            || "never updated".to_string(),
+            |at| format!("last update {} ago", crate::clock::ago(now.saturating_sub(at))),
+        );
+        lines.push(format!(
+            "  provider {} ({}), {last}, {token}, {refresh}",
+            self.provider, self.template
+        ));
+        lines
     }
 }

@@ -11,7 +11,11 @@ use crate::error::{Error, Result};
 use crate::state::State;
 
 /// Run the parsed command line; `Ok` carries the exit status when the command chose one.
-pub fn run(cli: Cli, env: &Env) -> Result<u8> {
+/// `program` is the name the binary was started as (the syslog tag).
+pub fn run(cli: Cli, env: &Env, program: &str) -> Result<u8> {
+    if cli.syslog {
+        crate::out::enable_syslog(env.syslog_socket.as_deref().unwrap_or("/dev/log"), program);
+    }
     if cli.version {
         crate::out::say(concat!("ddns ", env!("CARGO_PKG_VERSION")));
         return Ok(0);

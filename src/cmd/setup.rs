@@ -3,11 +3,14 @@
 
 use crate::address::Family;
 use crate::cli::SetupArgs;
-use crate::context::{Context, LOCK_WAIT, now};
+use crate::clock::now;
+use crate::context::{Context, LOCK_WAIT};
 use crate::error::{Error, Result};
-use crate::protocol::{self, Template};
-use crate::state::{Entry, Grant, Provider, Published};
-use crate::{client, name, out};
+use crate::domainconnect::protocol::{self, Template};
+use crate::address::Addresses;
+use crate::state::{Entry, Grant, Provider};
+use crate::domainconnect::client;
+use crate::{name, out};
 use std::io::BufRead;
 
 /// Run `setup`.
@@ -30,7 +33,7 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<()> {
             Error::usage(format!(
                 "--ipv6-suffix '{}' is not an interface identifier: give the host's lower 64 \
                  bits, such as ::1234:5678:9abc:def0",
-                name::shown(v)
+                crate::out::printable(v, 80)
             ))
         })?),
         None => None,
@@ -79,7 +82,7 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<()> {
             access_expires_at: tokens.expires_in.map(|s| now.saturating_add(s)),
             refresh_token: tokens.refresh_token,
         },
-        published: Published::default(),
+        published: Addresses::default(),
         last_applied: None,
     };
     let provider_name = entry.provider.name.clone();

@@ -1,16 +1,15 @@
-//! `ddns update`: detect the public address(es) once, then for each name apply the template
-//! when the decision in `plan.rs` says so, refreshing the access token when needed. Holds the
-//! state lock for the whole run, so racing runs (cron and a WAN hook) apply once.
+//! `ddns update`: observe the public address(es) once, then for each name act on the decision
+//! in `plan.rs`, refreshing the access token when needed. Holds the state lock for the whole
+//! run, so racing runs (cron and a WAN hook) apply once.
 
-use crate::address::Family;
+use crate::address::{Addresses, Family};
 use crate::cli::UpdateArgs;
-use crate::client::{self, Applied};
-use crate::context::{self, Context, LOCK_WAIT, now};
+use crate::context::{self, Context, LOCK_WAIT};
 use crate::detect;
-use crate::error::{Error, Result};
-use crate::plan::{self, Decision, Observed, Reason};
-use crate::protocol::Addresses;
-use crate::state::{Entry, Locked};
+use crate::domainconnect::client::{self, Applied};
+use crate::error::{Class, Error, Result};
+use crate::plan::{self, Action, Decision, Reason, RecordChange};
+use crate::state::Locked;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
@@ -21,39 +20,23 @@ pub fn run(ctx: &Context, args: &UpdateArgs) -> Result<u8> {
         .iter()
         .map(|v| context::parse_given_ip(v))
         .collect::<Result<_>>()?;
+    let hints: Vec<IpAddr> = args
+        .ip_hint
+        .iter()
+        .map(|v| context::parse_ip("--ip-hint", v))
+        .collect::<Result<_>>()?;
     let mut locked = crate::state::lock(&ctx.state_path, LOCK_WAIT)?;
     let names = super::select(&locked.state, &args.names, &ctx.state_path)?;
-    let now = now();
+    let now = crate::clock::now();
 
-    let needed: Vec<Family> = Family::ALL
-        .into_iter()
-        .filter(|f| {
-            names.iter().any(|n| {
-                let e = &locked.state.names[n];
-                e.publishes(*f)
-            })
-        })
-        .collect();
-    let entries: Vec<&Entry> = names.iter().map(|n| &locked.state.names[n]).collect();
-    let (observed, failures) = observe(ctx, &given, &needed, &entries);
-
+    let observation = observe(ctx, &locked, &names, &given, &hints);
     let mut worst = 0;
     for name in &names {
-        let entry = locked.state.names[name].clone();
-        let mut errors: Vec<&Error> = entry
-            .families
-            .iter()
-            .filter_map(|f| failures.get(f))
-            .collect();
-        match update_one(ctx, &mut locked, name, &entry, &observed, now, args.force) {
-            Ok(line) => crate::out::say(&line),
-            Err(e) => {
-                crate::out::error(&format!("{name}: {}", e.message));
-                worst = worst.max(e.class.exit_code());
-            }
+        let outcome = update_one(ctx, &mut locked, name, &observation, now, args.force);
+        if !outcome.records.is_empty() {
+            crate::out::say(&outcome.line());
         }
-        errors.dedup();
-        for e in errors {
+        for e in &outcome.errors {
             crate::out::error(&format!("{name}: {}", e.message));
             worst = worst.max(e.class.exit_code());
         }
@@ -61,52 +44,106 @@ pub fn run(ctx: &Context, args: &UpdateArgs) -> Result<u8> {
     Ok(worst)
 }
 
-/// The public addresses: those given with `--ip`, else detected for each needed family. A
-/// detected address that would change a record is confirmed by the next source first.
-/// Failures are kept per family; the other families go on.
+/// What this run learnt about the public addresses: one per family where it could, and why not
+/// where it could not.
+struct Observation {
+    addresses: Addresses,
+    failures: BTreeMap<Family, Error>,
+    /// Whether the addresses came from `--ip` (then a family not given is not an error).
+    given: bool,
+}
+
+/// The public addresses: those given with `--ip`; else for each family the names need, a
+/// publishable `--ip-hint` of that family, else detection. A detected address that would
+/// change a record is confirmed by the next source first.
 fn observe(
     ctx: &Context,
+    locked: &Locked,
+    names: &[String],
     given: &[IpAddr],
-    needed: &[Family],
-    entries: &[&Entry],
-) -> (Observed, BTreeMap<Family, Error>) {
-    let mut observed = Observed::default();
-    let mut failures = BTreeMap::new();
-    let mut record = |ip: IpAddr| match ip {
-        IpAddr::V4(v4) => observed.ipv4 = Some(v4),
-        IpAddr::V6(v6) => observed.ipv6 = Some(v6),
+    hints: &[IpAddr],
+) -> Observation {
+    let mut seen = Observation {
+        addresses: Addresses::default(),
+        failures: BTreeMap::new(),
+        given: !given.is_empty(),
     };
-    if !given.is_empty() {
-        given.iter().copied().for_each(&mut record);
-        return (observed, failures);
+    if seen.given {
+        given.iter().for_each(|ip| seen.addresses.set(*ip));
+        return seen;
     }
-    for family in needed {
-        let found = detect::detect(ctx, &ctx.sources, *family).and_then(|found| {
-            if entries.iter().any(|e| would_change(e, found.ip)) {
-                detect::confirm(ctx, &ctx.sources, &found)?;
+    let entries: Vec<_> = names.iter().map(|n| &locked.state.names[n]).collect();
+    for family in Family::ALL {
+        if !entries.iter().any(|e| e.publishes(family)) {
+            continue;
+        }
+        let of_family: Vec<IpAddr> = hints
+            .iter()
+            .copied()
+            .filter(|ip| Family::of(ip) == family)
+            .collect();
+        if let Some(hint) = of_family
+            .iter()
+            .find(|ip| crate::address::not_global(ip).is_none())
+        {
+            seen.addresses.set(*hint);
+            continue;
+        }
+        if let Some(first) = of_family.first() {
+            let why = crate::address::not_global(first).unwrap_or("not publishable");
+            crate::out::note(&format!(
+                "--ip-hint {first} is {why}, so the public {} address is detected instead",
+                family.label()
+            ));
+        }
+        let found = detect::detect(ctx, family).and_then(|found| {
+            if entries.iter().any(|e| plan::would_change(e, found.ip)) {
+                detect::confirm(ctx, &found)?;
             }
             Ok(found)
         });
         match found {
-            Ok(found) => record(found.ip),
+            Ok(found) => seen.addresses.set(found.ip),
             Err(e) => {
-                failures.insert(*family, e);
+                seen.failures.insert(family, e);
             }
         }
     }
-    (observed, failures)
+    seen
 }
 
-/// Whether publishing `ip` would change `entry`'s record of that family.
-fn would_change(entry: &Entry, ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => entry.publishes(Family::Ipv4) && entry.published.ipv4 != Some(v4),
-        IpAddr::V6(v6) => {
-            let v6 = entry
-                .ipv6_suffix
-                .map_or(v6, |s| crate::address::with_suffix(v6, s));
-            entry.publishes(Family::Ipv6) && entry.published.ipv6 != Some(v6)
-        }
+/// What happened to one name in this run.
+struct Outcome {
+    name: String,
+    /// Per published family: old and new value and what was done.
+    records: Vec<RecordChange>,
+    /// Whether an apply was accepted.
+    sent: bool,
+    /// Everything that went wrong for this name, the apply's error first.
+    errors: Vec<Error>,
+}
+
+impl Outcome {
+    /// One line: `home.example.com A 81.2.69.142 unchanged`, `... A updated OLD -> NEW`, ...
+    fn line(&self) -> String {
+        let parts: Vec<String> = self.records.iter().map(describe).collect();
+        format!("{} {}", self.name, parts.join(", "))
+    }
+}
+
+/// One record's part of the line: `A 81.2.69.142 unchanged`, `A updated OLD -> NEW`, ...
+fn describe(change: &RecordChange) -> String {
+    let record = change.family.record();
+    let new = change.new.map(|ip| ip.to_string()).unwrap_or_default();
+    match (change.action, change.old) {
+        (Action::NotPublished, _) => format!("{record} not published yet (no address detected)"),
+        (Action::Updated, Some(old)) => format!("{record} updated {old} -> {new}"),
+        (Action::Published | Action::Updated, _) => format!("{record} {new} published"),
+        (Action::Resent, _) => format!(
+            "{record} {new} re-sent ({})",
+            change.reason.map_or("", Reason::describe)
+        ),
+        (Action::Unchanged, _) => format!("{record} {new} unchanged"),
     }
 }
 
@@ -114,28 +151,71 @@ fn update_one(
     ctx: &Context,
     locked: &mut Locked,
     name: &str,
-    entry: &Entry,
-    observed: &Observed,
+    seen: &Observation,
     now: u64,
     force: bool,
-) -> Result<String> {
-    let (send, reason) = match plan::plan(entry, observed, now, force) {
-        Decision::Unchanged => return Ok(summary(name, entry, &current(entry), None)),
-        Decision::NoAddress => {
-            return Err(Error::transient(
-                "no public address was detected and none was published before, so nothing was \
-                 sent",
-            ));
-        }
-        Decision::Apply { send, reason } => (send, reason),
+) -> Outcome {
+    let entry = locked.state.names[name].clone();
+    // A family that could not be detected is reported for every name that publishes it.
+    let failures: Vec<Error> = Family::ALL
+        .iter()
+        .filter(|f| entry.publishes(**f))
+        .filter_map(|f| seen.failures.get(f).cloned())
+        .collect();
+    let mut outcome = Outcome {
+        name: name.to_string(),
+        records: Vec::new(),
+        sent: false,
+        errors: Vec::new(),
     };
+    match plan::plan(&entry, &seen.addresses, now, force) {
+        Decision::Unchanged => {
+            outcome.records = plan::changes(&entry, &entry.published, None);
+        }
+        Decision::NoAddress => {
+            if failures.is_empty() {
+                // Only with --ip: detection failures explain themselves.
+                let wanted: Vec<&str> = entry
+                    .families
+                    .iter()
+                    .filter(|f| entry.publishes(**f))
+                    .map(|f| f.label())
+                    .collect();
+                outcome.errors.push(Error::usage(format!(
+                    "nothing was sent: --ip gave no {} address and none was published before",
+                    wanted.join(" or ")
+                )));
+            }
+        }
+        Decision::Apply { send, reason } => match apply(ctx, locked, name, &send, now, force) {
+            Ok(()) => {
+                outcome.sent = true;
+                outcome.records = plan::changes(&entry, &send, Some(reason));
+            }
+            Err(e) => outcome.errors.push(e),
+        },
+    }
+    outcome.errors.extend(failures);
+    outcome
+}
+
+/// Send `send` for `name` (refreshing the access token first when it is about to expire, and
+/// once after a 401), then record what was published.
+fn apply(
+    ctx: &Context,
+    locked: &mut Locked,
+    name: &str,
+    send: &Addresses,
+    now: u64,
+    force: bool,
+) -> Result<()> {
     let http = ctx.http()?;
-    if plan::needs_refresh(&entry.grant, now) {
+    if plan::needs_refresh(&locked.state.names[name].grant, now) {
         refresh(http, locked, name, now)?;
     }
     let mut refreshed_after_401 = false;
     loop {
-        match client::apply(http, &locked.state.names[name], &send, force)? {
+        match client::apply(http, &locked.state.names[name], send, force)? {
             Applied::Ok => break,
             Applied::Unauthorized if !refreshed_after_401 => {
                 refresh(http, locked, name, now)?;
@@ -149,26 +229,25 @@ fn update_one(
             }
         }
     }
-    let e = locked
+    let e = entry_mut(locked, name)?;
+    e.published = *send;
+    e.last_applied = Some(now);
+    locked.save()?;
+    Ok(())
+}
+
+fn entry_mut<'a>(locked: &'a mut Locked, name: &str) -> Result<&'a mut crate::state::Entry> {
+    locked
         .state
         .names
         .get_mut(name)
-        .ok_or_else(|| Error::new(crate::error::Class::Bug, "the entry vanished under lock"))?;
-    e.published.ipv4 = send.ipv4;
-    e.published.ipv6 = send.ipv6;
-    e.last_applied = Some(now);
-    locked.save()?;
-    Ok(summary(name, entry, &send, Some(reason)))
+        .ok_or_else(|| Error::new(Class::Bug, "the entry vanished under lock"))
 }
 
 /// Refresh the access token and save the state at once: a rotated refresh token must be on
 /// disk before anything relies on it.
 fn refresh(http: &crate::http::Http, locked: &mut Locked, name: &str, now: u64) -> Result<()> {
-    let e = locked
-        .state
-        .names
-        .get_mut(name)
-        .ok_or_else(|| Error::new(crate::error::Class::Bug, "the entry vanished under lock"))?;
+    let e = entry_mut(locked, name)?;
     let refresh_token = e.grant.refresh_token.clone().ok_or_else(|| {
         Error::grant_lost(
             "the access token expired and the provider issued no refresh token: run `ddns \
@@ -183,40 +262,4 @@ fn refresh(http: &crate::http::Http, locked: &mut Locked, name: &str, now: u64) 
     }
     locked.save()?;
     Ok(())
-}
-
-fn current(entry: &Entry) -> Addresses {
-    Addresses {
-        ipv4: entry.published.ipv4,
-        ipv6: entry.published.ipv6,
-    }
-}
-
-/// One line: `home.example.com A 81.2.69.142 unchanged`, `... A updated OLD -> NEW`, ...
-fn summary(name: &str, before: &Entry, sent: &Addresses, reason: Option<Reason>) -> String {
-    let mut parts = Vec::new();
-    for family in &before.families {
-        let (old, new): (Option<IpAddr>, Option<IpAddr>) = match family {
-            Family::Ipv4 => (
-                before.published.ipv4.map(IpAddr::V4),
-                sent.ipv4.map(IpAddr::V4),
-            ),
-            Family::Ipv6 => (
-                before.published.ipv6.map(IpAddr::V6),
-                sent.ipv6.map(IpAddr::V6),
-            ),
-        };
-        let record = family.record();
-        parts.push(match (old, new, reason) {
-            (_, None, _) => format!("{record} not published yet (no address detected)"),
-            (Some(o), Some(n), Some(_)) if o != n => format!("{record} updated {o} -> {n}"),
-            (None, Some(n), Some(_)) => format!("{record} {n} published"),
-            (_, Some(n), Some(Reason::Forced)) => format!("{record} {n} re-sent (--force)"),
-            (_, Some(n), Some(Reason::Keepalive)) => {
-                format!("{record} {n} re-sent (weekly keep-alive)")
-            }
-            (_, Some(n), _) => format!("{record} {n} unchanged"),
-        });
-    }
-    format!("{name} {}", parts.join(", "))
 }

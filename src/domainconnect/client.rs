@@ -5,7 +5,8 @@
 use crate::dns::Dns;
 use crate::error::{Error, Result};
 use crate::http::{Http, Reply, host_of};
-use crate::protocol::{self, Addresses, Settings, Template, Tokens};
+use crate::address::Addresses;
+use crate::domainconnect::protocol::{self, Settings, Template, Tokens};
 use crate::state::Entry;
 
 /// Discover the provider of `zone` and the template it supports (section 1).
@@ -31,7 +32,7 @@ pub fn discover(dns: &Dns, http: &Http, zone: &str) -> Result<(Settings, Templat
             return Err(status_error(
                 status,
                 &reply,
-                &format!("reading the settings for {zone}"),
+                &format!("the settings request for {zone}"),
             ));
         }
     }
@@ -41,7 +42,7 @@ pub fn discover(dns: &Dns, http: &Http, zone: &str) -> Result<(Settings, Templat
         match reply.status {
             200..=299 => return Ok((settings, template)),
             404 | 400 | 401 | 403 => continue,
-            status => return Err(status_error(status, &reply, "checking template support")),
+            status => return Err(status_error(status, &reply, "the template check")),
         }
     }
     Err(Error::refused(format!(
@@ -51,16 +52,18 @@ pub fn discover(dns: &Dns, http: &Http, zone: &str) -> Result<(Settings, Templat
     )))
 }
 
-/// An error for an unexpected status: 5xx is transient, anything else is a refusal.
-fn status_error(status: u16, reply: &Reply, doing: &str) -> Error {
+/// An error for an unexpected status: 5xx and 429 are transient, anything else is a refusal.
+/// `request` is a noun phrase: "the code exchange", "the update".
+fn status_error(status: u16, reply: &Reply, request: &str) -> Error {
     let message = protocol::provider_message(&reply.body);
     if status >= 500 || status == 429 {
         Error::transient(format!(
-            "the provider failed while {doing} (HTTP {status}: {message}): try again later"
+            "the provider could not complete {request} (HTTP {status}: {message}): try again \
+             later"
         ))
     } else {
         Error::refused(format!(
-            "the provider refused {doing} (HTTP {status}: {message})"
+            "the provider refused {request} (HTTP {status}: {message})"
         ))
     }
 }
@@ -130,12 +133,19 @@ pub fn apply(http: &Http, entry: &Entry, addresses: &Addresses, force: bool) -> 
     let access_token = entry.grant.access_token.as_str();
     let reply = http
         .post_json(&url, "", Some(access_token))
-        // The request may have reached the provider before the connection failed.
         .map_err(|e| {
-            Error::new(
-                e.class,
-                format!("could not confirm the update: {}", e.message),
-            )
+            if e.maybe_sent {
+                // The request may have reached the provider before the connection failed.
+                Error::new(
+                    e.error.class,
+                    format!("could not confirm the update: {}", e.error.message),
+                )
+            } else {
+                Error::new(
+                    e.error.class,
+                    format!("the update was not sent: {}", e.error.message),
+                )
+            }
         })?;
     let result = match reply.status {
         200..=299 => Ok(Applied::Ok),

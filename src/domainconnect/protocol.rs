@@ -2,11 +2,10 @@
 //! replies it reads. No sockets here; see `client.rs` for the calls.
 //! Reference: `shared/domain-connect.md` (sections 1 to 4 are cited below).
 
-use crate::address::Family;
+use crate::address::{Addresses, Family};
 use crate::error::{Error, Result};
 use crate::url;
 use serde::{Deserialize, Serialize};
-use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// The OAuth client id, also the template's provider id.
 pub const CLIENT_ID: &str = "domainconnect.org";
@@ -53,7 +52,7 @@ fn require_https(what: &str, value: &str) -> Result<String> {
         Error::refused(format!(
             "the provider's {what} is not an https:// URL ('{}'): ddns only sends tokens over \
              verified TLS",
-            crate::name::shown(value)
+            crate::out::printable(value, 80)
         ))
     })?;
     let authority = rest.split('/').next().unwrap_or("");
@@ -61,7 +60,7 @@ fn require_https(what: &str, value: &str) -> Result<String> {
     if authority.is_empty() || trimmed.contains(bad) {
         return Err(Error::refused(format!(
             "the provider's {what} is not a usable URL ('{}')",
-            crate::name::shown(value)
+            crate::out::printable(value, 80)
         )));
     }
     Ok(trimmed.to_string())
@@ -86,7 +85,7 @@ pub fn settings_url(txt: &[String], zone: &str) -> Result<String> {
         return Err(Error::refused(format!(
             "the _domainconnect.{zone} TXT record ('{}') is not a host name: the DNS \
              provider's Domain Connect record is broken",
-            crate::name::shown(value)
+            crate::out::printable(value, 80)
         )));
     }
     let base = require_https("_domainconnect record", &format!("https://{value}"))?;
@@ -131,7 +130,7 @@ pub fn parse_settings(body: &[u8], zone: &str) -> Result<Settings> {
         .or(json.provider_name)
         .filter(|s| !s.trim().is_empty())
         .unwrap_or_else(|| "the DNS provider".to_string());
-    let provider_name = crate::name::shown(&provider_name);
+    let provider_name = crate::out::printable(&provider_name, 80);
     let url_api = json.url_api.ok_or_else(|| {
         Error::refused(format!(
             "the Domain Connect settings for {zone} have no urlAPI"
@@ -218,8 +217,8 @@ pub fn parse_code_reply(input: &str, expected_state: Option<&str>) -> Result<Str
         let description = get("error_description").unwrap_or("no description given");
         return Err(Error::refused(format!(
             "the provider did not grant access ({}: {}): run setup again and approve the request",
-            crate::name::shown(error),
-            crate::name::shown(description)
+            crate::out::printable(error, 80),
+            crate::out::printable(description, 80)
         )));
     }
     if let (Some(expected), Some(got)) = (expected_state, get("state"))
@@ -288,6 +287,26 @@ struct TokensJson {
     refresh_token: Option<String>,
 }
 
+/// A token lifetime in whole seconds: an integer, a float (`3600.0`, as Python, Java and .NET
+/// backends send it) or either as a string; anything negative, not finite or absurd is unknown.
+fn lifetime(value: &serde_json::Value) -> Option<u64> {
+    let seconds = match value {
+        serde_json::Value::Number(n) => n.as_u64().map_or_else(|| n.as_f64(), |u| Some(u as f64)),
+        serde_json::Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    }?;
+    // Ten years: longer than any access token lives; also keeps the cast below exact.
+    (seconds.is_finite() && (0.0..=315_360_000.0).contains(&seconds)).then(|| {
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "checked above: finite, non-negative and below 2^53"
+        )]
+        let whole = seconds.floor() as u64;
+        whole
+    })
+}
+
 /// Parse a 2xx token reply. `token_type` must be bearer (any case) when present.
 pub fn parse_tokens(body: &[u8]) -> Result<Tokens> {
     let bad = || {
@@ -301,7 +320,7 @@ pub fn parse_tokens(body: &[u8]) -> Result<Tokens> {
     {
         return Err(Error::refused(format!(
             "the provider issued a '{}' token, but Domain Connect uses bearer tokens",
-            crate::name::shown(kind)
+            crate::out::printable(kind, 80)
         )));
     }
     let token_ok =
@@ -311,26 +330,12 @@ pub fn parse_tokens(body: &[u8]) -> Result<Tokens> {
     if refresh_token.as_ref().is_some_and(|t| !token_ok(t)) {
         return Err(bad());
     }
-    // Some providers send the number as a string.
-    let expires_in = match json.expires_in {
-        Some(serde_json::Value::Number(n)) => n.as_u64(),
-        Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
-        _ => None,
-    };
+    let expires_in = json.expires_in.as_ref().and_then(lifetime);
     Ok(Tokens {
         access_token,
         expires_in,
         refresh_token,
     })
-}
-
-/// The addresses one apply sends. A family is sent when it has a value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Addresses {
-    /// The A record's value.
-    pub ipv4: Option<Ipv4Addr>,
-    /// The AAAA record's value.
-    pub ipv6: Option<Ipv6Addr>,
 }
 
 /// The apply URL (section 4): all families in one call, `groupId` naming those sent;
@@ -426,23 +431,9 @@ pub fn provider_message(body: &[u8]) -> String {
         }
         Err(_) => String::from_utf8_lossy(body).into_owned(),
     };
-    let line: String = text
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() || c == ' ' {
-                c
-            } else {
-                '?'
-            }
-        })
-        .collect();
+    let line = crate::out::printable(&text, 300);
     if line.is_empty() {
         "no reason given".to_string()
-    } else if line.len() > 300 {
-        format!("{}...", &line[..300])
     } else {
         line
     }
@@ -559,6 +550,23 @@ mod tests {
             .unwrap();
         assert_eq!((t.expires_in, t.refresh_token), (Some(60), None));
         assert!(parse_tokens(br#"{"access_token":"A","token_type":"mac"}"#).is_err());
+        // Regression: a float lifetime (Python, Java and .NET backends) was "unknown", so every
+        // update refreshed (and rotated) the token needlessly.
+        for (sent, read) in [
+            ("3600.0", Some(3600)),
+            ("3599.9", Some(3599)),
+            ("\"3600.0\"", Some(3600)),
+            ("1e3", Some(1000)),
+            ("0", Some(0)),
+            ("-1", None),
+            ("-0.5", None),
+            ("1e300", None),
+            ("null", None),
+            ("true", None),
+        ] {
+            let body = format!(r#"{{"access_token":"A","expires_in":{sent}}}"#);
+            assert_eq!(parse_tokens(body.as_bytes()).unwrap().expires_in, read, "{sent}");
+        }
         assert!(parse_tokens(br#"{"token_type":"bearer"}"#).is_err());
         assert!(parse_tokens(br#"{"access_token":"a b"}"#).is_err());
         assert!(parse_tokens(b"not json").is_err());

@@ -145,7 +145,7 @@ pub fn pick(
                 return Ok(IpAddr::V4(*a));
             }
             match mine.first() {
-                Some(a) => crate::detect::require_global(IpAddr::V4(*a), &origin),
+                Some(a) => address::require_global(IpAddr::V4(*a), &origin),
                 None => Err(Error::transient(format!("{origin} has no IPv4 address"))),
             }
         }
@@ -164,7 +164,7 @@ pub fn pick(
                 .iter()
                 .find(|a| !link_local(a.ip) && address::ipv6_not_global(a.ip).is_some())
             {
-                Some(a) if !has_global => crate::detect::require_global(IpAddr::V6(a.ip), &origin),
+                Some(a) if !has_global => address::require_global(IpAddr::V6(a.ip), &origin),
                 _ => Err(Error::transient(format!(
                     "{origin} has no global IPv6 address that is neither temporary nor deprecated"
                 ))),

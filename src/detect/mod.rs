@@ -1,12 +1,18 @@
 //! Public address detection. Sources (a small grammar shared by `--ip-source`,
 //! `DDNS_IP_SOURCES` and the README) are tried in order per family within a time budget; the
 //! first good answer wins. Every answer must be a global unicast address; a temporary IPv6
-//! privacy address of this machine is swapped for its stable sibling.
+//! privacy address of this machine is swapped for its stable sibling. `whoami.rs` asks the DNS
+//! whoami services, `ifaddr.rs` reads local interfaces; HTTPS echo services go through
+//! `http.rs`.
+
+pub mod ifaddr;
+pub mod whoami;
 
 use crate::address::{self, Family};
+use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::http::Http;
-use crate::whoami::Service;
+use whoami::Service;
+
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
@@ -81,7 +87,7 @@ fn parse_source(entry: &str) -> Result<Source> {
         Error::usage(format!(
             "'{}' is not an IP source: use [ipv4:|ipv6:] followed by https://URL, \
              dns:opendns|cloudflare|google[@IP[:PORT]] or interface:NAME, comma-separated",
-            crate::name::shown(entry)
+            crate::out::printable(entry, 80)
         ))
     };
     let (family, rest) = if let Some(r) = entry.strip_prefix("ipv4:") {
@@ -135,25 +141,9 @@ pub struct Detection {
     next: usize,
 }
 
-/// Check that an address may be published; `origin` names who said it.
-pub fn require_global(ip: IpAddr, origin: &str) -> Result<IpAddr> {
-    match address::not_global(&ip) {
-        None => Ok(ip),
-        Some(why) => Err(Error::refused(format!(
-            "{origin} says the public address is {ip}, which is {why}; it was not published"
-        ))),
-    }
-}
-
-/// The clients a detection may need; HTTPS is built only when an HTTPS source is asked.
-pub trait Clients {
-    /// The HTTPS client.
-    fn http(&self) -> Result<&Http>;
-}
-
 /// Detect the public address of one family, starting at source `from`.
 fn detect_from(
-    clients: &dyn Clients,
+    ctx: &Context,
     sources: &[Source],
     family: Family,
     from: usize,
@@ -169,9 +159,9 @@ fn detect_from(
             break;
         }
         let started = Instant::now();
-        match ask(clients, source, family) {
+        match ask(ctx, source, family) {
             Ok(ip) => {
-                let ip = require_global(ip, &format!("the IP source {}", source.label()))?;
+                let ip = address::require_global(ip, &format!("the IP source {}", source.label()))?;
                 return Ok(Detection {
                     ip: prefer_stable(ip),
                     source: source.label(),
@@ -196,15 +186,15 @@ fn detect_from(
 }
 
 /// Detect the public address of one family.
-pub fn detect(clients: &dyn Clients, sources: &[Source], family: Family) -> Result<Detection> {
-    detect_from(clients, sources, family, 0)
+pub fn detect(ctx: &Context, family: Family) -> Result<Detection> {
+    detect_from(ctx, &ctx.sources, family, 0)
 }
 
 /// Ask the sources after `first` for a second opinion on a changed address. `Ok` when they
 /// agree or when no other source answers; an error naming both when they disagree.
-pub fn confirm(clients: &dyn Clients, sources: &[Source], first: &Detection) -> Result<()> {
+pub fn confirm(ctx: &Context, first: &Detection) -> Result<()> {
     let family = Family::of(&first.ip);
-    match detect_from(clients, sources, family, first.next) {
+    match detect_from(ctx, &ctx.sources, family, first.next) {
         Ok(second) if second.ip != first.ip => Err(Error::transient(format!(
             "the IP sources disagree: {} says {}, {} says {}; nothing was published for {} \
              this run",
@@ -218,11 +208,11 @@ pub fn confirm(clients: &dyn Clients, sources: &[Source], first: &Detection) -> 
     }
 }
 
-fn ask(clients: &dyn Clients, source: &Source, family: Family) -> Result<IpAddr> {
+fn ask(ctx: &Context, source: &Source, family: Family) -> Result<IpAddr> {
     match &source.kind {
         Kind::Https(url) => {
             let host = crate::http::host_of(url);
-            let reply = clients.http()?.get(url, Some(family))?;
+            let reply = ctx.http()?.get(url, Some(family))?;
             if reply.status != 200 {
                 return Err(Error::transient(format!(
                     "{host} answered HTTP {}",
@@ -252,7 +242,7 @@ fn ask(clients: &dyn Clients, source: &Source, family: Family) -> Result<IpAddr>
             };
             let mut last = None;
             for server in servers {
-                match crate::whoami::ask(*service, family, server, DNS_TIMEOUT) {
+                match whoami::ask(*service, family, server, DNS_TIMEOUT) {
                     Ok(ip) => return Ok(ip),
                     Err(e) => last = Some(e),
                 }
@@ -260,8 +250,8 @@ fn ask(clients: &dyn Clients, source: &Source, family: Family) -> Result<IpAddr>
             Err(last.unwrap_or_else(|| Error::transient("no server to ask")))
         }
         Kind::Interface(name) => {
-            let (v4, routes, v6) = crate::ifaddr::read()?;
-            crate::ifaddr::pick(name, family, &v4, &routes, &v6)
+            let (v4, routes, v6) = ifaddr::read()?;
+            ifaddr::pick(name, family, &v4, &routes, &v6)
         }
     }
 }
@@ -272,7 +262,7 @@ fn prefer_stable(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => {
             let local = std::fs::read_to_string("/proc/net/if_inet6").unwrap_or_default();
-            crate::ifaddr::stable_instead_of(v6, &crate::ifaddr::parse_if_inet6(&local))
+            ifaddr::stable_instead_of(v6, &ifaddr::parse_if_inet6(&local))
                 .map_or(ip, IpAddr::V6)
         }
         IpAddr::V4(_) => ip,
@@ -351,15 +341,4 @@ mod tests {
         }
     }
 
-    #[test]
-    fn non_global_answers_are_refused_naming_the_source() {
-        let err = require_global(
-            "192.168.1.2".parse().unwrap(),
-            "the IP source https://e.test",
-        )
-        .unwrap_err();
-        assert_eq!(err.class, crate::error::Class::Refused);
-        assert!(err.message.starts_with("the IP source https://e.test says the public address is 192.168.1.2, which is a private address"));
-        assert!(require_global("81.2.69.142".parse().unwrap(), "x").is_ok());
-    }
 }
