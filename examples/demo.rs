@@ -15,6 +15,7 @@
 mod support;
 
 use std::path::PathBuf;
+use support::provider::Route;
 use support::{NAME, Run, World};
 
 fn main() {
@@ -59,7 +60,7 @@ fn main() {
         if before == after { "no" } else { "yes" }
     );
 
-    w.fake.provider.lock().unwrap().public_v4 = "81.2.69.160".parse().unwrap();
+    w.set_public_v4("81.2.69.160");
     step(
         "ddns check",
         "(the ISP handed out a new address: an update is due, exit status 1)",
@@ -72,20 +73,20 @@ fn main() {
     step("ddns check --json", "");
     show(&w.run(&["check", "--json"]));
 
-    let p = w.fake.provider.lock().unwrap();
+    let p = w.provider();
     println!(
         "\nThe fake provider saw: settings {}, template {}, consent {}, token {}, refresh {}, apply {}, echo {}.",
-        p.count("settings"),
-        p.count("template"),
-        p.count("consent"),
-        p.count("token-code"),
-        p.count("token-refresh"),
-        p.count("apply"),
-        p.count("echo")
+        p.count(Route::Settings),
+        p.count(Route::Template),
+        p.count(Route::Consent),
+        p.count(Route::TokenCode),
+        p.count(Route::TokenRefresh),
+        p.count(Route::Apply),
+        p.count(Route::Echo)
     );
     println!(
         "Its zone now answers {NAME} A {:?}.",
-        w.fake.zones.lock().unwrap().addresses.get(NAME)
+        w.zones().addresses.get(NAME)
     );
 }
 

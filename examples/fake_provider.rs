@@ -40,13 +40,7 @@ fn main() {
     std::fs::write(ca_out, &pki.ca_pem).unwrap();
     let zones = Arc::new(Mutex::new(dns::Zones::default()));
     let v4 = TcpListener::bind(("0.0.0.0", https)).unwrap();
-    let fake = provider::start_on(
-        support::ZONE,
-        Arc::clone(&pki.server),
-        Arc::clone(&zones),
-        v4,
-        None,
-    );
+    let fake = provider::start_on(support::ZONE, &pki.server, Arc::clone(&zones), v4, None);
     dns::start_on(
         Arc::clone(&zones),
         TcpListener::bind(("0.0.0.0", dns_port)).unwrap(),

@@ -130,8 +130,36 @@ impl Args {
     fn get(&self, k: &str) -> &str {
         self.0
             .get(k)
-            .map(String::as_str)
-            .unwrap_or_else(|| panic!("--{k} is required"))
+            .map_or_else(|| panic!("--{k} is required"), String::as_str)
+    }
+}
+
+/// Collect the directories under `root` (by path relative to it) and the regular files in each.
+fn walk(root: &Path, rel: &str, dirs: &mut BTreeMap<String, Vec<(String, PathBuf)>>) {
+    dirs.entry(rel.to_string()).or_default();
+    let mut entries: Vec<_> = std::fs::read_dir(root.join(rel))
+        .unwrap()
+        .map(|e| e.unwrap())
+        .collect();
+    entries.sort_by_key(std::fs::DirEntry::file_name);
+    for e in entries {
+        let name = e.file_name().into_string().unwrap();
+        let child = if rel.is_empty() {
+            name.clone()
+        } else {
+            format!("{rel}/{name}")
+        };
+        let kind = e.file_type().unwrap();
+        if kind.is_dir() {
+            walk(root, &child, dirs);
+        } else if kind.is_file() {
+            dirs.get_mut(rel).unwrap().push((name, e.path()));
+        } else {
+            panic!(
+                "{}: only directories and regular files are supported",
+                e.path().display()
+            );
+        }
     }
 }
 
@@ -147,33 +175,6 @@ fn main() {
 
     // Directories (root first, then sorted) and the regular files in each, sorted.
     let mut dirs: BTreeMap<String, Vec<(String, PathBuf)>> = BTreeMap::new();
-    fn walk(root: &Path, rel: &str, dirs: &mut BTreeMap<String, Vec<(String, PathBuf)>>) {
-        dirs.entry(rel.to_string()).or_default();
-        let mut entries: Vec<_> = std::fs::read_dir(root.join(rel))
-            .unwrap()
-            .map(|e| e.unwrap())
-            .collect();
-        entries.sort_by_key(std::fs::DirEntry::file_name);
-        for e in entries {
-            let name = e.file_name().into_string().unwrap();
-            let child = if rel.is_empty() {
-                name.clone()
-            } else {
-                format!("{rel}/{name}")
-            };
-            let kind = e.file_type().unwrap();
-            if kind.is_dir() {
-                walk(root, &child, dirs);
-            } else if kind.is_file() {
-                dirs.get_mut(rel).unwrap().push((name, e.path()));
-            } else {
-                panic!(
-                    "{}: only directories and regular files are supported",
-                    e.path().display()
-                );
-            }
-        }
-    }
     walk(&root, "", &mut dirs);
 
     let mut adb = Adb::new();

@@ -16,7 +16,7 @@ use std::time::Duration;
 /// Time for one query attempt.
 const QUERY_TIMEOUT: Duration = Duration::from_secs(3);
 /// Attempts per query.
-const ATTEMPTS: usize = 2;
+const ATTEMPTS: u32 = 2;
 
 /// Where queries go when `/etc/resolv.conf` cannot be read (e.g. an empty container root):
 /// Cloudflare's and Google's public resolvers.
@@ -96,7 +96,7 @@ impl Dns {
             },
         };
         opts.timeout = QUERY_TIMEOUT;
-        opts.attempts = ATTEMPTS;
+        opts.attempts = ATTEMPTS as usize;
         opts.ndots = 0;
         opts.cache_size = 64;
         opts.use_hosts_file = ResolveHosts::Always;
@@ -116,7 +116,7 @@ impl Dns {
 
     fn run<T>(&self, fut: impl std::future::Future<Output = T>) -> Option<T> {
         // Bound every lookup, whatever the resolver's own retries add up to.
-        let bound = QUERY_TIMEOUT * (ATTEMPTS as u32 + 1);
+        let bound = QUERY_TIMEOUT * (ATTEMPTS + 1);
         self.runtime
             .block_on(async { tokio::time::timeout(bound, fut).await.ok() })
     }
@@ -126,7 +126,9 @@ impl Dns {
         match self.run(self.resolver.lookup(fqdn, kind)) {
             None => Err(LookupError::Other(self.timeout_error(name))),
             Some(Ok(lookup)) => Ok(lookup.record_iter().map(|r| r.data().clone()).collect()),
-            Some(Err(e)) if e.is_no_records_found() => Err(LookupError::NoRecords(e)),
+            // NXDOMAIN and NOERROR without records are answers; REFUSED or SERVFAIL
+            // (which hickory also files under "no records found") are failures.
+            Some(Err(e)) if no_records(&e) => Err(LookupError::NoRecords(e)),
             Some(Err(e)) => Err(LookupError::Other(self.error(name, &e))),
         }
     }
@@ -224,6 +226,21 @@ impl Dns {
              name, or give the zone with --zone"
         )))
     }
+}
+
+/// Whether DNS answered that there are no such records (NXDOMAIN, or NOERROR without them).
+fn no_records(e: &ResolveError) -> bool {
+    use hickory_resolver::proto::ProtoErrorKind;
+    use hickory_resolver::proto::op::ResponseCode;
+    e.proto().is_some_and(|p| {
+        matches!(
+            p.kind(),
+            ProtoErrorKind::NoRecordsFound {
+                response_code: ResponseCode::NXDomain | ResponseCode::NoError,
+                ..
+            }
+        )
+    })
 }
 
 enum LookupError {

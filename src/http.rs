@@ -5,9 +5,9 @@
 
 use crate::address::Family;
 use crate::dns::Dns;
+use crate::error::{Error, Result};
 use std::io::ErrorKind;
 use std::net::{IpAddr, SocketAddr};
-use crate::error::{Error, Result};
 use std::sync::Arc;
 use std::time::Duration;
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
@@ -236,14 +236,12 @@ fn describe(host: &str, e: &ureq::Error) -> Error {
 fn tls_error(host: &str, e: &rustls::Error) -> Error {
     use rustls::CertificateError as C;
     match e {
-        rustls::Error::InvalidCertificate(C::Expired | C::NotValidYet)
-        | rustls::Error::InvalidCertificate(C::ExpiredContext { .. })
-        | rustls::Error::InvalidCertificate(C::NotValidYetContext { .. }) => {
-            Error::transient(format!(
-                "the TLS certificate of {host} is not valid at this machine's time: if the \
+        rustls::Error::InvalidCertificate(
+            C::Expired | C::NotValidYet | C::ExpiredContext { .. } | C::NotValidYetContext { .. },
+        ) => Error::transient(format!(
+            "the TLS certificate of {host} is not valid at this machine's time: if the \
                  clock is wrong (a router before NTP sync), set it and try again"
-            ))
-        }
+        )),
         rustls::Error::InvalidCertificate(_) => Error::refused(format!(
             "the TLS certificate of {host} is not trusted ({e}): if you use a private CA, \
              point SSL_CERT_FILE at its PEM file"
@@ -272,7 +270,7 @@ impl ureq::unversioned::resolver::Resolver for UreqResolver {
         let family = match config.ip_family() {
             ureq::config::IpFamily::Ipv4Only => Some(Family::Ipv4),
             ureq::config::IpFamily::Ipv6Only => Some(Family::Ipv6),
-            _ => None,
+            ureq::config::IpFamily::Any => None,
         };
         let literal = host.trim_start_matches('[').trim_end_matches(']');
         let ips = match literal.parse::<IpAddr>() {

@@ -96,7 +96,7 @@ mod tests {
             "bücher.example",
             "-a.example",
             "a.example/x?y=1",
-            &"a".repeat(64).to_string(),
+            &"a".repeat(64).clone(),
         ] {
             let err = normalise(bad).unwrap_err();
             assert_eq!(err.class, crate::error::Class::Usage, "{bad}");

@@ -77,13 +77,7 @@ pub fn printable(input: &str, max: usize) -> String {
 
 fn log(severity: u8, msg: &str) {
     if let Some((socket, tag)) = SYSLOG.get() {
-        let line = syslog_line(
-            severity,
-            crate::clock::now(),
-            tag,
-            std::process::id(),
-            msg,
-        );
+        let line = syslog_line(severity, crate::clock::now(), tag, std::process::id(), msg);
         if let Ok(sock) = std::os::unix::net::UnixDatagram::unbound() {
             let _ = sock.send_to(line.as_bytes(), socket);
         }

@@ -4,8 +4,8 @@
 //! when its content changed.
 
 use crate::address::{Addresses, Family};
-use crate::error::{Error, Result};
 use crate::domainconnect::protocol::Template;
+use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
@@ -392,6 +392,19 @@ mod tests {
                 .unwrap_err()
                 .message
                 .contains("inconsistent")
+        );
+    }
+
+    /// A state file written by release 0.1.0 (three names: both families, an IPv6 suffix, never
+    /// published) reads and writes back byte for byte.
+    #[test]
+    fn a_state_file_of_the_first_release_round_trips_byte_identical() {
+        let old = include_bytes!("../tests/fixtures/state-0.1.0.json");
+        let state = State::parse(old, Path::new("state.json")).unwrap();
+        assert_eq!(state.names.len(), 3);
+        assert_eq!(
+            String::from_utf8(state.to_bytes()).unwrap(),
+            String::from_utf8(old.to_vec()).unwrap()
         );
     }
 

@@ -9,9 +9,14 @@ pub fn encode(value: &str) -> String {
     for b in value.bytes() {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(char::from(b))
+                out.push(char::from(b));
             }
-            _ => out.push_str(&format!("%{b:02X}")),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789ABCDEF";
+                out.push('%');
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 15)]));
+            }
         }
     }
     out
@@ -117,7 +122,7 @@ mod tests {
         );
         assert_eq!(
             query_pairs("code=x&state"),
-            vec![("code".into(), "x".into()), ("state".into(), "".into())]
+            vec![("code".into(), "x".into()), ("state".into(), String::new())]
         );
         assert!(query_pairs("https://x.example/path").is_empty());
     }

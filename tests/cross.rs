@@ -93,7 +93,7 @@ fn router_binaries_run_under_their_cpu_in_an_empty_root() {
         );
         let c = w.run(&["check"]);
         assert_eq!(c.code, Some(0), "{arch}: {c:?}");
-        w.assert_no_unexpected();
+        w.assert_strict();
         eprintln!("{arch}: ok");
         ran += 1;
     }

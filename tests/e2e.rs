@@ -11,12 +11,8 @@ mod support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
-use support::provider::Canned;
-use support::{NAME, World};
-
-fn world(tag: &str) -> World {
-    World::new(std::path::Path::new(env!("CARGO_BIN_EXE_ddns")), tag)
-}
+use support::provider::{Canned, Route};
+use support::{NAME, World, world};
 
 /// A world with `home.example.com` set up for IPv4 and published once.
 fn published(tag: &str) -> World {
@@ -34,17 +30,6 @@ fn check_secrets(w: &World, runs: &[&support::Run]) {
     }
 }
 
-fn dns_answers(w: &World, name: &str) -> Vec<std::net::IpAddr> {
-    w.fake
-        .zones
-        .lock()
-        .unwrap()
-        .addresses
-        .get(name)
-        .cloned()
-        .unwrap_or_default()
-}
-
 #[test]
 fn setup_with_pasted_redirect_url_then_update_and_check() {
     let w = world("happy");
@@ -59,7 +44,7 @@ fn setup_with_pasted_redirect_url_then_update_and_check() {
         (Some(0), "home.example.com A 81.2.69.142 published\n", "")
     );
     assert_eq!(
-        dns_answers(&w, NAME),
+        w.dns_answers(NAME),
         vec!["81.2.69.142".parse::<std::net::IpAddr>().unwrap()]
     );
     let check = w.run(&["check"]);
@@ -68,20 +53,24 @@ fn setup_with_pasted_redirect_url_then_update_and_check() {
     // Discovery happened once, at setup; update and check asked the echo once each.
     assert_eq!(
         (
-            w.count("settings"),
-            w.count("template"),
-            w.count("consent"),
-            w.count("token-code")
+            w.count(Route::Settings),
+            w.count(Route::Template),
+            w.count(Route::Consent),
+            w.count(Route::TokenCode)
         ),
         (1, 1, 1, 1)
     );
     assert_eq!(
-        (w.count("apply"), w.count("echo"), w.count("token-refresh")),
+        (
+            w.count(Route::Apply),
+            w.count(Route::Echo),
+            w.count(Route::TokenRefresh)
+        ),
         (1, 2, 0)
     );
-    w.assert_no_unexpected();
+    w.assert_strict();
     check_secrets(&w, &[&setup, &up, &check]);
-    let applies = w.fake.provider.lock().unwrap().applies.clone();
+    let applies = w.provider().applies.clone();
     assert_eq!(applies[0].get("groupId").map(String::as_str), Some("IPv4"));
     assert_eq!(applies[0].get("host").map(String::as_str), Some("home"));
 }
@@ -112,14 +101,14 @@ fn setup_with_code_flag_and_both_families() {
         u.stdout, "home.example.com A 81.2.69.142 published, AAAA 2a02:898:0:20::1 published\n",
         "{u:?}"
     );
-    let applies = w.fake.provider.lock().unwrap().applies.clone();
+    let applies = w.provider().applies.clone();
     assert_eq!(applies.len(), 1, "both families in one call");
     assert_eq!(
         applies[0].get("groupId").map(String::as_str),
         Some("IPv4,IPv6")
     );
     check_secrets(&w, &[&s, &u]);
-    w.assert_no_unexpected();
+    w.assert_strict();
 }
 
 #[test]
@@ -157,12 +146,7 @@ fn setup_reports_denied_consent_and_foreign_state() {
 #[test]
 fn setup_explains_providers_that_cannot_do_ddns() {
     let w = world("nodc");
-    w.fake
-        .zones
-        .lock()
-        .unwrap()
-        .apexes
-        .push("plain.test".into());
+    w.zones().apexes.push("plain.test".into());
     let s = w.run(&["setup", "home.plain.test", "--ipv4"]);
     assert_eq!(s.code, Some(4), "{s:?}");
     assert_eq!(
@@ -170,7 +154,7 @@ fn setup_explains_providers_that_cannot_do_ddns() {
         "ddns: plain.test has no _domainconnect TXT record, so its DNS provider does not support Domain Connect (or plain.test is not the zone: give it with --zone)\n"
     );
 
-    w.fake.provider.lock().unwrap().async_ux = false;
+    w.provider().async_ux = false;
     let s = w.run(&["setup", NAME, "--ipv4"]);
     assert_eq!(s.code, Some(4), "{s:?}");
     assert_eq!(
@@ -178,8 +162,8 @@ fn setup_explains_providers_that_cannot_do_ddns() {
         "ddns: Fake DNS offers no OAuth (asynchronous) Domain Connect flow for example.com, so dynamic DNS cannot work there\n"
     );
 
-    w.fake.provider.lock().unwrap().async_ux = true;
-    w.fake.provider.lock().unwrap().templates.clear();
+    w.provider().async_ux = true;
+    w.provider().templates.clear();
     let s = w.run(&["setup", NAME, "--ipv4"]);
     assert_eq!(s.code, Some(4), "{s:?}");
     assert!(
@@ -193,7 +177,7 @@ fn setup_explains_providers_that_cannot_do_ddns() {
 #[test]
 fn legacy_template_only_provider_gets_ip_parameter() {
     let w = world("v1");
-    w.fake.provider.lock().unwrap().templates = ["dynamicdns".to_string()].into();
+    w.provider().templates = ["dynamicdns".to_string()].into();
     let s = w.run(&["setup", NAME, "--ipv6"]);
     assert_eq!(s.code, Some(4), "{s:?}");
     assert!(
@@ -209,13 +193,13 @@ fn legacy_template_only_provider_gets_ip_parameter() {
     assert!(s.stdout.contains("(dynamicdns, A record)"), "{s:?}");
     let u = w.run(&["update"]);
     assert_eq!(u.code, Some(0), "{u:?}");
-    let applies = w.fake.provider.lock().unwrap().applies.clone();
+    let applies = w.provider().applies.clone();
     assert_eq!(
         applies[0].get("IP").map(String::as_str),
         Some("81.2.69.142")
     );
     assert!(!applies[0].contains_key("groupId"));
-    w.assert_no_unexpected();
+    w.assert_strict();
 }
 
 #[test]
@@ -234,7 +218,9 @@ fn noop_update_writes_nothing_and_applies_nothing() {
         std::fs::metadata(&w.state).unwrap().modified().unwrap(),
         mtime
     );
-    assert_eq!(w.count("apply"), 1);
+    w.budget(Route::Apply, 1);
+    w.budget(Route::TokenRefresh, 0);
+    w.budget(Route::Echo, 2);
     let leftovers: Vec<_> = std::fs::read_dir(w.state.parent().unwrap())
         .unwrap()
         .map(|e| e.unwrap().file_name())
@@ -249,7 +235,7 @@ fn noop_update_writes_nothing_and_applies_nothing() {
 #[test]
 fn changed_address_is_published() {
     let w = published("changed");
-    w.fake.provider.lock().unwrap().public_v4 = "81.2.69.200".parse().unwrap();
+    w.set_public_v4("81.2.69.200");
     let u = w.run(&["update"]);
     assert_eq!(
         (u.code, u.stdout.as_str()),
@@ -259,20 +245,20 @@ fn changed_address_is_published() {
         )
     );
     assert_eq!(
-        dns_answers(&w, NAME),
+        w.dns_answers(NAME),
         vec!["81.2.69.200".parse::<std::net::IpAddr>().unwrap()]
     );
     assert_eq!(
         w.state_json()["names"][NAME]["published"]["ipv4"],
         "81.2.69.200"
     );
-    assert_eq!(w.count("apply"), 2);
+    assert_eq!(w.count(Route::Apply), 2);
 }
 
 #[test]
 fn expiring_access_token_is_refreshed_and_rotated_refresh_token_saved() {
     let w = world("refresh");
-    w.fake.provider.lock().unwrap().access_ttl = 30; // inside the one-minute margin
+    w.provider().access_ttl = 30; // inside the one-minute margin
     assert_eq!(w.setup(&["--ipv4"]).code, Some(0));
     let old_rt = w.state_json()["names"][NAME]["grant"]["refresh_token"]
         .as_str()
@@ -280,21 +266,24 @@ fn expiring_access_token_is_refreshed_and_rotated_refresh_token_saved() {
         .to_string();
     let u = w.run(&["update"]);
     assert_eq!(u.code, Some(0), "{u:?}");
-    assert_eq!((w.count("token-refresh"), w.count("apply")), (1, 1));
+    assert_eq!(
+        (w.count(Route::TokenRefresh), w.count(Route::Apply)),
+        (1, 1)
+    );
     let new_rt = w.state_json()["names"][NAME]["grant"]["refresh_token"]
         .as_str()
         .unwrap()
         .to_string();
     assert_ne!(old_rt, new_rt, "the rotated refresh token is stored");
-    assert!(w.fake.provider.lock().unwrap().refresh.contains(&new_rt));
+    assert!(w.provider().refresh.contains(&new_rt));
     check_secrets(&w, &[&u]);
 }
 
 #[test]
 fn unauthorized_apply_refreshes_once_and_retries() {
     let w = published("401");
-    w.fake.provider.lock().unwrap().expire_access_tokens();
-    w.fake.provider.lock().unwrap().public_v4 = "81.2.69.201".parse().unwrap();
+    w.provider().expire_access_tokens();
+    w.set_public_v4("81.2.69.201");
     let u = w.run(&["update"]);
     assert_eq!(
         (u.code, u.stdout.as_str()),
@@ -304,7 +293,10 @@ fn unauthorized_apply_refreshes_once_and_retries() {
         ),
         "{u:?}"
     );
-    assert_eq!((w.count("apply"), w.count("token-refresh")), (3, 1));
+    assert_eq!(
+        (w.count(Route::Apply), w.count(Route::TokenRefresh)),
+        (3, 1)
+    );
     check_secrets(&w, &[&u]);
 }
 
@@ -312,7 +304,7 @@ fn unauthorized_apply_refreshes_once_and_retries() {
 fn lost_grant_says_run_setup_and_keeps_state() {
     let w = published("lost");
     {
-        let mut p = w.fake.provider.lock().unwrap();
+        let mut p = w.provider();
         p.revoke_all();
         p.public_v4 = "81.2.69.202".parse().unwrap();
     }
@@ -330,8 +322,8 @@ fn lost_grant_says_run_setup_and_keeps_state() {
 #[test]
 fn conflict_409_is_reported_with_records_and_force_overwrites() {
     let w = published("409");
-    w.fake.provider.lock().unwrap().public_v4 = "81.2.69.203".parse().unwrap();
-    w.fake.provider.lock().unwrap().can("apply", Canned::new(409, r#"{"code":"CONFLICT","message":"Conflicting records","records":[{"type":"CNAME","host":"home","data":"elsewhere.example.net"}]}"#));
+    w.set_public_v4("81.2.69.203");
+    w.provider().can(Route::Apply, Canned::new(409, r#"{"code":"CONFLICT","message":"Conflicting records","records":[{"type":"CNAME","host":"home","data":"elsewhere.example.net"}]}"#));
     let before = w.state_bytes();
     let u = w.run(&["update"]);
     assert_eq!(u.code, Some(4), "{u:?}");
@@ -349,7 +341,7 @@ fn conflict_409_is_reported_with_records_and_force_overwrites() {
         ),
         "{f:?}"
     );
-    let applies = w.fake.provider.lock().unwrap().applies.clone();
+    let applies = w.provider().applies.clone();
     assert_eq!(
         applies.last().unwrap().get("force").map(String::as_str),
         Some("1")
@@ -367,18 +359,15 @@ fn force_resends_an_unchanged_address() {
             "home.example.com A 81.2.69.142 re-sent (--force)\n"
         )
     );
-    assert_eq!(w.count("apply"), 2);
+    assert_eq!(w.count(Route::Apply), 2);
 }
 
 #[test]
 fn server_error_leaves_state_and_exits_3() {
     let w = published("5xx");
-    w.fake.provider.lock().unwrap().public_v4 = "81.2.69.204".parse().unwrap();
-    w.fake
-        .provider
-        .lock()
-        .unwrap()
-        .can("apply", Canned::new(503, "Service Unavailable"));
+    w.set_public_v4("81.2.69.204");
+    w.provider()
+        .can(Route::Apply, Canned::new(503, "Service Unavailable"));
     let before = w.state_bytes();
     let u = w.run(&["update"]);
     assert_eq!(u.code, Some(3), "{u:?}");
@@ -395,9 +384,9 @@ fn server_error_leaves_state_and_exits_3() {
 #[test]
 fn hanging_provider_times_out_leaves_state_and_exits_3() {
     let w = published("timeout");
-    w.fake.provider.lock().unwrap().public_v4 = "81.2.69.205".parse().unwrap();
-    w.fake.provider.lock().unwrap().can(
-        "apply",
+    w.set_public_v4("81.2.69.205");
+    w.provider().can(
+        Route::Apply,
         Canned {
             delay: Duration::from_secs(25),
             ..Canned::new(200, "")
@@ -425,14 +414,73 @@ fn hanging_provider_times_out_leaves_state_and_exits_3() {
     assert_eq!(w.state_bytes(), before);
 }
 
+/// Regression: "could not confirm the update" was said also when nothing had been sent.
+#[test]
+fn an_update_that_could_not_be_sent_says_so() {
+    let w = published("notsent");
+    w.set_public_v4("81.2.69.206");
+    w.zones().addresses.remove(support::provider::API_HOST);
+    let before = w.state_bytes();
+    let u = w.run(&["update"]);
+    assert_eq!(
+        (u.code, u.stderr.as_str()),
+        (
+            Some(3),
+            "ddns: home.example.com: the update was not sent: api.provider.test has no address in DNS\n"
+        ),
+        "{u:?}"
+    );
+    assert_eq!(w.state_bytes(), before);
+    w.budget(Route::Apply, 1);
+}
+
+/// Regression: a DNS failure was shown as "no record" and reported as "update due" (exit 1).
+#[test]
+fn check_reports_a_dns_failure_as_an_error() {
+    let w = published("checkdns");
+    w.zones().apexes.retain(|a| a != support::ZONE);
+    let c = w.run(&["check"]);
+    assert_eq!(c.code, Some(3), "{c:?}");
+    assert!(
+        c.stdout
+            .starts_with("home.example.com: error: DNS lookup of home.example.com failed ("),
+        "{c:?}"
+    );
+    assert!(c.stdout.contains(", DNS lookup failed\n"), "{c:?}");
+    let j = w.run(&["check", "--json"]);
+    let doc: serde_json::Value = serde_json::from_str(&j.stdout).unwrap();
+    assert_eq!(doc["names"][0]["status"], "error");
+    assert_eq!(doc["exit"], 3);
+}
+
+#[test]
+fn the_fake_provider_fails_a_test_on_a_request_it_did_not_expect() {
+    let w = world("strict");
+    let agent = w.test_agent();
+    let url = format!(
+        "https://{}:{}/nowhere",
+        support::provider::API_HOST,
+        w.fake.port
+    );
+    let reply = agent.get(&url).call().unwrap();
+    assert_eq!(reply.status().as_u16(), 400);
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| w.assert_strict()));
+    assert!(caught.is_err(), "an unexpected request must fail the test");
+    w.provider().unexpected.clear();
+    w.budget(Route::Echo, 1);
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| w.assert_strict()));
+    assert!(caught.is_err(), "a budget not met must fail the test");
+    w.budget(Route::Echo, 0);
+}
+
 #[test]
 fn empty_202_and_204_are_success() {
     let w = published("2xx");
     for (i, status) in [204u16, 202, 200].into_iter().enumerate() {
         let ip = format!("81.2.69.{}", 210 + i);
-        w.fake.provider.lock().unwrap().public_v4 = ip.parse().unwrap();
-        w.fake.provider.lock().unwrap().can(
-            "apply",
+        w.provider().public_v4 = ip.parse().unwrap();
+        w.provider().can(
+            Route::Apply,
             Canned::new(status, if status == 200 { "{}" } else { "" }),
         );
         let u = w.run(&["update"]);
@@ -447,7 +495,7 @@ fn empty_202_and_204_are_success() {
 #[test]
 fn private_address_is_refused_naming_the_source() {
     let w = published("private");
-    w.fake.provider.lock().unwrap().public_v4 = "192.168.1.7".parse().unwrap();
+    w.set_public_v4("192.168.1.7");
     let before = w.state_bytes();
     let u = w.run(&["update"]);
     assert_eq!(u.code, Some(4), "{u:?}");
@@ -462,7 +510,7 @@ fn private_address_is_refused_naming_the_source() {
         u.stdout, "home.example.com A 81.2.69.142 unchanged\n",
         "the last published value is kept"
     );
-    assert_eq!(w.count("apply"), 1);
+    assert_eq!(w.count(Route::Apply), 1);
     assert_eq!(w.state_bytes(), before);
     let given = w.run(&["update", "--ip", "100.64.1.1"]);
     assert_eq!(given.code, Some(4), "{given:?}");
@@ -485,7 +533,64 @@ fn given_address_skips_detection() {
             "home.example.com A updated 81.2.69.142 -> 81.2.69.220\n"
         )
     );
-    assert_eq!(w.count("echo"), 1, "only the first update asked the echo");
+    assert_eq!(
+        w.count(Route::Echo),
+        1,
+        "only the first update asked the echo"
+    );
+}
+
+#[test]
+fn a_publishable_hint_is_used_and_any_other_is_detected_instead() {
+    let w = published("hint");
+    w.set_public_v4("81.2.69.221");
+    // A public hint is used as it is: no detection, no second opinion.
+    let u = w.run(&[
+        "update",
+        "--ip-hint",
+        "81.2.69.222",
+        "--ip-hint",
+        "2a02:898::1",
+    ]);
+    assert_eq!(
+        (u.code, u.stdout.as_str(), u.stderr.as_str()),
+        (
+            Some(0),
+            "home.example.com A updated 81.2.69.142 -> 81.2.69.222\n",
+            ""
+        )
+    );
+    // Regression: the WAN hook's own range test passed these to --ip, which refused them and
+    // failed the whole run (exit 4). As hints they are noted and the address is detected.
+    for hint in [
+        "192.0.0.8",
+        "198.18.0.1",
+        "203.0.113.9",
+        "240.0.0.1",
+        "10.1.2.3",
+    ] {
+        let u = w.run(&["update", "--ip-hint", hint]);
+        assert_eq!(u.code, Some(0), "{hint}: {u:?}");
+        assert!(
+            u.stderr.starts_with(&format!("--ip-hint {hint} is a")),
+            "{hint}: {u:?}"
+        );
+        assert!(
+            u.stderr
+                .ends_with(", so the public IPv4 address is detected instead\n"),
+            "{hint}: {u:?}"
+        );
+    }
+    assert_eq!(
+        w.dns_answers(NAME),
+        vec!["81.2.69.221".parse::<std::net::IpAddr>().unwrap()]
+    );
+    let bad = w.run(&["update", "--ip-hint", "wan"]);
+    assert_eq!(
+        (bad.code, bad.stderr.as_str()),
+        (Some(2), "ddns: --ip-hint 'wan' is not an IP address\n")
+    );
+    w.budget(Route::Apply, 3);
 }
 
 #[test]
@@ -522,7 +627,7 @@ fn corrupt_state_is_left_untouched() {
 #[test]
 fn concurrent_updates_apply_once() {
     let w = published("race");
-    w.fake.provider.lock().unwrap().public_v4 = "81.2.69.230".parse().unwrap();
+    w.set_public_v4("81.2.69.230");
     let children: Vec<_> = (0..8)
         .map(|_| w.command(&["update"]).spawn().unwrap())
         .collect();
@@ -539,7 +644,7 @@ fn concurrent_updates_apply_once() {
         .count();
     assert_eq!(updated, 1, "{runs:?}");
     assert_eq!(
-        w.count("apply"),
+        w.count(Route::Apply),
         2,
         "one apply for setup's update, one for the change"
     );
@@ -572,7 +677,7 @@ fn check_exit_statuses() {
     assert_eq!(w.run(&["update"]).code, Some(0));
     let before = w.state_bytes();
     assert_eq!(w.run(&["check"]).code, Some(0));
-    w.fake.provider.lock().unwrap().public_v4 = "81.2.69.240".parse().unwrap();
+    w.set_public_v4("81.2.69.240");
     let r = w.run(&["check", "--json"]);
     assert_eq!(r.code, Some(1), "{r:?}");
     let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
@@ -581,18 +686,14 @@ fn check_exit_statuses() {
     assert_eq!(doc["names"][0]["families"]["ipv4"]["public"], "81.2.69.240");
     assert_eq!(doc["names"][0]["families"]["ipv4"]["dns"][0], "81.2.69.142");
     assert_eq!(
-        w.count("token-refresh") + w.count("apply"),
+        w.count(Route::TokenRefresh) + w.count(Route::Apply),
         1,
         "check changes nothing"
     );
     assert_eq!(w.state_bytes(), before);
     let r = w.run(&["check", "other.example.com"]);
     assert_eq!(r.code, Some(2));
-    w.fake
-        .provider
-        .lock()
-        .unwrap()
-        .can("echo", Canned::new(500, "down"));
+    w.provider().can(Route::Echo, Canned::new(500, "down"));
     let r = w.run(&["check"]);
     assert_eq!(r.code, Some(3), "{r:?}");
     assert!(
@@ -607,11 +708,11 @@ fn check_exit_statuses() {
 #[test]
 fn updates_keep_working_without_rediscovery() {
     let w = published("nodisc");
-    w.fake.zones.lock().unwrap().txt.clear();
-    w.fake.provider.lock().unwrap().public_v4 = "81.2.69.250".parse().unwrap();
+    w.zones().txt.clear();
+    w.set_public_v4("81.2.69.250");
     let u = w.run(&["update"]);
     assert_eq!(u.code, Some(0), "{u:?}");
-    assert_eq!(w.count("settings"), 1);
+    assert_eq!(w.count(Route::Settings), 1);
 }
 
 #[test]
@@ -629,7 +730,7 @@ fn keepalive_resends_after_a_week() {
             "home.example.com A 81.2.69.142 re-sent (weekly keep-alive)\n"
         )
     );
-    assert_eq!(w.count("apply"), 2);
+    assert_eq!(w.count(Route::Apply), 2);
 }
 
 #[test]
@@ -682,7 +783,7 @@ fn untrusted_certificate_is_refused() {
         )),
         "{r:?}"
     );
-    assert_eq!(w.count("settings"), 0);
+    assert_eq!(w.count(Route::Settings), 0);
 }
 
 #[test]
@@ -730,11 +831,7 @@ fn syslog_gets_each_line_in_the_classic_form() {
     let sock = socket_path.to_str().unwrap();
     let u = w.run_env(&["--syslog", "update"], &[("DDNS_SYSLOG_SOCKET", sock)]);
     assert_eq!(u.code, Some(0), "{u:?}");
-    w.fake
-        .provider
-        .lock()
-        .unwrap()
-        .can("apply", Canned::new(500, "boom"));
+    w.provider().can(Route::Apply, Canned::new(500, "boom"));
     w.set_public_v4("81.2.69.143");
     let f = w.run_env(&["--syslog", "update"], &[("DDNS_SYSLOG_SOCKET", sock)]);
     assert_eq!(f.code, Some(3), "{f:?}");

@@ -17,12 +17,13 @@ use std::path::PathBuf;
 use support::{NAME, World};
 
 fn static_binary() -> Option<PathBuf> {
-    let path = std::env::var_os("DDNS_STATIC_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
+    let path = std::env::var_os("DDNS_STATIC_BIN").map_or_else(
+        || {
             PathBuf::from(env!("CARGO_MANIFEST_DIR"))
                 .join("target/x86_64-unknown-linux-gnu/release/ddns")
-        });
+        },
+        PathBuf::from,
+    );
     if !path.exists() {
         support::skip(&format!(
             "no static binary at {} (run packaging/build-static)",
@@ -90,5 +91,5 @@ fn static_binary_works_in_an_empty_root() {
     let meta = std::fs::metadata(&w.state).unwrap();
     assert_eq!((meta.uid(), meta.mode() & 0o777), (65532, 0o600));
     assert!(w.state_json()["names"][NAME]["published"]["ipv4"] == "81.2.69.142");
-    w.assert_no_unexpected();
+    w.assert_strict();
 }

@@ -13,12 +13,8 @@
 mod support;
 
 use std::time::{Duration, Instant};
-use support::provider::{Canned, Mode};
-use support::{NAME, Run, World};
-
-fn world(tag: &str) -> World {
-    World::new(std::path::Path::new(env!("CARGO_BIN_EXE_ddns")), tag)
-}
+use support::provider::{Canned, Mode, Route};
+use support::{NAME, Run, World, world};
 
 /// How long any faulty run may take: the 15 s call limit plus start-up slack.
 const BOUND: Duration = Duration::from_secs(20);
@@ -31,7 +27,7 @@ fn json_400() -> Canned {
 }
 
 /// The faults tried on each endpoint, with the exit status and a part of the message expected.
-fn faults(route: &str) -> Vec<(&'static str, Canned, i32, &'static str)> {
+fn faults(route: Route) -> Vec<(&'static str, Canned, i32, &'static str)> {
     let mut list = vec![
         (
             "500",
@@ -48,7 +44,7 @@ fn faults(route: &str) -> Vec<(&'static str, Canned, i32, &'static str)> {
         ),
     ];
     match route {
-        "settings" => list.extend([
+        Route::Settings => list.extend([
             ("400 json", json_400(), 4, "HTTP 400: invalid_request: nope"),
             (
                 "400 text",
@@ -75,7 +71,7 @@ fn faults(route: &str) -> Vec<(&'static str, Canned, i32, &'static str)> {
                 "HTTP 302",
             ),
         ]),
-        "token-code" => list.extend([
+        Route::TokenCode => list.extend([
             (
                 "400 json",
                 json_400(),
@@ -107,7 +103,7 @@ fn faults(route: &str) -> Vec<(&'static str, Canned, i32, &'static str)> {
                 "HTTP 302",
             ),
         ]),
-        "token-refresh" => list.extend([
+        Route::TokenRefresh => list.extend([
             (
                 "400 json",
                 json_400(),
@@ -140,7 +136,7 @@ fn faults(route: &str) -> Vec<(&'static str, Canned, i32, &'static str)> {
                 "did not answer within 15 seconds",
             ),
         ]),
-        "apply" => list.extend([
+        Route::Apply => list.extend([
             (
                 "400 json",
                 json_400(),
@@ -161,7 +157,7 @@ fn faults(route: &str) -> Vec<(&'static str, Canned, i32, &'static str)> {
                 "HTTP 302",
             ),
         ]),
-        "echo" => list.extend([
+        Route::Echo => list.extend([
             ("400 text", Canned::new(400, "nope"), 3, "answered HTTP 400"),
             (
                 "not an address",
@@ -204,16 +200,16 @@ fn check_run(w: &World, what: &str, run: &Run, took: Duration, code: i32, part: 
 
 #[test]
 fn setup_endpoint_faults() {
-    for route in ["settings", "token-code"] {
+    for route in [Route::Settings, Route::TokenCode] {
         for (name, canned, code, part) in faults(route) {
-            let w = world(&format!("f-{route}-{}", name.replace(' ', "-")));
+            let w = world(&format!("f-{route:?}-{}", name.replace(' ', "-")));
             let auth = w.consent_code("home");
-            w.fake.provider.lock().unwrap().can(route, canned);
+            w.provider().can(route, canned);
             let started = Instant::now();
             let r = w.run(&["setup", NAME, "--ipv4", "--code", &auth]);
             check_run(
                 &w,
-                &format!("{route} {name}"),
+                &format!("{route:?} {name}"),
                 &r,
                 started.elapsed(),
                 code,
@@ -221,7 +217,7 @@ fn setup_endpoint_faults() {
             );
             assert!(
                 !w.state.exists(),
-                "{route} {name}: a failed setup writes nothing"
+                "{route:?} {name}: a failed setup writes nothing"
             );
         }
     }
@@ -229,12 +225,12 @@ fn setup_endpoint_faults() {
 
 #[test]
 fn update_endpoint_faults() {
-    for route in ["token-refresh", "apply", "echo"] {
+    for route in [Route::TokenRefresh, Route::Apply, Route::Echo] {
         for (name, canned, code, part) in faults(route) {
-            let w = world(&format!("f-{route}-{}", name.replace(' ', "-")));
+            let w = world(&format!("f-{route:?}-{}", name.replace(' ', "-")));
             assert_eq!(w.setup(&["--ipv4"]).code, Some(0));
             assert_eq!(w.run(&["update"]).code, Some(0));
-            if route == "token-refresh" {
+            if route == Route::TokenRefresh {
                 // Make the client refresh before applying.
                 let mut state = w.state_json();
                 state["names"][NAME]["grant"]["access_expires_at"] = 0.into();
@@ -242,22 +238,22 @@ fn update_endpoint_faults() {
             }
             w.set_public_v4("81.2.69.150");
             let before = w.state_bytes();
-            w.fake.provider.lock().unwrap().can(route, canned);
+            w.provider().can(route, canned);
             let started = Instant::now();
             let r = w.run(&["update"]);
             check_run(
                 &w,
-                &format!("{route} {name}"),
+                &format!("{route:?} {name}"),
                 &r,
                 started.elapsed(),
                 code,
                 part,
             );
-            assert_eq!(w.state_bytes(), before, "{route} {name}: state unchanged");
+            assert_eq!(w.state_bytes(), before, "{route:?} {name}: state unchanged");
             assert_eq!(
-                w.fake.provider.lock().unwrap().applies.len(),
+                w.provider().applies.len(),
                 1,
-                "{route} {name}: nothing applied"
+                "{route:?} {name}: nothing applied"
             );
         }
     }
@@ -287,13 +283,8 @@ fn connection_refused_is_transient() {
 fn vanished_domainconnect_record_and_dns_faults_do_not_break_updates() {
     let w = world("dnsgone");
     assert_eq!(w.setup(&["--ipv4"]).code, Some(0));
-    w.fake.zones.lock().unwrap().txt.clear();
-    w.fake
-        .zones
-        .lock()
-        .unwrap()
-        .apexes
-        .retain(|a| a != "example.com");
+    w.zones().txt.clear();
+    w.zones().apexes.retain(|a| a != "example.com");
     let u = w.run(&["update"]);
     assert_eq!(u.code, Some(0), "{u:?}");
     // A resolver that does not answer at all: a clear transient error, in bounded time.
@@ -332,7 +323,7 @@ fn many_concurrent_updates_apply_once() {
         runs.iter().filter(|r| r.stdout.contains("updated")).count(),
         1
     );
-    assert_eq!(w.count("apply"), 2);
+    assert_eq!(w.count(Route::Apply), 2);
     assert_eq!(
         w.state_json()["names"][NAME]["published"]["ipv4"],
         "81.2.69.152"
@@ -453,7 +444,7 @@ fn sigkill_at_many_points_loses_nothing() {
             .unwrap()
             .to_string();
         assert!(
-            w.fake.provider.lock().unwrap().refresh.contains(&rt),
+            w.provider().refresh.contains(&rt),
             "round {i}: stored refresh token is dead"
         );
         // The next run recovers.
@@ -531,12 +522,12 @@ fn bad_tls_is_refused_with_a_clear_message() {
             )),
             "{tag}: {r:?}"
         );
-        assert_eq!(w.count("settings"), 0, "{tag}: no request got through");
+        assert_eq!(w.count(Route::Settings), 0, "{tag}: no request got through");
         assert!(!w.state.exists());
     }
     // A plain-http provider URL is refused before any request.
     let w = world("tls-http");
-    w.fake.zones.lock().unwrap().txt.insert(
+    w.zones().txt.insert(
         "_domainconnect.example.com".into(),
         vec!["http://dc.provider.test".into()],
     );
@@ -548,7 +539,7 @@ fn bad_tls_is_refused_with_a_clear_message() {
     );
     // And settings naming a plain-http urlAPI are refused too (tokens would travel in clear).
     let w = world("tls-http-api");
-    w.fake.provider.lock().unwrap().can("settings", Canned::new(200, r#"{"providerName":"P","urlAPI":"http://api.provider.test","urlAsyncUX":"https://ux.provider.test"}"#));
+    w.provider().can(Route::Settings, Canned::new(200, r#"{"providerName":"P","urlAPI":"http://api.provider.test","urlAsyncUX":"https://ux.provider.test"}"#));
     let r = w.run(&["setup", NAME, "--ipv4", "--code", "x"]);
     assert_eq!(r.code, Some(4), "{r:?}");
     assert_eq!(

@@ -11,14 +11,11 @@
 mod support;
 
 use support::dns::Fault;
-use support::{NAME, World};
-
-fn world(tag: &str) -> World {
-    World::new(std::path::Path::new(env!("CARGO_BIN_EXE_ddns")), tag)
-}
+use support::provider::Route;
+use support::{NAME, World, world};
 
 fn https_requests(w: &World) -> usize {
-    w.fake.provider.lock().unwrap().log.len()
+    w.provider().log.len()
 }
 
 #[test]
@@ -34,9 +31,9 @@ fn noop_update_with_dns_source_makes_no_https_request() {
             "{service}: {first:?}"
         );
         // The change was confirmed by the next source (the echo).
-        assert_eq!(w.count("echo"), 1, "{service}");
+        assert_eq!(w.count(Route::Echo), 1, "{service}");
         let before = https_requests(&w);
-        let queries = w.fake.zones.lock().unwrap().whoami_queries();
+        let queries = w.zones().whoami_queries();
         let noop = w.run_env(&["update"], &env);
         assert_eq!(
             (noop.code, noop.stdout.as_str()),
@@ -49,7 +46,7 @@ fn noop_update_with_dns_source_makes_no_https_request() {
             "{service}: a no-op run makes no HTTPS request"
         );
         assert_eq!(
-            w.fake.zones.lock().unwrap().whoami_queries(),
+            w.zones().whoami_queries(),
             queries + 1,
             "{service}: one UDP exchange"
         );
@@ -97,8 +94,8 @@ fn hostile_dns_replies_fall_back_to_the_next_source() {
         Fault::WrongFamily,
         Fault::WrongId,
     ] {
-        w.fake.zones.lock().unwrap().faults.push_back(fault);
-        let echo_before = w.count("echo");
+        w.zones().faults.push_back(fault);
+        let echo_before = w.count(Route::Echo);
         let c = w.run_env(&["check"], &env);
         assert_eq!(c.code, Some(1), "{fault:?}: {c:?}");
         assert!(
@@ -106,34 +103,21 @@ fn hostile_dns_replies_fall_back_to_the_next_source() {
                 .contains(&format!("public 81.2.69.142 (from {} in", w.echo_url())),
             "{fault:?}: {c:?}"
         );
-        assert_eq!(w.count("echo"), echo_before + 1, "{fault:?}");
+        assert_eq!(w.count(Route::Echo), echo_before + 1, "{fault:?}");
     }
     // A truncated reply is asked again over TCP and answered there.
-    w.fake
-        .zones
-        .lock()
-        .unwrap()
-        .faults
-        .push_back(Fault::Truncated);
-    let echo_before = w.count("echo");
+    w.zones().faults.push_back(Fault::Truncated);
+    let echo_before = w.count(Route::Echo);
     let c = w.run_env(&["check"], &env);
     assert!(
         c.stdout
             .contains(&format!("(from {} in", w.dns_source("cloudflare", false))),
         "{c:?}"
     );
-    assert_eq!(w.count("echo"), echo_before);
-    assert!(
-        w.fake
-            .zones
-            .lock()
-            .unwrap()
-            .queries
-            .iter()
-            .any(|q| q.2 == "tcp")
-    );
+    assert_eq!(w.count(Route::Echo), echo_before);
+    assert!(w.zones().queries.iter().any(|q| q.2 == "tcp"));
     // Silence from the only source: a clear transient error within the time bound.
-    w.fake.zones.lock().unwrap().faults.push_back(Fault::Silent);
+    w.zones().faults.push_back(Fault::Silent);
     let only_dns = w.dns_source("cloudflare", false);
     let c = w.run_env(&["check"], &[("DDNS_IP_SOURCES", only_dns.as_str())]);
     assert_eq!(c.code, Some(3), "{c:?}");
@@ -152,7 +136,7 @@ fn disagreeing_sources_publish_nothing() {
     assert_eq!(w.setup(&["--ipv4"]).code, Some(0));
     let sources = format!("{},{}", w.dns_source("opendns", false), w.echo_url());
     let env = [("DDNS_IP_SOURCES", sources.as_str())];
-    w.fake.zones.lock().unwrap().whoami_v4 = Some("81.2.69.99".parse().unwrap());
+    w.zones().whoami_v4 = Some("81.2.69.99".parse().unwrap());
     let u = w.run_env(&["update"], &env);
     assert_eq!(u.code, Some(3), "{u:?}");
     // Regression: a false "no public address was detected" line came before the real cause.
@@ -164,7 +148,7 @@ fn disagreeing_sources_publish_nothing() {
             w.echo_url()
         )
     );
-    assert_eq!(w.count("apply"), 0);
+    assert_eq!(w.count(Route::Apply), 0);
     w.set_public_v4("81.2.69.99");
     let u = w.run_env(&["update"], &env);
     assert_eq!(u.code, Some(0), "{u:?}");

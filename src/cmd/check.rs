@@ -226,7 +226,12 @@ impl NameReport {
         };
         let last = self.last_applied.map_or_else(
             || "never updated".to_string(),
-            |at| format!("last update {} ago", crate::clock::ago(now.saturating_sub(at))),
+            |at| {
+                format!(
+                    "last update {} ago",
+                    crate::clock::ago(now.saturating_sub(at))
+                )
+            },
         );
         lines.push(format!(
             "  provider {} ({}), {last}, {token}, {refresh}",

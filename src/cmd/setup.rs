@@ -1,15 +1,15 @@
 //! `ddns setup NAME`: discover the provider, print the consent URL, take the code back,
 //! exchange it for tokens and store the grant.
 
+use crate::address::Addresses;
 use crate::address::Family;
 use crate::cli::SetupArgs;
 use crate::clock::now;
 use crate::context::{Context, LOCK_WAIT};
-use crate::error::{Error, Result};
-use crate::domainconnect::protocol::{self, Template};
-use crate::address::Addresses;
-use crate::state::{Entry, Grant, Provider};
 use crate::domainconnect::client;
+use crate::domainconnect::protocol::{self, Template};
+use crate::error::{Error, Result};
+use crate::state::{Entry, Grant, Provider};
 use crate::{name, out};
 use std::io::BufRead;
 
@@ -140,10 +140,15 @@ fn has_global_ipv6() -> bool {
 
 /// A random OAuth `state` value, 128 bits in hex.
 fn random_state() -> Result<String> {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut bytes = [0u8; 16];
     getrandom::getrandom(&mut bytes)
         .map_err(|e| Error::transient(format!("could not get random bytes ({e})")))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(bytes
+        .iter()
+        .flat_map(|b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]])
+        .map(char::from)
+        .collect())
 }
 
 /// One line from stdin, at most 4 KiB.

@@ -69,7 +69,9 @@ fn observe(
         given: !given.is_empty(),
     };
     if seen.given {
-        given.iter().for_each(|ip| seen.addresses.set(*ip));
+        for ip in given {
+            seen.addresses.set(*ip);
+        }
         return seen;
     }
     let entries: Vec<_> = names.iter().map(|n| &locked.state.names[n]).collect();

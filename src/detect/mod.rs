@@ -262,8 +262,7 @@ fn prefer_stable(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => {
             let local = std::fs::read_to_string("/proc/net/if_inet6").unwrap_or_default();
-            ifaddr::stable_instead_of(v6, &ifaddr::parse_if_inet6(&local))
-                .map_or(ip, IpAddr::V6)
+            ifaddr::stable_instead_of(v6, &ifaddr::parse_if_inet6(&local)).map_or(ip, IpAddr::V6)
         }
         IpAddr::V4(_) => ip,
     }
@@ -340,5 +339,4 @@ mod tests {
             assert_eq!(err.class, crate::error::Class::Usage, "{bad}");
         }
     }
-
 }

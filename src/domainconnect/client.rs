@@ -2,11 +2,11 @@
 //! refresh, and apply. Request and reply formats live in `protocol.rs`; this file decides what
 //! each status means.
 
+use crate::address::Addresses;
 use crate::dns::Dns;
+use crate::domainconnect::protocol::{self, Settings, Template, Tokens};
 use crate::error::{Error, Result};
 use crate::http::{Http, Reply, host_of};
-use crate::address::Addresses;
-use crate::domainconnect::protocol::{self, Settings, Template, Tokens};
 use crate::state::Entry;
 
 /// Discover the provider of `zone` and the template it supports (section 1).
@@ -41,7 +41,7 @@ pub fn discover(dns: &Dns, http: &Http, zone: &str) -> Result<(Settings, Templat
         let reply = http.get(&protocol::template_url(&settings.url_api, template), None)?;
         match reply.status {
             200..=299 => return Ok((settings, template)),
-            404 | 400 | 401 | 403 => continue,
+            404 | 400 | 401 | 403 => {}
             status => return Err(status_error(status, &reply, "the template check")),
         }
     }
@@ -131,22 +131,20 @@ pub fn apply(http: &Http, entry: &Entry, addresses: &Addresses, force: bool) -> 
         force,
     );
     let access_token = entry.grant.access_token.as_str();
-    let reply = http
-        .post_json(&url, "", Some(access_token))
-        .map_err(|e| {
-            if e.maybe_sent {
-                // The request may have reached the provider before the connection failed.
-                Error::new(
-                    e.error.class,
-                    format!("could not confirm the update: {}", e.error.message),
-                )
-            } else {
-                Error::new(
-                    e.error.class,
-                    format!("the update was not sent: {}", e.error.message),
-                )
-            }
-        })?;
+    let reply = http.post_json(&url, "", Some(access_token)).map_err(|e| {
+        if e.maybe_sent {
+            // The request may have reached the provider before the connection failed.
+            Error::new(
+                e.error.class,
+                format!("could not confirm the update: {}", e.error.message),
+            )
+        } else {
+            Error::new(
+                e.error.class,
+                format!("the update was not sent: {}", e.error.message),
+            )
+        }
+    })?;
     let result = match reply.status {
         200..=299 => Ok(Applied::Ok),
         401 => Ok(Applied::Unauthorized),

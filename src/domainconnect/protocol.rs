@@ -178,7 +178,7 @@ pub fn consent_url(
         Template::V2 => pairs.extend([("IPv4", "0.0.0.0"), ("IPv6", "::")]),
         Template::V1 => pairs.push(("IP", "0.0.0.0")),
     }
-    pairs.sort();
+    pairs.sort_unstable();
     format!(
         "{url_async_ux}/v2/domainTemplates/providers/{CLIENT_ID}?{}",
         url::query(&pairs)
@@ -291,7 +291,10 @@ struct TokensJson {
 /// backends send it) or either as a string; anything negative, not finite or absurd is unknown.
 fn lifetime(value: &serde_json::Value) -> Option<u64> {
     let seconds = match value {
-        serde_json::Value::Number(n) => n.as_u64().map_or_else(|| n.as_f64(), |u| Some(u as f64)),
+        serde_json::Value::Number(n) => match n.as_u64() {
+            Some(whole) => return Some(whole),
+            None => n.as_f64(),
+        },
         serde_json::Value::String(s) => s.trim().parse::<f64>().ok(),
         _ => None,
     }?;
@@ -450,7 +453,7 @@ mod tests {
             settings_url(&txt, "example.com").unwrap(),
             "https://api.provider.test:8443/dc/v2/example.com/settings"
         );
-        assert!(settings_url(&["".into()], "example.com").is_err());
+        assert!(settings_url(&[String::new()], "example.com").is_err());
         assert!(settings_url(&["evil.test?x=1".into()], "example.com").is_err());
         assert!(settings_url(&["user@evil.test".into()], "example.com").is_err());
         let err = settings_url(&["http://dc.p.test".into()], "example.com").unwrap_err();
@@ -565,7 +568,11 @@ mod tests {
             ("true", None),
         ] {
             let body = format!(r#"{{"access_token":"A","expires_in":{sent}}}"#);
-            assert_eq!(parse_tokens(body.as_bytes()).unwrap().expires_in, read, "{sent}");
+            assert_eq!(
+                parse_tokens(body.as_bytes()).unwrap().expires_in,
+                read,
+                "{sent}"
+            );
         }
         assert!(parse_tokens(br#"{"token_type":"bearer"}"#).is_err());
         assert!(parse_tokens(br#"{"access_token":"a b"}"#).is_err());

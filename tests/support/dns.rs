@@ -176,10 +176,10 @@ pub fn answer(zones: &Mutex<Zones>, query: &[u8], peer: IpAddr, tcp: bool) -> Op
             for ip in zones.addresses.get(&qname).into_iter().flatten() {
                 match (ip, q.query_type()) {
                     (IpAddr::V4(v4), RecordType::A) => {
-                        answers.push(Record::from_rdata(name(&qname), 60, RData::A(A(*v4))))
+                        answers.push(Record::from_rdata(name(&qname), 60, RData::A(A(*v4))));
                     }
                     (IpAddr::V6(v6), RecordType::AAAA) => {
-                        answers.push(Record::from_rdata(name(&qname), 60, RData::AAAA(AAAA(*v6))))
+                        answers.push(Record::from_rdata(name(&qname), 60, RData::AAAA(AAAA(*v6))));
                     }
                     _ => {}
                 }
@@ -257,8 +257,7 @@ pub fn start_on(
                 stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
                 let peer = stream
                     .peer_addr()
-                    .map(|p| p.ip())
-                    .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+                    .map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |p| p.ip());
                 let mut len = [0u8; 2];
                 if stream.read_exact(&mut len).is_err() {
                     return;

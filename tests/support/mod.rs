@@ -11,11 +11,13 @@ pub mod dns;
 pub mod provider;
 pub mod tls;
 
+use provider::{Provider, Route};
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// The zone the fake provider hosts.
 pub const ZONE: &str = "example.com";
@@ -40,7 +42,20 @@ pub fn skip(reason: &str) {
     eprintln!("\n*** {line} ***\n");
 }
 
-/// A fake world and a scratch directory for one test.
+/// A fresh world for the `ddns` binary of this test crate, with a scratch directory named after
+/// `tag`.
+#[expect(
+    clippy::option_env_unwrap,
+    reason = "tests are built with the binary's path; examples never call this"
+)]
+pub fn world(tag: &str) -> World {
+    let bin = option_env!("CARGO_BIN_EXE_ddns").expect("only tests know the ddns binary");
+    World::new(Path::new(bin), tag)
+}
+
+/// A fake world and a scratch directory for one test. Strict: when it is dropped, the test
+/// fails if the fake saw a request it did not expect, or if a route's request count differs
+/// from the budget the test declared with [`World::budget`].
 pub struct World {
     /// The `ddns` binary under test.
     pub bin: PathBuf,
@@ -62,6 +77,8 @@ pub struct World {
     pub ca_arg: PathBuf,
     /// A command the binary runs under (chroot, qemu), with its arguments.
     pub wrapper: Vec<String>,
+    /// Exact request counts per route, checked on drop.
+    budgets: Mutex<BTreeMap<Route, usize>>,
 }
 
 /// A finished run of the binary.
@@ -110,7 +127,7 @@ impl World {
         let ca_file = dir.join("test-ca.pem");
         std::fs::write(&ca_file, &pki.ca_pem).expect("CA file");
         let zones = Arc::new(Mutex::new(dns::Zones::default()));
-        let fake = provider::start(ZONE, Arc::clone(&pki.server), Arc::clone(&zones));
+        let fake = provider::start(ZONE, &pki.server, Arc::clone(&zones));
         let dns = dns::start(zones);
         World {
             bin: bin.to_path_buf(),
@@ -123,6 +140,7 @@ impl World {
             fake,
             pki,
             wrapper: Vec::new(),
+            budgets: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -133,7 +151,10 @@ impl World {
         self.state = root.join("data/state.json");
         self.state_arg = PathBuf::from("/data/state.json");
         self.ca_arg = PathBuf::from("/ca.pem");
-        self.wrapper = wrapper.iter().map(|s| s.to_string()).collect();
+        self.wrapper = wrapper
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect();
     }
 
     /// The echo URL the binary is pointed at.
@@ -188,10 +209,46 @@ impl World {
         }
     }
 
-    /// Set the public addresses every fake source (echo and whoami) reports.
+    /// Set the public IPv4 address every fake source (echo and whoami) reports.
     pub fn set_public_v4(&self, ip: &str) {
-        self.fake.provider.lock().expect("provider").public_v4 = ip.parse().expect("v4");
-        self.fake.zones.lock().expect("zones").whoami_v4 = Some(ip.parse().expect("v4"));
+        self.provider().public_v4 = ip.parse().expect("v4");
+        self.zones().whoami_v4 = Some(ip.parse().expect("v4"));
+    }
+
+    /// Set the public IPv6 address every fake source (echo and whoami) reports.
+    pub fn set_public_v6(&self, ip: &str) {
+        self.provider().public_v6 = ip.parse().expect("v6");
+        self.zones().whoami_v6 = Some(ip.parse().expect("v6"));
+    }
+
+    /// The fake provider's state.
+    pub fn provider(&self) -> MutexGuard<'_, Provider> {
+        self.fake.provider.lock().expect("provider")
+    }
+
+    /// The fake DNS server's records.
+    pub fn zones(&self) -> MutexGuard<'_, dns::Zones> {
+        self.fake.zones.lock().expect("zones")
+    }
+
+    /// Queue a canned reply for the next request to `route`.
+    pub fn can(&self, route: Route, reply: provider::Canned) {
+        self.provider().can(route, reply);
+    }
+
+    /// What the fake DNS answers for `name` (A and AAAA), as the provider last set it.
+    pub fn dns_answers(&self, name: &str) -> Vec<std::net::IpAddr> {
+        self.zones()
+            .addresses
+            .get(name)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Declare that `route` must have received exactly `total` requests (since the world
+    /// started) when the world is dropped.
+    pub fn budget(&self, route: Route, total: usize) {
+        self.budgets.lock().expect("budgets").insert(route, total);
     }
 
     /// Run the binary with `input` on stdin.
@@ -313,7 +370,7 @@ impl World {
 
     /// Assert no token or code the provider ever issued appears in `text`.
     pub fn assert_no_secrets(&self, text: &str) {
-        let p = self.fake.provider.lock().expect("provider");
+        let p = self.provider();
         for secret in &p.issued {
             assert!(
                 !text.contains(secret.as_str()),
@@ -326,24 +383,39 @@ impl World {
         );
     }
 
-    /// Assert the fake saw no unexpected request.
-    pub fn assert_no_unexpected(&self) {
-        let p = self.fake.provider.lock().expect("provider");
-        assert!(
-            p.unexpected.is_empty(),
-            "unexpected requests: {:#?}",
-            p.unexpected
-        );
+    /// Requests `route` received so far.
+    pub fn count(&self, route: Route) -> usize {
+        self.provider().count(route)
     }
 
-    /// Requests per route.
-    pub fn count(&self, route: &str) -> usize {
-        self.fake.provider.lock().expect("provider").count(route)
+    /// The strict checks, also run on drop: no unexpected request, every budget met.
+    pub fn assert_strict(&self) {
+        let (unexpected, counts) = {
+            let p = self.provider();
+            let counts: BTreeMap<Route, usize> =
+                provider::ROUTES.iter().map(|r| (*r, p.count(*r))).collect();
+            (p.unexpected.clone(), counts)
+        };
+        let budgets = self.budgets.lock().expect("budgets").clone();
+        assert!(
+            unexpected.is_empty(),
+            "the fake provider saw unexpected requests: {unexpected:#?}"
+        );
+        for (route, total) in budgets {
+            assert_eq!(
+                counts[&route], total,
+                "{route:?} received {} requests, the test's budget is {total}",
+                counts[&route]
+            );
+        }
     }
 }
 
 impl Drop for World {
     fn drop(&mut self) {
+        if !std::thread::panicking() {
+            self.assert_strict();
+        }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

@@ -75,11 +75,44 @@ impl Canned {
     }
 }
 
+/// What a request was for. Anything the fake does not know is `Unexpected`, which fails the
+/// test when its world is dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Route {
+    /// `GET https://DISCOVERY/v2/ZONE/settings`.
+    Settings,
+    /// `GET https://API/v2/domainTemplates/providers/domainconnect.org/services/ID`.
+    Template,
+    /// `GET https://UX/v2/domainTemplates/providers/domainconnect.org?...` (the user's browser).
+    Consent,
+    /// `POST https://API/v2/oauth/access_token?grant_type=authorization_code...`.
+    TokenCode,
+    /// `POST https://API/v2/oauth/access_token?grant_type=refresh_token...`.
+    TokenRefresh,
+    /// `POST https://API/v2/domainTemplates/providers/domainconnect.org/services/ID/apply?...`.
+    Apply,
+    /// `GET https://ECHO/`: the IP echo.
+    Echo,
+    /// Anything else.
+    Unexpected,
+}
+
+/// Every route a test can budget.
+pub const ROUTES: [Route; 7] = [
+    Route::Settings,
+    Route::Template,
+    Route::Consent,
+    Route::TokenCode,
+    Route::TokenRefresh,
+    Route::Apply,
+    Route::Echo,
+];
+
 /// One logged request.
 #[derive(Debug, Clone)]
 pub struct Logged {
-    /// Route name: settings, template, consent, token-code, token-refresh, apply, echo.
-    pub route: String,
+    /// What it was for.
+    pub route: Route,
     /// Method and path with query.
     pub target: String,
     /// The Authorization header, if any.
@@ -116,7 +149,7 @@ pub struct Provider {
     /// Every token and code ever issued (to check nothing leaks into output).
     pub issued: Vec<String>,
     /// Canned replies per route, used before the normal behaviour.
-    pub canned: BTreeMap<String, VecDeque<Canned>>,
+    pub canned: BTreeMap<Route, VecDeque<Canned>>,
     /// Every request.
     pub log: Vec<Logged>,
     /// Requests that matched no route or broke the protocol.
@@ -136,17 +169,14 @@ impl Provider {
         token
     }
 
-    /// How many requests each route received.
-    pub fn count(&self, route: &str) -> usize {
+    /// How many requests a route received.
+    pub fn count(&self, route: Route) -> usize {
         self.log.iter().filter(|l| l.route == route).count()
     }
 
     /// Queue a canned reply for a route.
-    pub fn can(&mut self, route: &str, reply: Canned) {
-        self.canned
-            .entry(route.to_string())
-            .or_default()
-            .push_back(reply);
+    pub fn can(&mut self, route: Route, reply: Canned) {
+        self.canned.entry(route).or_default().push_back(reply);
     }
 
     /// Make every access token expire now.
@@ -182,7 +212,7 @@ pub struct Fake {
 }
 
 /// Start HTTPS listeners on 127.0.0.1 and (when possible) ::1, on the same port.
-pub fn start(zone: &str, server: Arc<rustls::ServerConfig>, zones: Arc<Mutex<Zones>>) -> Fake {
+pub fn start(zone: &str, server: &Arc<rustls::ServerConfig>, zones: Arc<Mutex<Zones>>) -> Fake {
     let mut bound = None;
     for _ in 0..20 {
         let v4 = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
@@ -202,7 +232,7 @@ pub fn start(zone: &str, server: Arc<rustls::ServerConfig>, zones: Arc<Mutex<Zon
 /// Start on listeners the caller bound (the benchmark binds port 443 in a network namespace).
 pub fn start_on(
     zone: &str,
-    server: Arc<rustls::ServerConfig>,
+    server: &Arc<rustls::ServerConfig>,
     zones: Arc<Mutex<Zones>>,
     v4: TcpListener,
     v6: Option<TcpListener>,
@@ -259,7 +289,7 @@ pub fn start_on(
     for listener in std::iter::once(v4).chain(v6) {
         let provider = Arc::clone(&provider);
         let zones = Arc::clone(&zones);
-        let server = Arc::clone(&server);
+        let server = Arc::clone(server);
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 let provider = Arc::clone(&provider);
@@ -294,9 +324,8 @@ fn serve(
     provider: &Mutex<Provider>,
     zones: &Mutex<Zones>,
 ) {
-    let peer = match stream.peer_addr() {
-        Ok(p) => p,
-        Err(_) => return,
+    let Ok(peer) = stream.peer_addr() else {
+        return;
     };
     stream.set_read_timeout(Some(Duration::from_secs(10))).ok();
     let Ok(conn) = rustls::ServerConnection::new(server) else {
@@ -322,10 +351,10 @@ fn serve(
         reply.status
     );
     if let Some(loc) = &reply.location {
-        head.push_str(&format!("Location: {loc}\r\n"));
+        head = format!("{head}Location: {loc}\r\n");
     }
     if reply.status != 204 && reply.mode != Mode::Endless {
-        head.push_str(&format!("Content-Length: {}\r\n", reply.body.len()));
+        head = format!("{head}Content-Length: {}\r\n", reply.body.len());
     }
     head.push_str("\r\n");
     let _ = tls.write_all(head.as_bytes());
@@ -426,7 +455,7 @@ pub fn decode(s: &str) -> String {
             && i + 2 < b.len()
             && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
         {
-            out.push((h * 16 + l) as u8);
+            out.push(u8::try_from(h * 16 + l).expect("two hex digits"));
             i += 3;
             continue;
         }
@@ -457,24 +486,26 @@ fn json(status: u16, body: String) -> Reply {
 const REDIRECT: &str = "https://dynamicdns.domainconnect.org/ddnscode";
 const TEMPLATE_PREFIX: &str = "/v2/domainTemplates/providers/domainconnect.org/services/";
 
-fn route_of(r: &Request, zone: &str) -> &'static str {
+fn route_of(r: &Request, zone: &str) -> Route {
     let host = r.host.split(':').next().unwrap_or("");
     match (r.method.as_str(), host, r.path.as_str()) {
-        ("GET", DISCOVERY_HOST, p) if p == format!("/v2/{zone}/settings") => "settings",
+        ("GET", DISCOVERY_HOST, p) if p == format!("/v2/{zone}/settings") => Route::Settings,
         ("GET", API_HOST, p) if p.starts_with(TEMPLATE_PREFIX) && !p.ends_with("/apply") => {
-            "template"
+            Route::Template
         }
-        ("GET", UX_HOST, "/v2/domainTemplates/providers/domainconnect.org") => "consent",
+        ("GET", UX_HOST, "/v2/domainTemplates/providers/domainconnect.org") => Route::Consent,
         ("POST", API_HOST, "/v2/oauth/access_token") => {
             match r.query.get("grant_type").map(String::as_str) {
-                Some("authorization_code") => "token-code",
-                Some("refresh_token") => "token-refresh",
-                _ => "unexpected",
+                Some("authorization_code") => Route::TokenCode,
+                Some("refresh_token") => Route::TokenRefresh,
+                _ => Route::Unexpected,
             }
         }
-        ("POST", API_HOST, p) if p.starts_with(TEMPLATE_PREFIX) && p.ends_with("/apply") => "apply",
-        ("GET", ECHO_HOST | IPIFY_V4 | IPIFY_V6, "/") => "echo",
-        _ => "unexpected",
+        ("POST", API_HOST, p) if p.starts_with(TEMPLATE_PREFIX) && p.ends_with("/apply") => {
+            Route::Apply
+        }
+        ("GET", ECHO_HOST | IPIFY_V4 | IPIFY_V6, "/") => Route::Echo,
+        _ => Route::Unexpected,
     }
 }
 
@@ -482,16 +513,16 @@ fn respond(r: &Request, provider: &Mutex<Provider>, zones: &Mutex<Zones>) -> Rep
     let mut p = provider.lock().expect("provider");
     let route = route_of(r, &p.zone);
     p.log.push(Logged {
-        route: route.to_string(),
+        route,
         target: format!("{} {}", r.method, r.raw_target),
         auth: r.auth.clone(),
     });
-    if route == "unexpected" {
+    if route == Route::Unexpected {
         p.unexpected
             .push(format!("{} {} (host {})", r.method, r.raw_target, r.host));
         return json(400, r#"{"error":"unexpected request"}"#.into());
     }
-    if let Some(canned) = p.canned.get_mut(route).and_then(VecDeque::pop_front) {
+    if let Some(canned) = p.canned.get_mut(&route).and_then(VecDeque::pop_front) {
         let location = (canned.mode == Mode::RedirectLoop)
             .then(|| format!("https://{}{}", r.host, r.raw_target));
         let status = if location.is_some() {
@@ -509,7 +540,7 @@ fn respond(r: &Request, provider: &Mutex<Provider>, zones: &Mutex<Zones>) -> Rep
     }
     let fail = |p: &mut Provider, why: &str| {
         p.unexpected
-            .push(format!("{route}: {why}: {} {}", r.method, r.raw_target));
+            .push(format!("{route:?}: {why}: {} {}", r.method, r.raw_target));
         json(
             400,
             format!(r#"{{"error":"invalid_request","error_description":"{why}"}}"#),
@@ -517,7 +548,7 @@ fn respond(r: &Request, provider: &Mutex<Provider>, zones: &Mutex<Zones>) -> Rep
     };
     let port = p.port;
     match route {
-        "settings" => {
+        Route::Settings => {
             let ux = if p.async_ux {
                 format!(r#","urlAsyncUX":"https://{UX_HOST}:{port}""#)
             } else {
@@ -531,7 +562,7 @@ fn respond(r: &Request, provider: &Mutex<Provider>, zones: &Mutex<Zones>) -> Rep
                 ),
             )
         }
-        "template" => {
+        Route::Template => {
             let id = r.path.trim_start_matches(TEMPLATE_PREFIX).to_string();
             if p.templates.contains(&id) {
                 json(200, "{}".into())
@@ -539,7 +570,7 @@ fn respond(r: &Request, provider: &Mutex<Provider>, zones: &Mutex<Zones>) -> Rep
                 json(404, "{}".into())
             }
         }
-        "consent" => {
+        Route::Consent => {
             let q = &r.query;
             let ok = q.get("client_id").map(String::as_str) == Some("domainconnect.org")
                 && q.get("domain") == Some(&p.zone)
@@ -553,7 +584,7 @@ fn respond(r: &Request, provider: &Mutex<Provider>, zones: &Mutex<Zones>) -> Rep
             p.codes.insert(code.clone());
             let mut location = format!("{REDIRECT}?code={code}");
             if let Some(state) = q.get("state") {
-                location.push_str(&format!("&state={state}"));
+                location = format!("{location}&state={state}");
             }
             Reply {
                 status: 302,
@@ -563,7 +594,7 @@ fn respond(r: &Request, provider: &Mutex<Provider>, zones: &Mutex<Zones>) -> Rep
                 mode: Mode::Normal,
             }
         }
-        "token-code" | "token-refresh" => {
+        Route::TokenCode | Route::TokenRefresh => {
             let creds: serde_json::Value = serde_json::from_slice(&r.body).unwrap_or_default();
             if creds["client_id"] != "domainconnect.org"
                 || creds["client_secret"] != "inconceivable"
@@ -573,7 +604,7 @@ fn respond(r: &Request, provider: &Mutex<Provider>, zones: &Mutex<Zones>) -> Rep
             if r.query.get("redirect_uri").map(String::as_str) != Some(REDIRECT) {
                 return fail(&mut p, "bad redirect_uri");
             }
-            if route == "token-code" {
+            if route == Route::TokenCode {
                 let code = r.query.get("code").cloned().unwrap_or_default();
                 if !p.codes.remove(&code) {
                     return json(
@@ -599,7 +630,7 @@ fn respond(r: &Request, provider: &Mutex<Provider>, zones: &Mutex<Zones>) -> Rep
             let access = p.new_token("at");
             let ttl = p.access_ttl;
             p.access.insert(access.clone(), now() + ttl);
-            let refresh = if route == "token-code" || p.rotate {
+            let refresh = if route == Route::TokenCode || p.rotate {
                 let rt = p.new_token("rt");
                 p.refresh.insert(rt.clone());
                 if let Some(used) = r.query.get("refresh_token") {
@@ -616,7 +647,7 @@ fn respond(r: &Request, provider: &Mutex<Provider>, zones: &Mutex<Zones>) -> Rep
                 ),
             )
         }
-        "apply" => {
+        Route::Apply => {
             let token = r
                 .auth
                 .as_deref()
@@ -650,7 +681,7 @@ fn respond(r: &Request, provider: &Mutex<Provider>, zones: &Mutex<Zones>) -> Rep
                 if let Some(v) = r.query.get(key) {
                     match v.parse::<IpAddr>() {
                         Ok(ip) if group.is_empty() || groups.iter().any(|g| g == group) => {
-                            ips.push(ip)
+                            ips.push(ip);
                         }
                         _ => return fail(&mut p, "bad address or group"),
                     }
@@ -660,7 +691,7 @@ fn respond(r: &Request, provider: &Mutex<Provider>, zones: &Mutex<Zones>) -> Rep
             zones.lock().expect("zones").addresses.insert(fqdn, ips);
             json(p.apply_ok.0, p.apply_ok.1.clone())
         }
-        "echo" => {
+        Route::Echo => {
             let ip = match r.peer.ip() {
                 IpAddr::V4(_) => p.public_v4.to_string(),
                 IpAddr::V6(_) => p.public_v6.to_string(),
@@ -672,6 +703,6 @@ fn respond(r: &Request, provider: &Mutex<Provider>, zones: &Mutex<Zones>) -> Rep
                 json(200, format!("{ip}\n"))
             }
         }
-        _ => fail(&mut p, "no route"),
+        Route::Unexpected => fail(&mut p, "no route"),
     }
 }

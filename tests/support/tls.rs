@@ -44,9 +44,13 @@ pub fn make_pki_with(names: &[&str], flaw: Flaw) -> TestPki {
     let issuer = Issuer::new(ca_params, ca_key);
 
     let leaf_key = KeyPair::generate().expect("leaf key");
-    let mut leaf_params =
-        CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>())
-            .expect("leaf params");
+    let mut leaf_params = CertificateParams::new(
+        names
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect::<Vec<_>>(),
+    )
+    .expect("leaf params");
     match flaw {
         Flaw::Expired => {
             leaf_params.not_before = rcgen::date_time_ymd(2000, 1, 1);
