@@ -17,6 +17,7 @@ mod http;
 mod name;
 mod out;
 mod plan;
+mod query;
 mod state;
 mod url;
 

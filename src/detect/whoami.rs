@@ -1,14 +1,13 @@
 //! "What is my address?" over DNS: services that answer a fixed name with the querier's own
-//! address. The query and the reply check are pure (hickory-proto's wire format); `ask` sends
-//! one UDP exchange to the service's server over the family being detected, retrying over TCP
-//! when the reply is truncated.
+//! address. The questions and the reading of the answer are pure; the exchange (UDP to the
+//! service's server over the family being detected, TCP when truncated) is `query.rs`'s.
 
 use crate::address::Family;
 use crate::error::{Error, Result};
-use hickory_resolver::proto::op::{Message, MessageType, Query, ResponseCode};
-use hickory_resolver::proto::rr::{DNSClass, Name, RData, RecordType};
-use std::io::{Read, Write};
-use std::net::{IpAddr, SocketAddr, TcpStream, UdpSocket};
+use crate::query::{self, Checked, Question};
+use hickory_resolver::proto::op::{Message, ResponseCode};
+use hickory_resolver::proto::rr::{DNSClass, RData, RecordType};
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 /// A DNS "what is my address" service.
@@ -39,14 +38,21 @@ impl Service {
             .find(|s| s.id() == id)
     }
 
-    fn question(self, family: Family) -> (&'static str, RecordType, DNSClass) {
-        match (self, family) {
+    fn question(self, family: Family) -> Question {
+        let (name, kind, class) = match (self, family) {
             (Service::OpenDns, Family::Ipv4) => ("myip.opendns.com.", RecordType::A, DNSClass::IN),
             (Service::OpenDns, Family::Ipv6) => {
                 ("myip.opendns.com.", RecordType::AAAA, DNSClass::IN)
             }
             (Service::Cloudflare, _) => ("whoami.cloudflare.", RecordType::TXT, DNSClass::CH),
             (Service::Google, _) => ("o-o.myaddr.l.google.com.", RecordType::TXT, DNSClass::IN),
+        };
+        Question {
+            name: name.to_string(),
+            kind,
+            class,
+            // OpenDNS answers at its resolvers; Cloudflare and Google answer authoritatively.
+            recursion: self == Service::OpenDns,
         }
     }
 
@@ -66,20 +72,13 @@ impl Service {
 }
 
 /// The query message for `service` and `family`, with message id `id`.
+#[cfg(test)]
 pub fn build_query(service: Service, family: Family, id: u16) -> Vec<u8> {
-    let (name, kind, class) = service.question(family);
-    let mut query = Query::query(Name::from_ascii(name).unwrap_or_default(), kind);
-    query.set_query_class(class);
-    let mut message = Message::new();
-    message
-        .set_id(id)
-        .set_message_type(MessageType::Query)
-        .set_recursion_desired(service == Service::OpenDns)
-        .add_query(query);
-    message.to_vec().unwrap_or_default()
+    service.question(family).to_bytes(id)
 }
 
 /// What a reply said.
+#[cfg(test)]
 #[derive(Debug, PartialEq, Eq)]
 pub enum Reply {
     /// The address.
@@ -88,39 +87,29 @@ pub enum Reply {
     Truncated,
 }
 
-/// Check a reply against the query (id, question) and read the address of `family` from it.
+/// Check a reply against the query (id, question) and read the address of `family` from it:
+/// the pure half of [`ask`], for the tests and the fuzz loop.
+#[cfg(test)]
 pub fn parse_reply(service: Service, family: Family, id: u16, bytes: &[u8]) -> Result<Reply> {
-    read_reply(service, family, id, bytes)?.ok_or_else(|| {
-        Error::transient(format!(
-            "dns:{} answered a different question",
-            service.id()
-        ))
-    })
+    let bad = |why: &str| Error::transient(format!("dns:{} {why}", service.id()));
+    match query::check(&service.question(family), id, bytes).map_err(bad)? {
+        Checked::NotOurs => Err(bad("answered a different question")),
+        Checked::Truncated => Ok(Reply::Truncated),
+        Checked::Reply(message) => address_in(service, family, &message).map(Reply::Address),
+    }
 }
 
-/// [`parse_reply`], with `None` for a datagram that is not a reply to this query (another id,
-/// another question, not a response): `ask` skips those instead of failing.
-fn read_reply(service: Service, family: Family, id: u16, bytes: &[u8]) -> Result<Option<Reply>> {
+/// The address of `family` in a reply to `service`'s question.
+fn address_in(service: Service, family: Family, message: &Message) -> Result<IpAddr> {
     let bad = |why: &str| Error::transient(format!("dns:{} {why}", service.id()));
-    let message = Message::from_vec(bytes).map_err(|_| bad("sent a reply that is not DNS"))?;
-    let (name, kind, _) = service.question(family);
-    let asked = message
-        .queries()
-        .first()
-        .is_some_and(|q| q.name().to_ascii().eq_ignore_ascii_case(name) && q.query_type() == kind);
-    if message.id() != id || message.message_type() != MessageType::Response || !asked {
-        return Ok(None);
-    }
-    if message.truncated() {
-        return Ok(Some(Reply::Truncated));
-    }
     if message.response_code() != ResponseCode::NoError {
         return Err(bad(&format!("answered {}", message.response_code())));
     }
+    let name = service.question(family).name;
     let found = message
         .answers()
         .iter()
-        .filter(|r| r.name().to_ascii().eq_ignore_ascii_case(name))
+        .filter(|r| r.name().to_ascii().eq_ignore_ascii_case(&name))
         .flat_map(|r| match r.data() {
             RData::A(a) => vec![IpAddr::V4(a.0)],
             RData::AAAA(a) => vec![IpAddr::V6(a.0)],
@@ -131,10 +120,7 @@ fn read_reply(service: Service, family: Family, id: u16, bytes: &[u8]) -> Result
             _ => Vec::new(),
         })
         .find(|ip| Family::of(ip) == family);
-    match found {
-        Some(ip) => Ok(Some(Reply::Address(ip))),
-        None => Err(bad(&format!("gave no {} address", family.label()))),
-    }
+    found.ok_or_else(|| bad(&format!("gave no {} address", family.label())))
 }
 
 /// Ask `server` once (UDP, then TCP if truncated) within `timeout` per exchange.
@@ -144,57 +130,9 @@ pub fn ask(
     server: SocketAddr,
     timeout: Duration,
 ) -> Result<IpAddr> {
-    let fail = |e: std::io::Error| {
-        Error::transient(format!(
-            "dns:{} at {server} did not answer ({e})",
-            service.id()
-        ))
-    };
-    let mut id = [0u8; 2];
-    getrandom::getrandom(&mut id)
-        .map_err(|e| Error::transient(format!("could not get random bytes ({e})")))?;
-    let id = u16::from_be_bytes(id);
-    let query = build_query(service, family, id);
-    let bind = if server.is_ipv4() {
-        "0.0.0.0:0"
-    } else {
-        "[::]:0"
-    };
-    let socket = UdpSocket::bind(bind).map_err(fail)?;
-    socket.set_read_timeout(Some(timeout)).map_err(fail)?;
-    socket.connect(server).map_err(fail)?;
-    socket.send(&query).map_err(fail)?;
-    let mut buf = [0u8; 1500];
-    // Skip stray datagrams (wrong id) until the timeout: a spoofed reply must not win.
-    let reply = loop {
-        let n = socket.recv(&mut buf).map_err(fail)?;
-        if let Some(reply) = read_reply(service, family, id, &buf[..n])? {
-            break reply;
-        }
-    };
-    match reply {
-        Reply::Address(ip) => Ok(ip),
-        Reply::Truncated => {
-            let mut stream = TcpStream::connect_timeout(&server, timeout).map_err(fail)?;
-            stream.set_read_timeout(Some(timeout)).map_err(fail)?;
-            stream.set_write_timeout(Some(timeout)).map_err(fail)?;
-            let len = u16::try_from(query.len()).unwrap_or(0).to_be_bytes();
-            stream
-                .write_all(&[&len[..], &query].concat())
-                .map_err(fail)?;
-            let mut len = [0u8; 2];
-            stream.read_exact(&mut len).map_err(fail)?;
-            let mut body = vec![0u8; usize::from(u16::from_be_bytes(len))];
-            stream.read_exact(&mut body).map_err(fail)?;
-            match parse_reply(service, family, id, &body)? {
-                Reply::Address(ip) => Ok(ip),
-                Reply::Truncated => Err(Error::transient(format!(
-                    "dns:{} sent a truncated reply over TCP",
-                    service.id()
-                ))),
-            }
-        }
-    }
+    let message = query::ask(&service.question(family), server, timeout)
+        .map_err(|why| Error::transient(format!("dns:{} at {server} {why}", service.id())))?;
+    address_in(service, family, &message)
 }
 
 #[cfg(test)]
