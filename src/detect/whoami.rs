@@ -4,7 +4,7 @@
 
 use crate::address::Family;
 use crate::error::{Error, Result};
-use crate::query::{self, Checked, Question};
+use crate::query::{self, Question};
 use hickory_resolver::proto::op::{Message, ResponseCode};
 use hickory_resolver::proto::rr::{DNSClass, RData, RecordType};
 use std::net::{IpAddr, SocketAddr};
@@ -93,9 +93,9 @@ pub enum Reply {
 pub fn parse_reply(service: Service, family: Family, id: u16, bytes: &[u8]) -> Result<Reply> {
     let bad = |why: &str| Error::transient(format!("dns:{} {why}", service.id()));
     match query::check(&service.question(family), id, bytes).map_err(bad)? {
-        Checked::NotOurs => Err(bad("answered a different question")),
-        Checked::Truncated => Ok(Reply::Truncated),
-        Checked::Reply(message) => address_in(service, family, &message).map(Reply::Address),
+        query::Checked::NotOurs => Err(bad("answered a different question")),
+        query::Checked::Truncated => Ok(Reply::Truncated),
+        query::Checked::Reply(message) => address_in(service, family, &message).map(Reply::Address),
     }
 }
 
