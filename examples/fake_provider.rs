@@ -38,7 +38,10 @@ fn main() {
         provider::IPIFY_V6,
     ]);
     std::fs::write(ca_out, &pki.ca_pem).unwrap();
-    let zones = Arc::new(Mutex::new(dns::Zones::default()));
+    let zones = Arc::new(Mutex::new(dns::Zones {
+        nameserver: Some(std::net::Ipv4Addr::LOCALHOST.into()),
+        ..dns::Zones::default()
+    }));
     let v4 = TcpListener::bind(("0.0.0.0", https)).unwrap();
     let fake = provider::start_on(support::ZONE, &pki.server, Arc::clone(&zones), v4, None);
     dns::start_on(

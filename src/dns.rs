@@ -142,7 +142,8 @@ impl Dns {
 
     fn error(&self, name: &str, e: &ResolveError) -> Error {
         Error::transient(format!(
-            "DNS lookup of {name} failed ({e}; {}): check the network or the resolver setting",
+            "DNS lookup of {name} failed ({}; {}): check the network or the resolver setting",
+            cause(e),
             self.source
         ))
     }
@@ -174,6 +175,30 @@ impl Dns {
             Some(e) if out.is_empty() => Err(e),
             _ => Ok(out),
         }
+    }
+
+    /// The addresses of `zone`'s authoritative name servers (its NS records' targets), at most
+    /// four, IPv4 first; empty when there are none.
+    pub fn nameservers(&self, zone: &str) -> Result<Vec<IpAddr>> {
+        let hosts: Vec<String> = match self.lookup(zone, RecordType::NS) {
+            Ok(records) => records
+                .into_iter()
+                .filter_map(|r| match r {
+                    RData::NS(ns) => Some(ns.0.to_ascii().trim_end_matches('.').to_string()),
+                    _ => None,
+                })
+                .collect(),
+            Err(LookupError::NoRecords(_)) => Vec::new(),
+            Err(LookupError::Other(e)) => return Err(e),
+        };
+        let mut addresses: Vec<IpAddr> = Vec::new();
+        for host in hosts.iter().take(4) {
+            addresses.extend(self.lookup_ip(host, None).unwrap_or_default());
+        }
+        addresses.sort_by_key(IpAddr::is_ipv6);
+        addresses.dedup();
+        addresses.truncate(4);
+        Ok(addresses)
     }
 
     /// The strings of `name`'s TXT records (each record's strings joined); empty when none.
@@ -225,6 +250,21 @@ impl Dns {
             "could not find the DNS zone that holds {name} (no SOA record answered): check the \
              name, or give the zone with --zone"
         )))
+    }
+}
+
+/// Why a lookup failed, in words (hickory's own texts print its internal structures).
+fn cause(e: &ResolveError) -> String {
+    use hickory_resolver::proto::ProtoErrorKind as K;
+    match e.proto().map(hickory_resolver::proto::ProtoError::kind) {
+        Some(K::NoRecordsFound { response_code, .. }) => {
+            format!("the server answered {response_code}")
+        }
+        Some(K::Timeout) => "no answer in time".into(),
+        Some(K::Io(io)) => io.to_string(),
+        Some(K::NoConnections) => "no server could be reached".into(),
+        Some(K::Busy) => "the resolver is busy".into(),
+        _ => "the reply could not be read".into(),
     }
 }
 

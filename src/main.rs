@@ -3,6 +3,7 @@
 //! 4 refused, 5 grant lost, 70 bug (see `error.rs` and the README).
 
 mod address;
+mod authority;
 mod cli;
 mod clock;
 mod cmd;

@@ -1,14 +1,27 @@
 //! The update decision, a pure function of what is stored, what was observed and the time:
-//! whether to apply, with which addresses, and why. Also whether the access token needs a refresh.
+//! whether to apply, with which addresses, and why; whether the zone's servers are worth asking
+//! about the record; and whether the access token needs a refresh.
 
 use crate::address::{Addresses, Family};
+use crate::authority::Answer;
 use crate::state::{Entry, Grant};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 /// Apply even when nothing changed once the last apply is this old: IONOS lets refresh tokens
 /// lapse after about 30 days unused (`shared/domain-connect.md`, section 3).
 pub const KEEPALIVE_SECS: u64 = 7 * 24 * 3600;
+
+/// The zone's servers are asked whether the record still holds what was published only once
+/// the last apply is this old, and a difference is repaired only once the last apply is also
+/// older than the record's TTL: providers take a while to publish a change, and a fresh apply
+/// must never be repeated in a loop.
+pub const SETTLE_SECS: u64 = 300;
+
+/// What the zone's authoritative servers answered for a name, per family asked (a family that
+/// was not asked, or whose servers could not be asked, is absent).
+pub type Authority = BTreeMap<Family, Answer>;
 
 /// Refresh an access token this close to its expiry.
 pub const EXPIRY_MARGIN_SECS: u64 = 60;
@@ -25,6 +38,8 @@ pub enum Reason {
     Forced,
     /// The last apply is older than [`KEEPALIVE_SECS`].
     Keepalive,
+    /// The zone's servers answer something else than what was published.
+    Drift,
 }
 
 impl Reason {
@@ -35,6 +50,7 @@ impl Reason {
             Reason::Changed => "the public address changed",
             Reason::Forced => "--force",
             Reason::Keepalive => "weekly keep-alive",
+            Reason::Drift => "the record at the provider differs from what was published",
         }
     }
 }
@@ -57,7 +73,7 @@ pub enum Action {
 
 /// One record's old and new value and what was done, for the line `update` prints, its JSON
 /// and the on-change hook.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RecordChange {
     /// The record's family (`A` or `AAAA`).
     pub family: Family,
@@ -69,22 +85,33 @@ pub struct RecordChange {
     pub action: Action,
     /// Why something was sent, when it was.
     pub reason: Option<Reason>,
+    /// For a record re-sent because it differed: what the zone's servers answered.
+    pub answered: Option<Vec<IpAddr>>,
 }
 
 /// The change to each record of `entry` when `sent` was applied for `reason` (`None`: nothing
-/// was sent, so every record keeps its value).
-pub fn changes(entry: &Entry, sent: &Addresses, reason: Option<Reason>) -> Vec<RecordChange> {
+/// was sent, so every record keeps its value); `authority` says which records had drifted.
+pub fn changes(
+    entry: &Entry,
+    sent: &Addresses,
+    reason: Option<Reason>,
+    authority: &Authority,
+    now: u64,
+) -> Vec<RecordChange> {
+    let drifted = drifted(entry, authority, now);
     Family::ALL
         .into_iter()
         .filter(|f| entry.publishes(*f))
         .map(|family| {
             let old = entry.published.get(family);
             let new = sent.get(family);
+            let was_drifted = reason == Some(Reason::Drift) && drifted.contains(&family);
             let action = match (old, new, reason) {
                 (_, None, _) => Action::NotPublished,
                 (Some(o), Some(n), Some(_)) if o != n => Action::Updated,
                 (None, Some(_), Some(_)) => Action::Published,
                 (_, Some(_), Some(Reason::Forced | Reason::Keepalive)) => Action::Resent,
+                (_, Some(_), Some(Reason::Drift)) if was_drifted => Action::Resent,
                 (_, Some(_), _) => Action::Unchanged,
             };
             RecordChange {
@@ -93,7 +120,40 @@ pub fn changes(entry: &Entry, sent: &Addresses, reason: Option<Reason>) -> Vec<R
                 new,
                 action,
                 reason: reason.filter(|_| action != Action::Unchanged),
+                answered: was_drifted
+                    .then(|| authority.get(&family).map(|a| a.addresses.clone()))
+                    .flatten(),
             }
+        })
+        .collect()
+}
+
+/// Whether the zone's servers are worth asking about `entry`'s records: something was
+/// published, and not so recently that the provider may still be publishing it.
+pub fn wants_authority(entry: &Entry, now: u64) -> bool {
+    !entry.published.is_empty()
+        && entry
+            .last_applied
+            .is_some_and(|at| now.saturating_sub(at) >= SETTLE_SECS)
+}
+
+/// The families whose record at the zone's servers is not exactly what was published, once
+/// the last apply is older than [`SETTLE_SECS`] and the answer's TTL.
+pub fn drifted(entry: &Entry, authority: &Authority, now: u64) -> Vec<Family> {
+    Family::ALL
+        .into_iter()
+        .filter(|f| entry.publishes(*f))
+        .filter(|family| {
+            let (Some(published), Some(answer)) =
+                (entry.published.get(*family), authority.get(family))
+            else {
+                return false;
+            };
+            let settle = SETTLE_SECS.max(u64::from(answer.ttl));
+            let settled = entry
+                .last_applied
+                .is_some_and(|at| now.saturating_sub(at) >= settle);
+            settled && answer.addresses != [published]
         })
         .collect()
 }
@@ -115,8 +175,15 @@ pub enum Decision {
     NoAddress,
 }
 
-/// Decide what to do for `entry`.
-pub fn plan(entry: &Entry, observed: &Addresses, now: u64, force: bool) -> Decision {
+/// Decide what to do for `entry`, given the public addresses observed this run and what the
+/// zone's servers answered (empty when they were not asked).
+pub fn plan(
+    entry: &Entry,
+    observed: &Addresses,
+    now: u64,
+    force: bool,
+    authority: &Authority,
+) -> Decision {
     let observed_v6 = observed.ipv6.map(|a| {
         entry
             .ipv6_suffix
@@ -140,6 +207,7 @@ pub fn plan(entry: &Entry, observed: &Addresses, now: u64, force: bool) -> Decis
         None => Some(Reason::First),
         Some(_) if changed => Some(Reason::Changed),
         Some(_) if force => Some(Reason::Forced),
+        Some(_) if !drifted(entry, authority, now).is_empty() => Some(Reason::Drift),
         // A clock behind the last apply (router before NTP) is not a reason to apply.
         Some(at) if now.saturating_sub(at) >= KEEPALIVE_SECS => Some(Reason::Keepalive),
         Some(_) => None,
@@ -192,6 +260,7 @@ mod tests {
             template: Template::V2,
             families: families.to_vec(),
             ipv6_suffix: None,
+            nameservers: Vec::new(),
             grant: Grant {
                 access_token: "A".into(),
                 access_expires_at: None,
@@ -217,7 +286,7 @@ mod tests {
             ipv6: None,
         };
         assert_eq!(
-            plan(&e, &seen, NOW, false),
+            plan(&e, &seen, NOW, false, &Authority::new()),
             Decision::Apply {
                 send: Addresses {
                     ipv4: v4("81.2.69.142"),
@@ -246,7 +315,8 @@ mod tests {
                     ipv6: None
                 },
                 NOW,
-                false
+                false,
+                &Authority::new()
             ),
             Decision::Unchanged
         );
@@ -258,7 +328,8 @@ mod tests {
                     ipv6: None
                 },
                 NOW,
-                false
+                false,
+                &Authority::new()
             ),
             Decision::Apply {
                 send: Addresses {
@@ -282,7 +353,7 @@ mod tests {
         };
         let e = entry(&[Family::Ipv4], published, Some(NOW - 60));
         assert!(matches!(
-            plan(&e, &seen, NOW, true),
+            plan(&e, &seen, NOW, true, &Authority::new()),
             Decision::Apply {
                 reason: Reason::Forced,
                 ..
@@ -290,14 +361,17 @@ mod tests {
         ));
         let old = entry(&[Family::Ipv4], published, Some(NOW - KEEPALIVE_SECS));
         assert!(matches!(
-            plan(&old, &seen, NOW, false),
+            plan(&old, &seen, NOW, false, &Authority::new()),
             Decision::Apply {
                 reason: Reason::Keepalive,
                 ..
             }
         ));
         let almost = entry(&[Family::Ipv4], published, Some(NOW - KEEPALIVE_SECS + 1));
-        assert_eq!(plan(&almost, &seen, NOW, false), Decision::Unchanged);
+        assert_eq!(
+            plan(&almost, &seen, NOW, false, &Authority::new()),
+            Decision::Unchanged
+        );
     }
 
     #[test]
@@ -315,7 +389,8 @@ mod tests {
                     ipv6: None
                 },
                 0,
-                false
+                false,
+                &Authority::new()
             ),
             Decision::Unchanged
         );
@@ -333,7 +408,7 @@ mod tests {
             ipv6: v6("2a00::2"),
         };
         assert_eq!(
-            plan(&e, &only_v6, NOW, false),
+            plan(&e, &only_v6, NOW, false, &Authority::new()),
             Decision::Apply {
                 send: Addresses {
                     ipv4: v4("81.2.69.142"),
@@ -343,7 +418,7 @@ mod tests {
             }
         );
         assert_eq!(
-            plan(&e, &Addresses::default(), NOW, false),
+            plan(&e, &Addresses::default(), NOW, false, &Authority::new()),
             Decision::Unchanged
         );
         let e4 = entry(&[Family::Ipv4], Addresses::default(), None);
@@ -352,7 +427,7 @@ mod tests {
             ipv6: v6("2a00::2"),
         };
         assert!(matches!(
-            plan(&e4, &both, NOW, false),
+            plan(&e4, &both, NOW, false, &Authority::new()),
             Decision::Apply {
                 send: Addresses { ipv6: None, .. },
                 ..
@@ -375,13 +450,16 @@ mod tests {
             ipv4: None,
             ipv6: v6("2a00:1:2:3::1"),
         };
-        assert_eq!(plan(&e, &same_prefix, NOW, false), Decision::Unchanged);
+        assert_eq!(
+            plan(&e, &same_prefix, NOW, false, &Authority::new()),
+            Decision::Unchanged
+        );
         let new_prefix = Addresses {
             ipv4: None,
             ipv6: v6("2a00:1:2:4::1"),
         };
         assert_eq!(
-            plan(&e, &new_prefix, NOW, false),
+            plan(&e, &new_prefix, NOW, false, &Authority::new()),
             Decision::Apply {
                 send: Addresses {
                     ipv4: None,
@@ -403,7 +481,8 @@ mod tests {
                     ipv6: v6("2a00::1")
                 },
                 NOW,
-                false
+                false,
+                &Authority::new()
             ),
             Decision::NoAddress
         );
@@ -418,7 +497,7 @@ mod tests {
             ipv6: v6("2a00::2"),
         };
         assert!(matches!(
-            plan(&e, &both, NOW, false),
+            plan(&e, &both, NOW, false, &Authority::new()),
             Decision::Apply {
                 send: Addresses { ipv6: None, .. },
                 ..
@@ -440,6 +519,61 @@ mod tests {
         assert!(!would_change(&e, "2a00:1:2:3::1".parse().unwrap()));
         assert!(would_change(&e, "2a00:1:2:4::1".parse().unwrap()));
         assert!(!would_change(&e, "81.2.69.142".parse().unwrap()));
+    }
+
+    fn answered(ips: &[&str], ttl: u32) -> Answer {
+        Answer {
+            addresses: ips.iter().map(|s| s.parse().unwrap()).collect(),
+            ttl,
+        }
+    }
+
+    #[test]
+    fn a_record_changed_behind_our_back_is_resent_once_settled() {
+        let published = Addresses {
+            ipv4: v4("81.2.69.142"),
+            ipv6: None,
+        };
+        let seen = published;
+        let mut authority = Authority::new();
+        authority.insert(Family::Ipv4, answered(&["81.2.69.99"], 60));
+        // An hour after the last apply: re-sent, and only A is marked re-sent.
+        let e = entry(&[Family::Ipv4], published, Some(NOW - 3600));
+        assert!(wants_authority(&e, NOW));
+        assert_eq!(drifted(&e, &authority, NOW), vec![Family::Ipv4]);
+        assert_eq!(
+            plan(&e, &seen, NOW, false, &authority),
+            Decision::Apply {
+                send: published,
+                reason: Reason::Drift
+            }
+        );
+        let c = changes(&e, &published, Some(Reason::Drift), &authority, NOW);
+        assert_eq!(c[0].action, Action::Resent);
+        assert_eq!(c[0].answered, Some(vec!["81.2.69.99".parse().unwrap()]));
+        // Right after an apply, a different (stale) answer is not a reason to apply again,
+        // and the servers are not even asked.
+        let fresh = entry(&[Family::Ipv4], published, Some(NOW - 60));
+        assert!(!wants_authority(&fresh, NOW));
+        assert_eq!(
+            plan(&fresh, &seen, NOW, false, &authority),
+            Decision::Unchanged
+        );
+        // The settling time is the record's TTL when that is longer.
+        authority.insert(Family::Ipv4, answered(&["81.2.69.99"], 7200));
+        assert_eq!(plan(&e, &seen, NOW, false, &authority), Decision::Unchanged);
+        // A deleted record is drift too; a correct one, or no answer at all, is not.
+        authority.insert(Family::Ipv4, answered(&[], 0));
+        assert_eq!(drifted(&e, &authority, NOW), vec![Family::Ipv4]);
+        authority.insert(Family::Ipv4, answered(&["81.2.69.142"], 60));
+        assert_eq!(plan(&e, &seen, NOW, false, &authority), Decision::Unchanged);
+        assert_eq!(
+            plan(&e, &seen, NOW, false, &Authority::new()),
+            Decision::Unchanged
+        );
+        // An extra address next to ours is drift: the record must hold exactly what we sent.
+        authority.insert(Family::Ipv4, answered(&["81.2.69.142", "81.2.69.1"], 60));
+        assert_eq!(drifted(&e, &authority, NOW), vec![Family::Ipv4]);
     }
 
     #[test]

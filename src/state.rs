@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Read, Write};
-use std::net::Ipv6Addr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -58,6 +58,11 @@ pub struct Entry {
     /// detected /64 prefix.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ipv6_suffix: Option<Ipv6Addr>,
+    /// The addresses of the zone's authoritative name servers (its NS), asked directly to
+    /// compare the record with what was published. Learnt at setup, or on the first update of
+    /// a name set up before this existed; empty until then.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nameservers: Vec<IpAddr>,
     /// The OAuth grant.
     pub grant: Grant,
     /// What this client last published successfully.
@@ -329,6 +334,7 @@ mod tests {
             template: Template::V2,
             families: vec![Family::Ipv4],
             ipv6_suffix: None,
+            nameservers: Vec::new(),
             grant: Grant {
                 access_token: "AT".into(),
                 access_expires_at: Some(10),

@@ -446,7 +446,11 @@ fn check_reports_a_dns_failure_as_an_error() {
             .starts_with("home.example.com: error: DNS lookup of home.example.com failed ("),
         "{c:?}"
     );
-    assert!(c.stdout.contains(", DNS lookup failed\n"), "{c:?}");
+    assert!(
+        c.stdout
+            .contains(", DNS lookup failed, the zone's servers could not be asked ("),
+        "{c:?}"
+    );
     let j = w.run(&["check", "--json"]);
     let doc: serde_json::Value = serde_json::from_str(&j.stdout).unwrap();
     assert_eq!(doc["names"][0]["status"], "error");
@@ -924,4 +928,169 @@ fn clock_at_1970_says_the_clock_looks_wrong_and_writes_nothing() {
     assert_eq!(r.code, Some(3), "{r:?}");
     assert!(r.stderr.contains("is not valid at this machine's time: if the clock is wrong (a router before NTP sync), set it and try again"), "{r:?}");
     assert_eq!(w.state_bytes(), before);
+}
+
+/// Make the last apply of `name` look `secs` older than it is.
+fn age_last_apply(w: &World, name: &str, secs: u64) {
+    let mut state = w.state_json();
+    let at = state["names"][name]["last_applied"].as_u64().unwrap();
+    state["names"][name]["last_applied"] = (at - secs).into();
+    std::fs::write(&w.state, serde_json::to_vec_pretty(&state).unwrap()).unwrap();
+}
+
+/// A published world whose zone's authoritative server answers on port 53 (needs root).
+fn published_with_authority(tag: &str) -> Option<World> {
+    let w = published(tag);
+    let Some(ns) = w.authoritative else {
+        support::skip("the zone's authoritative server must listen on port 53 (needs root)");
+        return None;
+    };
+    assert_eq!(
+        w.state_json()["names"][NAME]["nameservers"],
+        serde_json::json!([ns.to_string()]),
+        "setup stores the zone's servers"
+    );
+    Some(w)
+}
+
+#[test]
+fn a_record_changed_behind_our_back_is_put_back() {
+    let Some(w) = published_with_authority("drift") else {
+        return;
+    };
+    w.zones()
+        .addresses
+        .insert(NAME.into(), vec!["81.2.69.99".parse().unwrap()]);
+    age_last_apply(&w, NAME, 3600);
+    let c = w.run(&["check"]);
+    assert_eq!(c.code, Some(1), "{c:?}");
+    assert!(c.stdout.starts_with("home.example.com: update due: the zone's servers answer 81.2.69.99 for A, not the published 81.2.69.142\n"), "{c:?}");
+    let u = w.run(&["update"]);
+    assert_eq!(
+        (u.code, u.stdout.as_str(), u.stderr.as_str()),
+        (
+            Some(0),
+            "home.example.com A 81.2.69.142 re-sent (DNS answered 81.2.69.99)\n",
+            ""
+        )
+    );
+    assert_eq!(
+        w.dns_answers(NAME),
+        vec!["81.2.69.142".parse::<std::net::IpAddr>().unwrap()]
+    );
+    let c = w.run(&["check"]);
+    assert_eq!(c.code, Some(0), "{c:?}");
+    assert!(
+        c.stdout.contains(", the zone's servers 81.2.69.142\n"),
+        "{c:?}"
+    );
+    // A deleted record is put back too.
+    w.zones().addresses.remove(NAME);
+    age_last_apply(&w, NAME, 3600);
+    let u = w.run(&["update"]);
+    assert_eq!(
+        u.stdout,
+        "home.example.com A 81.2.69.142 re-sent (DNS answered no record)\n"
+    );
+    w.budget(Route::Apply, 3);
+}
+
+#[test]
+fn a_fresh_apply_is_not_repeated_for_a_stale_answer() {
+    let Some(w) = published_with_authority("settle") else {
+        return;
+    };
+    w.zones()
+        .addresses
+        .insert(NAME.into(), vec!["81.2.69.99".parse().unwrap()]);
+    let queries = w.zones().queries_for(NAME);
+    let u = w.run(&["update"]);
+    assert_eq!(u.stdout, "home.example.com A 81.2.69.142 unchanged\n");
+    assert_eq!(
+        w.zones().queries_for(NAME),
+        queries,
+        "within the settling time the zone's servers are not even asked"
+    );
+    // check agrees with update: nothing would be sent, so it is in sync, and it shows what the
+    // zone's servers answer.
+    let c = w.run(&["check"]);
+    assert_eq!(c.code, Some(0), "{c:?}");
+    assert!(
+        c.stdout.contains(", the zone's servers 81.2.69.99\n"),
+        "{c:?}"
+    );
+    w.budget(Route::Apply, 1);
+}
+
+#[test]
+fn unreachable_zone_servers_change_nothing() {
+    let w = published("nsdown");
+    // Nothing answers DNS on this address (and the zone's NS record names it too, so looking
+    // the servers up again finds the same).
+    let nowhere: std::net::IpAddr = "127.254.254.254".parse().unwrap();
+    w.zones().nameserver = Some(nowhere);
+    let mut state = w.state_json();
+    state["names"][NAME]["nameservers"] = serde_json::json!([nowhere.to_string()]);
+    std::fs::write(&w.state, serde_json::to_vec_pretty(&state).unwrap()).unwrap();
+    age_last_apply(&w, NAME, 3600);
+    let before = w.state_bytes();
+    let u = w.run(&["update"]);
+    assert_eq!(
+        (u.code, u.stdout.as_str(), u.stderr.as_str()),
+        (Some(0), "home.example.com A 81.2.69.142 unchanged\n", "")
+    );
+    assert_eq!(w.state_bytes(), before, "nothing written");
+    let c = w.run(&["check"]);
+    assert_eq!(c.code, Some(0), "{c:?}");
+    assert!(
+        c.stdout
+            .contains(", the zone's servers could not be asked (127.254.254.254 did not answer ("),
+        "{c:?}"
+    );
+    let j = w.run(&["check", "--json"]);
+    let doc: serde_json::Value = serde_json::from_str(&j.stdout).unwrap();
+    let v4 = &doc["names"][0]["families"]["ipv4"];
+    assert_eq!(v4["authoritative"], serde_json::Value::Null);
+    assert!(
+        v4["authoritative_error"]
+            .as_str()
+            .unwrap()
+            .starts_with("127.254.254.254 did not answer (")
+    );
+    w.budget(Route::Apply, 1);
+}
+
+/// A name set up by release 0.1.0 has no stored servers: the first update that asks learns
+/// and saves them (one write), and every no-op run after costs one more UDP exchange per
+/// family and writes nothing.
+#[test]
+fn names_set_up_before_learn_their_zone_servers_once() {
+    let Some(w) = published_with_authority("learn") else {
+        return;
+    };
+    let mut state = w.state_json();
+    state["names"][NAME]
+        .as_object_mut()
+        .unwrap()
+        .remove("nameservers");
+    std::fs::write(&w.state, serde_json::to_vec_pretty(&state).unwrap()).unwrap();
+    age_last_apply(&w, NAME, 3600);
+    let u = w.run(&["update"]);
+    assert_eq!(u.stdout, "home.example.com A 81.2.69.142 unchanged\n");
+    assert_eq!(
+        w.state_json()["names"][NAME]["nameservers"],
+        serde_json::json!([w.authoritative.unwrap().to_string()])
+    );
+    let before = w.state_bytes();
+    let queries = w.zones().queries.len();
+    let u = w.run(&["update"]);
+    assert_eq!(u.stdout, "home.example.com A 81.2.69.142 unchanged\n");
+    assert_eq!(w.state_bytes(), before, "a no-op run writes nothing");
+    let asked: Vec<_> = w.zones().queries[queries..].to_vec();
+    assert_eq!(
+        asked.iter().filter(|q| q.0 == NAME).count(),
+        1,
+        "one authoritative question for the A record: {asked:?}"
+    );
+    w.budget(Route::Apply, 1);
 }

@@ -10,7 +10,7 @@ use crate::cli::CheckArgs;
 use crate::context::Context;
 use crate::detect::{self, Detection};
 use crate::error::{Class, Result};
-use crate::plan::{self, Decision};
+use crate::plan::{self, Authority, Decision, Reason};
 use crate::state::Entry;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -79,9 +79,14 @@ struct FamilyReport {
     public: Option<IpAddr>,
     source: Option<String>,
     millis: Option<u64>,
+    /// What the configured resolver answers (what the world sees, caches included).
     dns: Vec<IpAddr>,
     #[serde(skip)]
     dns_failed: bool,
+    /// What the zone's own servers answer (the record itself); `None` when they could not be
+    /// asked, and then `authoritative_error` says why ("192.0.2.53 did not answer (...)").
+    authoritative: Option<Vec<IpAddr>>,
+    authoritative_error: Option<String>,
 }
 
 /// Everything `check` says about one name.
@@ -114,6 +119,16 @@ fn report(
     let mut exit = 0u8;
     let mut errors: Vec<String> = Vec::new();
     let mut families = BTreeMap::new();
+    let mut authority = Authority::new();
+    // The stored servers, or (for a name set up before they were stored) looked up now; check
+    // writes nothing, so `update` is what saves them.
+    let servers = if entry.nameservers.is_empty() {
+        ctx.dns()
+            .and_then(|d| d.nameservers(&entry.zone))
+            .unwrap_or_default()
+    } else {
+        entry.nameservers.clone()
+    };
     for family in Family::ALL.into_iter().filter(|f| entry.publishes(*f)) {
         let (public, source, millis) = match detections.get(&family) {
             Some(Ok(d)) => (Some(d.ip), Some(d.source.clone()), Some(d.millis)),
@@ -132,6 +147,15 @@ fn report(
                 (Vec::new(), true)
             }
         };
+        let (authoritative, authoritative_error) =
+            match crate::authority::ask(&servers, name, family) {
+                Ok(answer) => {
+                    let addresses = answer.addresses.clone();
+                    authority.insert(family, answer);
+                    (Some(addresses), None)
+                }
+                Err(why) => (None, Some(why)),
+            };
         families.insert(
             family.key(),
             FamilyReport {
@@ -141,23 +165,39 @@ fn report(
                 millis,
                 dns,
                 dns_failed,
+                authoritative,
+                authoritative_error,
             },
         );
     }
-    let dns_behind = families
-        .values()
-        .any(|f| !f.dns_failed && f.published.is_some_and(|p| !f.dns.contains(&p)));
-    let due = match plan::plan(entry, observed, now, false) {
+    // The same decision `update` makes: "update due" exactly when it would send.
+    let due = match plan::plan(entry, observed, now, false, &authority) {
+        Decision::Apply {
+            reason: Reason::Drift,
+            ..
+        } => {
+            let what: Vec<String> = plan::drifted(entry, &authority, now)
+                .into_iter()
+                .map(|f| {
+                    format!(
+                        "the zone's servers answer {} for {}, not the published {}",
+                        super::update::shown(&authority[&f].addresses),
+                        f.record(),
+                        entry
+                            .published
+                            .get(f)
+                            .map(|ip| ip.to_string())
+                            .unwrap_or_default()
+                    )
+                })
+                .collect();
+            Some(what.join("; "))
+        }
         Decision::Apply { reason, .. } => Some(reason.describe().to_string()),
         Decision::NoAddress => {
             exit = exit.max(Class::Transient.exit_code());
             None
         }
-        Decision::Unchanged if dns_behind => Some(
-            "DNS does not answer the published address (wait a minute; if it lasts, run `ddns \
-             update --force`)"
-                .to_string(),
-        ),
         Decision::Unchanged => None,
     };
     if due.is_some() {
@@ -202,14 +242,18 @@ impl NameReport {
             };
             let dns = if f.dns_failed {
                 "DNS lookup failed".to_string()
-            } else if f.dns.is_empty() {
-                "DNS answers no record".to_string()
             } else {
-                let list: Vec<String> = f.dns.iter().map(ToString::to_string).collect();
-                format!("DNS answers {}", list.join(" "))
+                format!("DNS answers {}", super::update::shown(&f.dns))
+            };
+            let zone = match (&f.authoritative, &f.authoritative_error) {
+                (Some(answer), _) => {
+                    format!(", the zone's servers {}", super::update::shown(answer))
+                }
+                (None, Some(why)) => format!(", the zone's servers could not be asked ({why})"),
+                (None, None) => String::new(),
             };
             lines.push(format!(
-                "  {record:<4} published {}, public {}{source}, {dns}",
+                "  {record:<4} published {}, public {}{source}, {dns}{zone}",
                 show(f.published),
                 show(f.public),
             ));

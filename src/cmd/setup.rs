@@ -39,6 +39,9 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<()> {
         None => None,
     };
     let families = families(args, template)?;
+    // For comparing the record with what was published later; learnt again by `update` when
+    // this fails now.
+    let nameservers = dns.nameservers(&zone).unwrap_or_default();
 
     let code = match &args.code {
         Some(code) => protocol::parse_code_reply(code, None)?,
@@ -77,6 +80,7 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<()> {
         template,
         families: families.clone(),
         ipv6_suffix,
+        nameservers,
         grant: Grant {
             access_token: tokens.access_token,
             access_expires_at: tokens.expires_in.map(|s| now.saturating_add(s)),

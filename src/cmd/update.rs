@@ -8,7 +8,7 @@ use crate::context::{self, Context, LOCK_WAIT};
 use crate::detect;
 use crate::domainconnect::client::{self, Applied};
 use crate::error::{Class, Error, Result};
-use crate::plan::{self, Action, Decision, Reason, RecordChange};
+use crate::plan::{self, Action, Authority, Decision, Reason, RecordChange};
 use crate::state::Locked;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -141,12 +141,24 @@ fn describe(change: &RecordChange) -> String {
         (Action::NotPublished, _) => format!("{record} not published yet (no address detected)"),
         (Action::Updated, Some(old)) => format!("{record} updated {old} -> {new}"),
         (Action::Published | Action::Updated, _) => format!("{record} {new} published"),
-        (Action::Resent, _) => format!(
-            "{record} {new} re-sent ({})",
-            change.reason.map_or("", Reason::describe)
-        ),
+        (Action::Resent, _) => match &change.answered {
+            Some(answered) => format!("{record} {new} re-sent (DNS answered {})", shown(answered)),
+            None => format!(
+                "{record} {new} re-sent ({})",
+                change.reason.map_or("", Reason::describe)
+            ),
+        },
         (Action::Unchanged, _) => format!("{record} {new} unchanged"),
     }
+}
+
+/// Addresses as a list for a line, or `no record`.
+pub fn shown(addresses: &[IpAddr]) -> String {
+    if addresses.is_empty() {
+        return "no record".into();
+    }
+    let list: Vec<String> = addresses.iter().map(ToString::to_string).collect();
+    list.join(" ")
 }
 
 fn update_one(
@@ -170,9 +182,15 @@ fn update_one(
         sent: false,
         errors: Vec::new(),
     };
-    match plan::plan(&entry, &seen.addresses, now, force) {
+    let mut authority = Authority::new();
+    let mut decision = plan::plan(&entry, &seen.addresses, now, force, &authority);
+    if decision == Decision::Unchanged && plan::wants_authority(&entry, now) {
+        authority = ask_authority(ctx, locked, name);
+        decision = plan::plan(&entry, &seen.addresses, now, force, &authority);
+    }
+    match decision {
         Decision::Unchanged => {
-            outcome.records = plan::changes(&entry, &entry.published, None);
+            outcome.records = plan::changes(&entry, &entry.published, None, &authority, now);
         }
         Decision::NoAddress => {
             if failures.is_empty() {
@@ -192,13 +210,49 @@ fn update_one(
         Decision::Apply { send, reason } => match apply(ctx, locked, name, &send, now, force) {
             Ok(()) => {
                 outcome.sent = true;
-                outcome.records = plan::changes(&entry, &send, Some(reason));
+                outcome.records = plan::changes(&entry, &send, Some(reason), &authority, now);
             }
             Err(e) => outcome.errors.push(e),
         },
     }
     outcome.errors.extend(failures);
     outcome
+}
+
+/// What the zone's servers answer for `name`'s published records. Servers not known yet (a
+/// name set up by an older release) are looked up and saved once; when none of the stored
+/// servers answers, they are looked up again (the provider may have renumbered them). Servers
+/// that cannot be asked leave the answer empty: nothing is re-sent for that reason alone.
+fn ask_authority(ctx: &Context, locked: &mut Locked, name: &str) -> Authority {
+    let ask = |servers: &[IpAddr], entry: &crate::state::Entry| {
+        let mut authority = Authority::new();
+        for family in Family::ALL {
+            if entry.publishes(family)
+                && entry.published.get(family).is_some()
+                && let Ok(answer) = crate::authority::ask(servers, name, family)
+            {
+                authority.insert(family, answer);
+            }
+        }
+        authority
+    };
+    let entry = locked.state.names[name].clone();
+    let mut authority = ask(&entry.nameservers, &entry);
+    if authority.is_empty() {
+        let learnt = ctx
+            .dns()
+            .and_then(|dns| dns.nameservers(&entry.zone))
+            .unwrap_or_default();
+        if !learnt.is_empty() && learnt != entry.nameservers {
+            authority = ask(&learnt, &entry);
+            if let Ok(e) = entry_mut(locked, name) {
+                e.nameservers = learnt;
+            }
+            // A failed save only means they are looked up again next run.
+            let _ = locked.save();
+        }
+    }
+    authority
 }
 
 /// Send `send` for `name` (refreshing the access token first when it is about to expire, and

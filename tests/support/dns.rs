@@ -4,7 +4,7 @@
 //! reporting the public address set for the querier's family. Faults can be scripted.
 
 use hickory_proto::op::{Message, MessageType, ResponseCode};
-use hickory_proto::rr::rdata::{A, AAAA, SOA, TXT};
+use hickory_proto::rr::rdata::{A, AAAA, NS, SOA, TXT};
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{Read, Write};
@@ -48,9 +48,17 @@ pub struct Zones {
     pub faults: VecDeque<Fault>,
     /// Every query seen: (name, type, transport).
     pub queries: Vec<(String, String, &'static str)>,
+    /// The address of `ns.APEX`, each apex's one name server (its NS record), where the
+    /// world's authoritative listener answers on port 53.
+    pub nameserver: Option<IpAddr>,
 }
 
 impl Zones {
+    /// How many queries for `name` (any type) were seen.
+    pub fn queries_for(&self, name: &str) -> usize {
+        self.queries.iter().filter(|q| q.0 == name).count()
+    }
+
     /// How many whoami queries were seen.
     pub fn whoami_queries(&self) -> usize {
         self.queries
@@ -170,8 +178,22 @@ pub fn answer(zones: &Mutex<Zones>, query: &[u8], peer: IpAddr, tcp: bool) -> Op
         return reply.to_vec().ok();
     };
     let mut answers: Vec<Record> = Vec::new();
+    let ns_name = format!("ns.{apex}");
+    let nameserver = zones.nameserver;
     match q.query_type() {
         RecordType::SOA if qname == apex => answers.push(soa(&apex)),
+        RecordType::NS if qname == apex && nameserver.is_some() => {
+            answers.push(Record::from_rdata(
+                name(&apex),
+                3600,
+                RData::NS(NS(name(&ns_name))),
+            ));
+        }
+        RecordType::A if qname == ns_name && nameserver.is_some_and(|n| n.is_ipv4()) => {
+            if let Some(IpAddr::V4(v4)) = nameserver {
+                answers.push(Record::from_rdata(name(&qname), 3600, RData::A(A(v4))));
+            }
+        }
         RecordType::A | RecordType::AAAA => {
             for ip in zones.addresses.get(&qname).into_iter().flatten() {
                 match (ip, q.query_type()) {
@@ -196,8 +218,10 @@ pub fn answer(zones: &Mutex<Zones>, query: &[u8], peer: IpAddr, tcp: bool) -> Op
         }
         _ => {}
     }
-    let exists =
-        qname == apex || zones.addresses.contains_key(&qname) || zones.txt.contains_key(&qname);
+    let exists = qname == apex
+        || (qname == ns_name && nameserver.is_some())
+        || zones.addresses.contains_key(&qname)
+        || zones.txt.contains_key(&qname);
     if answers.is_empty() {
         if !exists {
             reply.set_response_code(ResponseCode::NXDomain);

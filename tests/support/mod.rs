@@ -42,6 +42,42 @@ pub fn skip(reason: &str) {
     eprintln!("\n*** {line} ***\n");
 }
 
+/// A loopback address of its own for this world's authoritative name server, and whether the
+/// fake DNS answers there on port 53 (binding port 53 needs root). Real authoritative servers
+/// listen on port 53 only, so that is where `ddns` asks them; when nothing listens there, the
+/// zone's servers cannot be asked, which `ddns` must survive.
+fn authoritative_listener(
+    zones: &Arc<Mutex<dns::Zones>>,
+) -> (std::net::IpAddr, Option<std::net::IpAddr>) {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let pid = std::process::id();
+    let mut first = None;
+    for _ in 0..64 {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let ip = std::net::Ipv4Addr::new(
+            127,
+            u8::try_from(pid % 200 + 20).expect("below 220"),
+            u8::try_from((n / 250) % 256).expect("below 256"),
+            u8::try_from(n % 250 + 2).expect("below 252"),
+        );
+        first.get_or_insert(std::net::IpAddr::V4(ip));
+        let udp = std::net::UdpSocket::bind((ip, 53));
+        let tcp = std::net::TcpListener::bind((ip, 53));
+        match (udp, tcp) {
+            (Ok(udp), Ok(tcp)) => {
+                dns::start_on(Arc::clone(zones), tcp, udp, None);
+                return (std::net::IpAddr::V4(ip), Some(std::net::IpAddr::V4(ip)));
+            }
+            (Err(e), _) | (_, Err(e)) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                break;
+            }
+            _ => {}
+        }
+    }
+    (first.expect("an address"), None)
+}
+
 /// A fresh world for the `ddns` binary of this test crate, with a scratch directory named after
 /// `tag`.
 #[expect(
@@ -65,8 +101,11 @@ pub struct World {
     pub state: PathBuf,
     /// The PEM file with the test CA.
     pub ca_file: PathBuf,
-    /// The fake DNS server.
+    /// The fake DNS server (the resolver the binary is told to use).
     pub dns: SocketAddr,
+    /// Where the zone's authoritative server (`ns.example.com`, the same fake) answers on
+    /// port 53, when this process may bind there (root); `None` otherwise.
+    pub authoritative: Option<std::net::IpAddr>,
     /// The fake provider.
     pub fake: provider::Fake,
     /// The test PKI.
@@ -128,7 +167,9 @@ impl World {
         std::fs::write(&ca_file, &pki.ca_pem).expect("CA file");
         let zones = Arc::new(Mutex::new(dns::Zones::default()));
         let fake = provider::start(ZONE, &pki.server, Arc::clone(&zones));
-        let dns = dns::start(zones);
+        let dns = dns::start(Arc::clone(&zones));
+        let (nameserver, authoritative) = authoritative_listener(&zones);
+        zones.lock().expect("zones").nameserver = Some(nameserver);
         World {
             bin: bin.to_path_buf(),
             state: dir.join("state/state.json"),
@@ -137,6 +178,7 @@ impl World {
             dir,
             ca_file,
             dns,
+            authoritative,
             fake,
             pki,
             wrapper: Vec::new(),
