@@ -51,6 +51,8 @@ pub enum Command {
 }
 
 /// Find the DNS provider of NAME, print the consent URL, take the code back, store the grant.
+/// In two steps (for a web page or a script): --begin prints the URL and exits; --code
+/// finishes it later.
 #[derive(FromArgs, Debug)]
 #[argh(subcommand, name = "setup")]
 pub struct SetupArgs {
@@ -60,9 +62,16 @@ pub struct SetupArgs {
     /// the zone (domain) that holds NAME, when DNS cannot tell
     #[argh(option)]
     pub zone: Option<String>,
-    /// the code from the consent page, or the whole address it ended on (else read from stdin)
+    /// start a consent and exit: store it as pending (for an hour) and print the URL to open
+    #[argh(switch)]
+    pub begin: bool,
+    /// the code from the consent page, or the whole address it ended on (else read from
+    /// stdin); finishes a pending consent when there is one
     #[argh(option)]
     pub code: Option<String>,
+    /// print one JSON document (see the README)
+    #[argh(switch)]
+    pub json: bool,
     /// publish an A record (default: yes)
     #[argh(switch)]
     pub ipv4: bool,
@@ -94,6 +103,9 @@ pub struct UpdateArgs {
     /// send even when nothing changed, letting the provider overwrite conflicting records
     #[argh(switch)]
     pub force: bool,
+    /// print one JSON document (see the README)
+    #[argh(switch)]
+    pub json: bool,
     /// use this address instead of detecting one (repeatable: one IPv4, one IPv6); refused
     /// when it may not be published
     #[argh(option)]

@@ -31,6 +31,9 @@ pub struct Env {
     pub home: Option<String>,
     /// `DDNS_SYSLOG_SOCKET`: where `--syslog` sends (default `/dev/log`).
     pub syslog_socket: Option<String>,
+    /// `DDNS_LOCK_WAIT`: seconds to wait for the state lock instead of [`LOCK_WAIT`]. For the
+    /// tests, which cannot wait 90 seconds; documented as such, not as a setting.
+    pub lock_wait: Option<String>,
     /// Whether the process runs as root.
     pub is_root: bool,
 }
@@ -47,6 +50,7 @@ impl Env {
             xdg_state_home: var("XDG_STATE_HOME"),
             home: var("HOME"),
             syslog_socket: var("DDNS_SYSLOG_SOCKET"),
+            lock_wait: var("DDNS_LOCK_WAIT"),
             is_root: is_root(),
         }
     }
@@ -80,6 +84,7 @@ pub struct Context {
     /// The IP sources, in order.
     pub sources: Vec<Source>,
     ssl_cert_file: Option<String>,
+    lock_wait: Duration,
     dns: OnceLock<Arc<Dns>>,
     http: OnceLock<Http>,
 }
@@ -104,14 +109,29 @@ impl Context {
         } else {
             detect::parse_sources(&ip_sources.join(","))?
         };
+        let lock_wait = match &env.lock_wait {
+            Some(secs) => Duration::from_secs(secs.trim().parse().map_err(|_| {
+                Error::usage(format!(
+                    "DDNS_LOCK_WAIT '{}' is not a number of seconds",
+                    crate::out::printable(secs, 80)
+                ))
+            })?),
+            None => LOCK_WAIT,
+        };
         Ok(Context {
             state_path,
             resolvers,
             sources,
             ssl_cert_file: env.ssl_cert_file.clone(),
+            lock_wait,
             dns: OnceLock::new(),
             http: OnceLock::new(),
         })
+    }
+
+    /// Lock the state file and load it (see `state::lock`).
+    pub fn lock(&self) -> Result<crate::state::Locked> {
+        crate::state::lock(&self.state_path, self.lock_wait)
     }
 
     /// The DNS client, built on first use.

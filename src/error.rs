@@ -18,6 +18,17 @@ pub enum Class {
 }
 
 impl Class {
+    /// The class's name in JSON documents: `usage`, `transient`, `refused`, `grant-lost`, `bug`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Class::Usage => "usage",
+            Class::Transient => "transient",
+            Class::Refused => "refused",
+            Class::GrantLost => "grant-lost",
+            Class::Bug => "bug",
+        }
+    }
+
     /// The documented exit status for this class (see `--help` and the README).
     pub fn exit_code(self) -> u8 {
         match self {
@@ -66,6 +77,17 @@ impl Error {
     /// The grant is gone (exit 5).
     pub fn grant_lost(message: impl Into<String>) -> Self {
         Error::new(Class::GrantLost, message)
+    }
+}
+
+impl serde::Serialize for Error {
+    /// `{"class": "transient", "message": "..."}`: the JSON form of an error in every document.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(2))?;
+        map.serialize_entry("class", self.class.key())?;
+        map.serialize_entry("message", &self.message)?;
+        map.end()
     }
 }
 

@@ -19,6 +19,7 @@ mod name;
 mod out;
 mod plan;
 mod query;
+mod signals;
 mod state;
 mod url;
 

@@ -268,6 +268,7 @@ mod tests {
             },
             published,
             last_applied: last,
+            grant_lost_at: None,
         }
     }
 

@@ -15,8 +15,13 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// The schema version this `ddns` reads and writes.
-pub const VERSION: u32 = 1;
+/// The newest schema version this `ddns` reads and writes. Version 2 adds the zone's name
+/// servers, pending consents and the lost-grant mark; a file that uses none of them is still
+/// written as version 1, byte for byte as 0.1.0 wrote it, so that release can still read it.
+pub const VERSION: u32 = 2;
+
+/// A pending consent expires this long after `setup --begin`.
+pub const PENDING_SECS: u64 = 3600;
 
 /// A state file larger than this is not ours: refuse it rather than read it into memory.
 const MAX_STATE_BYTES: u64 = 1 << 20;
@@ -29,14 +34,52 @@ pub struct State {
     pub version: u32,
     /// Every set-up name, by its normalised form.
     pub names: BTreeMap<String, Entry>,
+    /// Consents started with `setup --begin` and not finished yet, by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pending: BTreeMap<String, Pending>,
 }
 
 impl Default for State {
     fn default() -> Self {
         State {
-            version: VERSION,
+            version: 1,
             names: BTreeMap::new(),
+            pending: BTreeMap::new(),
         }
+    }
+}
+
+/// A consent started with `setup --begin`: everything `setup --code` needs to finish it
+/// without discovering the provider again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pending {
+    /// The zone the provider hosts.
+    pub zone: String,
+    /// The host inside the zone.
+    pub host: String,
+    /// The provider, as discovered.
+    pub provider: Provider,
+    /// The template it supports.
+    pub template: Template,
+    /// The families to publish.
+    pub families: Vec<Family>,
+    /// The IPv6 interface identifier, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv6_suffix: Option<Ipv6Addr>,
+    /// The zone's name servers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nameservers: Vec<IpAddr>,
+    /// The OAuth `state` sent in the consent URL; a pasted address must carry it back.
+    pub state: String,
+    /// Unix time of `--begin`.
+    pub started_at: u64,
+}
+
+impl Pending {
+    /// Unix time it expires.
+    pub fn expires_at(&self) -> u64 {
+        self.started_at.saturating_add(PENDING_SECS)
     }
 }
 
@@ -71,6 +114,10 @@ pub struct Entry {
     /// Unix time of the last successful apply, if any.
     #[serde(default)]
     pub last_applied: Option<u64>,
+    /// Unix time an update found the grant gone (the provider refused the refresh token);
+    /// cleared when a later refresh works, replaced by `setup`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grant_lost_at: Option<u64>,
 }
 
 impl Entry {
@@ -125,11 +172,11 @@ impl State {
         let value: serde_json::Value =
             serde_json::from_slice(bytes).map_err(|e| corrupt(format!("not JSON: {e}")))?;
         match value.get("version").and_then(serde_json::Value::as_u64) {
-            Some(v) if v == u64::from(VERSION) => {}
+            Some(v) if (1..=u64::from(VERSION)).contains(&v) => {}
             Some(v) => {
                 return Err(Error::usage(format!(
-                    "the state file {shown} has version {v}, and this ddns reads version \
-                     {VERSION}: use the ddns that wrote it, or a newer one"
+                    "the state file {shown} has version {v}, and this ddns reads \
+                     versions up to {VERSION}: use the ddns that wrote it, or a newer one"
                 )));
             }
             None => return Err(corrupt("no version field".into())),
@@ -149,9 +196,21 @@ impl State {
         Ok(state)
     }
 
+    /// The schema version this content needs: 1 unless it uses what version 2 added.
+    fn needed_version(&self) -> u32 {
+        let v2 = !self.pending.is_empty()
+            || self
+                .names
+                .values()
+                .any(|e| !e.nameservers.is_empty() || e.grant_lost_at.is_some());
+        if v2 { 2 } else { 1 }
+    }
+
     /// The bytes written to disk.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut bytes = serde_json::to_vec_pretty(self).unwrap_or_default();
+        let mut state = self.clone();
+        state.version = self.needed_version();
+        let mut bytes = serde_json::to_vec_pretty(&state).unwrap_or_default();
         bytes.push(b'\n');
         bytes
     }
@@ -342,6 +401,7 @@ mod tests {
             },
             published: Addresses::default(),
             last_applied: None,
+            grant_lost_at: None,
         }
     }
 
@@ -385,8 +445,8 @@ mod tests {
         let p = Path::new("/x/state.json");
         let err = State::parse(b"{\"version\":1,\"names\":{", p).unwrap_err();
         assert!(err.message.contains("not JSON") && err.message.contains("left untouched"));
-        let err = State::parse(br#"{"version":2,"names":{}}"#, p).unwrap_err();
-        assert!(err.message.contains("version 2"));
+        let err = State::parse(br#"{"version":3,"names":{}}"#, p).unwrap_err();
+        assert!(err.message.contains("version 3"));
         assert!(State::parse(br#"{"names":{}}"#, p).is_err());
         assert!(State::parse(br#"{"version":1,"names":{},"extra":1}"#, p).is_err());
         let mut s = State::default();
@@ -412,6 +472,27 @@ mod tests {
             String::from_utf8(state.to_bytes()).unwrap(),
             String::from_utf8(old.to_vec()).unwrap()
         );
+    }
+
+    #[test]
+    fn the_version_written_is_the_oldest_that_can_read_the_content() {
+        let mut s = State::default();
+        s.names.insert("home.example.com".into(), entry());
+        assert!(
+            String::from_utf8(s.to_bytes())
+                .unwrap()
+                .contains("\"version\": 1,")
+        );
+        s.names.get_mut("home.example.com").unwrap().nameservers =
+            vec!["192.0.2.53".parse().unwrap()];
+        let bytes = s.to_bytes();
+        assert!(
+            String::from_utf8(bytes.clone())
+                .unwrap()
+                .contains("\"version\": 2,")
+        );
+        let back = State::parse(&bytes, Path::new("s")).unwrap();
+        assert_eq!(back.names, s.names);
     }
 
     #[test]

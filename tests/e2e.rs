@@ -315,8 +315,35 @@ fn lost_grant_says_run_setup_and_keeps_state() {
         u.stderr,
         "ddns: home.example.com: the provider no longer accepts this name's grant (invalid_grant: refresh token unknown or expired): run `ddns setup` for it again\n"
     );
-    assert_eq!(w.state_bytes(), before);
-    check_secrets(&w, &[&u]);
+    // Only the mark that the grant is gone was added: the tokens and addresses are as they
+    // were, and check (and the router's page) can tell without asking the provider.
+    let mut after = w.state_json();
+    assert!(after["names"][NAME]["grant_lost_at"].as_u64().is_some());
+    after["names"][NAME]
+        .as_object_mut()
+        .unwrap()
+        .remove("grant_lost_at");
+    let mut was: serde_json::Value = serde_json::from_slice(&before).unwrap();
+    after["version"] = 0.into();
+    was["version"] = 0.into();
+    assert_eq!(after, was);
+    let c = w.run(&["check"]);
+    assert_eq!(c.code, Some(5), "{c:?}");
+    assert!(
+        c.stdout.starts_with(
+            "home.example.com: grant lost: the provider stopped accepting this name's grant "
+        ),
+        "{c:?}"
+    );
+    // A second failing run writes nothing more.
+    let again = w.state_bytes();
+    assert_eq!(w.run(&["update"]).code, Some(5));
+    assert_eq!(w.state_bytes(), again);
+    // setup replaces the grant, and the mark with it.
+    assert_eq!(w.setup(&["--ipv4"]).code, Some(0));
+    assert!(w.state_json()["names"][NAME].get("grant_lost_at").is_none());
+    assert_eq!(w.run(&["update"]).code, Some(0));
+    check_secrets(&w, &[&u, &c]);
 }
 
 #[test]
@@ -623,7 +650,7 @@ fn corrupt_state_is_left_untouched() {
     assert_eq!(r.code, Some(2));
     assert!(
         r.stderr
-            .contains("has version 9, and this ddns reads version 1"),
+            .contains("has version 9, and this ddns reads versions up to 2"),
         "{r:?}"
     );
 }

@@ -405,12 +405,16 @@ fn full_disk_and_read_only_storage_keep_the_old_state() {
     assert_eq!(c.code, Some(1), "{c:?}");
 }
 
-/// SIGKILL during runs that write (setup, and update with token refresh and rotation) at many
-/// points; after each kill the state parses, holds a grant the provider accepts, and the next
-/// run recovers.
-#[test]
-fn sigkill_at_many_points_loses_nothing() {
-    let w = world("kill");
+/// SIGKILL during `update` runs that refresh a rotating token, save it, apply and save, at many
+/// points. Against a grace provider (the old refresh token lives until the new one is used)
+/// every kill is survived: the state parses, holds a grant the provider accepts, and the next
+/// run recovers. Against a strict provider (the old token dies when the new one is issued) a
+/// kill between the provider's rotation and the save loses the grant, as it would for any
+/// client: those rounds are counted, each must be exactly that case, and the next run must say
+/// so with exit 5. Returns (rounds, killed mid-run, grants lost, window widths in µs).
+fn kill_rounds(tag: &str, strict: bool) -> (u32, u32, u32, Vec<u128>) {
+    let w = world(tag);
+    w.provider().strict = strict;
     assert_eq!(w.setup(&["--ipv4"]).code, Some(0));
     assert_eq!(w.run(&["update"]).code, Some(0));
     let kills = std::env::var("DDNS_SOAK_KILLS")
@@ -418,7 +422,8 @@ fn sigkill_at_many_points_loses_nothing() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(200u32);
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut interrupted = 0;
+    let (mut interrupted, mut lost) = (0, 0);
+    let mut windows = Vec::new();
     for i in 0..kills {
         // Each round: an expired access token (refresh with rotation) and a new address.
         let mut state = w.state_json();
@@ -430,6 +435,7 @@ fn sigkill_at_many_points_loses_nothing() {
         seed ^= seed >> 7;
         seed ^= seed << 17;
         let delay = Duration::from_micros(seed % 40_000);
+        let rotations = w.provider().rotated_at.len();
         let mut child = w.command(&["update"]).spawn().unwrap();
         std::thread::sleep(delay);
         let _ = child.kill();
@@ -437,16 +443,38 @@ fn sigkill_at_many_points_loses_nothing() {
         if status.code().is_none() {
             interrupted += 1;
         }
-        // The state parses and its refresh token is one the provider accepts.
+        // The state parses; its refresh token is one the provider accepts, unless (strict
+        // only) the provider rotated in this round and the kill came before the save.
         let state = w.state_json();
         let rt = state["names"][NAME]["grant"]["refresh_token"]
             .as_str()
             .unwrap()
             .to_string();
-        assert!(
-            w.provider().refresh.contains(&rt),
-            "round {i}: stored refresh token is dead"
-        );
+        let alive = w.provider().refresh.contains(&rt);
+        if !alive {
+            assert!(
+                strict,
+                "round {i}: grace provider, yet the stored token is dead"
+            );
+            assert_eq!(
+                w.provider().rotated_at.len(),
+                rotations + 1,
+                "round {i}: a token lost without a rotation in flight"
+            );
+            lost += 1;
+            let r = w.run(&["update"]);
+            assert_eq!(r.code, Some(5), "round {i}: {r:?}");
+            assert!(
+                r.stderr
+                    .contains("the provider no longer accepts this name's grant"),
+                "{r:?}"
+            );
+            assert_eq!(
+                w.setup(&["--ipv4"]).code,
+                Some(0),
+                "round {i}: set up again"
+            );
+        }
         // The next run recovers.
         let r = w.run(&["update"]);
         assert_eq!(
@@ -455,17 +483,83 @@ fn sigkill_at_many_points_loses_nothing() {
             "round {i} after a kill at {delay:?}: {r:?}"
         );
     }
+    // How wide the window is: from the provider's rotation to the new refresh token in the
+    // state file, watched from here.
+    for round in 0..20 {
+        let mut state = w.state_json();
+        state["names"][NAME]["grant"]["access_expires_at"] = 0.into();
+        std::fs::write(&w.state, serde_json::to_vec_pretty(&state).unwrap()).unwrap();
+        w.set_public_v4(&format!("81.2.69.{}", 100 + round));
+        let rotations = w.provider().rotated_at.len();
+        let mut child = w.command(&["update"]).spawn().unwrap();
+        let give_up = std::time::Instant::now() + Duration::from_secs(20);
+        let (rotated, rt) = loop {
+            let p = w.provider();
+            if p.rotated_at.len() > rotations {
+                let newest = p
+                    .issued
+                    .iter()
+                    .rev()
+                    .find(|t| t.starts_with("rt-"))
+                    .unwrap();
+                break (p.rotated_at[rotations], newest.clone());
+            }
+            drop(p);
+            assert!(std::time::Instant::now() < give_up, "no refresh");
+            std::thread::sleep(Duration::from_micros(50));
+        };
+        while !std::fs::read_to_string(&w.state)
+            .unwrap_or_default()
+            .contains(&rt)
+        {
+            assert!(
+                std::time::Instant::now() < give_up,
+                "the new token was never saved"
+            );
+            std::thread::sleep(Duration::from_micros(50));
+        }
+        let on_disk = std::time::SystemTime::now();
+        windows.push(
+            on_disk
+                .duration_since(rotated)
+                .unwrap_or_default()
+                .as_micros(),
+        );
+        assert!(child.wait().unwrap().success());
+    }
     let leftovers: Vec<_> = std::fs::read_dir(w.state.parent().unwrap())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .filter(|n| n.contains(".tmp."))
         .collect();
     assert!(leftovers.len() <= 1, "{leftovers:?}");
-    eprintln!("{kills} rounds, {interrupted} runs killed mid-way");
     assert!(
         interrupted > kills / 4,
         "too few kills landed mid-run: {interrupted}"
     );
+    windows.sort_unstable();
+    (kills, interrupted, lost, windows)
+}
+
+#[test]
+fn sigkill_at_many_points_loses_nothing_with_a_grace_provider() {
+    let (kills, interrupted, lost, _) = kill_rounds("kill", false);
+    eprintln!("grace: {kills} rounds, {interrupted} runs killed mid-way, {lost} grants lost");
+    assert_eq!(lost, 0);
+}
+
+#[test]
+fn sigkill_in_the_rotation_window_is_the_only_loss_with_a_strict_provider() {
+    let (kills, interrupted, lost, windows) = kill_rounds("kill-strict", true);
+    let median = windows.get(windows.len() / 2).copied().unwrap_or(0);
+    let max = windows.last().copied().unwrap_or(0);
+    eprintln!(
+        "strict: {kills} rounds, {interrupted} runs killed mid-way, {lost} of them in the \
+         window between the provider's rotation and the save (grant lost); the window (rotation \
+         to the new token written): median {median} us, max {max} us over {} runs",
+        windows.len()
+    );
+    assert!(lost < interrupted, "most kills land outside the window");
 }
 
 /// TLS that must be refused: the wrong name, an expired or not yet valid certificate (what a

@@ -11,7 +11,7 @@ use crate::context::Context;
 use crate::detect::{self, Detection};
 use crate::error::{Class, Result};
 use crate::plan::{self, Authority, Decision, Reason};
-use crate::state::Entry;
+use crate::state::{Entry, Pending};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -19,12 +19,15 @@ use std::net::IpAddr;
 /// Run `check`. Returns the exit status.
 pub fn run(ctx: &Context, args: &CheckArgs) -> Result<u8> {
     let state = crate::state::read(&ctx.state_path)?;
-    let names = super::select(&state, &args.names, &ctx.state_path)?;
+    let names = super::select(&state, &args.names, &ctx.state_path, true)?;
     let now = crate::clock::now();
 
     let mut detections: BTreeMap<Family, Result<Detection>> = BTreeMap::new();
     for family in Family::ALL {
-        if names.iter().any(|n| state.names[n].publishes(family)) {
+        if names
+            .iter()
+            .any(|n| state.names.get(n).is_some_and(|e| e.publishes(family)))
+        {
             detections.insert(family, detect::detect(ctx, family));
         }
     }
@@ -35,7 +38,17 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<u8> {
 
     let reports: Vec<NameReport> = names
         .iter()
-        .map(|name| report(ctx, name, &state.names[name], &detections, &observed, now))
+        .map(|name| {
+            let pending = state.pending.get(name);
+            match state.names.get(name) {
+                Some(entry) => {
+                    let mut r = report(ctx, name, entry, &detections, &observed, now);
+                    r.pending = pending.map(PendingReport::of);
+                    r
+                }
+                None => pending.map_or_else(|| unreachable_name(name), |p| waiting(name, p, now)),
+            }
+        })
         .collect();
     let worst = reports.iter().map(|r| r.exit).max().unwrap_or(0);
     if args.json {
@@ -68,8 +81,83 @@ pub enum Status {
     InSync,
     /// `update` would send something.
     UpdateDue,
+    /// Waiting for the owner's consent (`setup --begin` without `--code` yet): nothing is
+    /// published for it.
+    Pending,
+    /// The provider no longer accepts the grant: `setup` must run again.
+    GrantLost,
     /// Something failed: see the errors.
     Error,
+}
+
+/// A consent waiting to be finished.
+#[derive(Debug, Serialize)]
+pub struct PendingReport {
+    provider: String,
+    started_at: u64,
+    expires_at: u64,
+}
+
+impl PendingReport {
+    fn of(p: &Pending) -> PendingReport {
+        PendingReport {
+            provider: p.provider.name.clone(),
+            started_at: p.started_at,
+            expires_at: p.expires_at(),
+        }
+    }
+}
+
+/// The report of a name that only waits for consent.
+fn waiting(name: &str, p: &Pending, now: u64) -> NameReport {
+    let reason = if now < p.expires_at() {
+        format!(
+            "waiting for consent at {} since {} ago: finish with `ddns setup {name} --code \
+             CODE` within {}",
+            p.provider.name,
+            crate::clock::ago(now.saturating_sub(p.started_at)),
+            crate::clock::ago(p.expires_at() - now)
+        )
+    } else {
+        format!(
+            "the consent started {} ago has expired: run `ddns setup {name} --begin` again",
+            crate::clock::ago(now.saturating_sub(p.started_at))
+        )
+    };
+    NameReport {
+        name: name.to_string(),
+        status: Status::Pending,
+        exit: 1,
+        reason: Some(reason),
+        due: None,
+        errors: Vec::new(),
+        provider: p.provider.name.clone(),
+        template: p.template.id(),
+        families: BTreeMap::new(),
+        last_applied: None,
+        access_token_expires_at: None,
+        has_refresh_token: false,
+        pending: Some(PendingReport::of(p)),
+    }
+}
+
+/// `select` only returns known names; this keeps `check` total anyway.
+fn unreachable_name(name: &str) -> NameReport {
+    NameReport {
+        name: name.to_string(),
+        status: Status::Error,
+        exit: Class::Bug.exit_code(),
+        reason: Some("the name vanished from the state file".into()),
+        due: None,
+        errors: Vec::new(),
+        provider: String::new(),
+        template: "",
+        families: BTreeMap::new(),
+        last_applied: None,
+        access_token_expires_at: None,
+        has_refresh_token: false,
+        pending: None,
+    }
 }
 
 /// One family of one name.
@@ -106,6 +194,8 @@ pub struct NameReport {
     last_applied: Option<u64>,
     access_token_expires_at: Option<u64>,
     has_refresh_token: bool,
+    /// A new consent waiting to be finished (a set-up name keeps its grant until then).
+    pending: Option<PendingReport>,
 }
 
 fn report(
@@ -203,10 +293,21 @@ fn report(
     if due.is_some() {
         exit = exit.max(1);
     }
-    let (status, reason) = match exit {
-        0 => (Status::InSync, None),
-        1 => (Status::UpdateDue, due.clone()),
-        _ => (Status::Error, Some(errors.join("; "))),
+    let (status, reason) = match (entry.grant_lost_at, exit) {
+        (Some(at), _) => {
+            exit = exit.max(Class::GrantLost.exit_code());
+            (
+                Status::GrantLost,
+                Some(format!(
+                    "the provider stopped accepting this name's grant {} ago: run `ddns setup \
+                     {name}` again",
+                    crate::clock::ago(now.saturating_sub(at))
+                )),
+            )
+        }
+        (None, 0) => (Status::InSync, None),
+        (None, 1) => (Status::UpdateDue, due.clone()),
+        (None, _) => (Status::Error, Some(errors.join("; "))),
     };
     NameReport {
         name: name.to_string(),
@@ -221,18 +322,25 @@ fn report(
         last_applied: entry.last_applied,
         access_token_expires_at: entry.grant.access_expires_at,
         has_refresh_token: entry.grant.refresh_token.is_some(),
+        pending: None,
     }
 }
 
 impl NameReport {
     /// The report as text: a status line, one line per family, one for the provider and grant.
     fn lines(&self, now: u64) -> Vec<String> {
-        let status = match (self.status, &self.reason) {
-            (Status::InSync, _) => "in sync".to_string(),
-            (Status::UpdateDue, Some(why)) => format!("update due: {why}"),
-            (_, why) => format!("error: {}", why.as_deref().unwrap_or("")),
+        let why = self.reason.as_deref().unwrap_or("");
+        let status = match self.status {
+            Status::InSync => "in sync".to_string(),
+            Status::UpdateDue => format!("update due: {why}"),
+            Status::Pending => format!("pending: {why}"),
+            Status::GrantLost => format!("grant lost: {why}"),
+            Status::Error => format!("error: {why}"),
         };
         let mut lines = vec![format!("{}: {status}", self.name)];
+        if self.status == Status::Pending {
+            return lines;
+        }
         let show = |ip: Option<IpAddr>| ip.map_or_else(|| "none".to_string(), |i| i.to_string());
         for (key, f) in &self.families {
             let record = Family::from_key(key).map_or("?", Family::record);
@@ -281,6 +389,14 @@ impl NameReport {
             "  provider {} ({}), {last}, {token}, {refresh}",
             self.provider, self.template
         ));
+        if let Some(p) = &self.pending {
+            lines.push(format!(
+                "  a new consent at {} is waiting to be finished (started {} ago); the grant \
+                 above stays until then",
+                p.provider,
+                crate::clock::ago(now.saturating_sub(p.started_at))
+            ));
+        }
         lines
     }
 }

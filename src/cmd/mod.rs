@@ -25,18 +25,18 @@ pub fn run(cli: Cli, env: &Env, program: &str) -> Result<u8> {
             "no command given: use `ddns setup NAME`, `ddns update`, `ddns check` or \
              `ddns remove NAME` (see `ddns --help`)",
         )),
-        Some(Command::Setup(a)) => {
+        Some(Command::Setup(a)) => json_errors(a.json, || {
             let ctx = Context::new(env, a.state.as_deref(), a.resolver.as_deref(), &[])?;
             setup::run(&ctx, &a).map(|()| 0)
-        }
-        Some(Command::Update(a)) => {
+        }),
+        Some(Command::Update(a)) => json_errors(a.json, || {
             let ctx = Context::new(env, a.state.as_deref(), a.resolver.as_deref(), &a.ip_source)?;
             update::run(&ctx, &a)
-        }
-        Some(Command::Check(a)) => {
+        }),
+        Some(Command::Check(a)) => json_errors(a.json, || {
             let ctx = Context::new(env, a.state.as_deref(), a.resolver.as_deref(), &a.ip_source)?;
             check::run(&ctx, &a)
-        }
+        }),
         Some(Command::Remove(a)) => {
             let ctx = Context::new(env, a.state.as_deref(), None, &[])?;
             remove::run(&ctx, &a).map(|()| 0)
@@ -44,23 +44,62 @@ pub fn run(cli: Cli, env: &Env, program: &str) -> Result<u8> {
     }
 }
 
-/// The names a command acts on: those given (each must be set up), or all set up.
-fn select(state: &State, given: &[String], path: &std::path::Path) -> Result<Vec<String>> {
-    if state.names.is_empty() {
+/// With `--json`, an error that ends the whole command is also printed as the one JSON
+/// document, `{"error": {"class": ..., "message": ...}}`; the `ddns: ` line still goes to
+/// stderr and the exit status is the same.
+fn json_errors(json: bool, run: impl FnOnce() -> Result<u8>) -> Result<u8> {
+    let result = run();
+    if json && let Err(e) = &result {
+        #[derive(serde::Serialize)]
+        struct Failed<'a> {
+            error: &'a Error,
+        }
+        crate::out::say_json(&Failed { error: e });
+    }
+    result
+}
+
+/// The names a command acts on: those given (each must be set up, or with `pending_too`
+/// waiting for consent), or all of them.
+fn select(
+    state: &State,
+    given: &[String],
+    path: &std::path::Path,
+    pending_too: bool,
+) -> Result<Vec<String>> {
+    let known =
+        |n: &str| state.names.contains_key(n) || (pending_too && state.pending.contains_key(n));
+    if state.names.is_empty() && (!pending_too || state.pending.is_empty()) {
         return Err(Error::usage(format!(
             "no name is set up in {}: run `ddns setup NAME` first",
             path.display()
         )));
     }
     if given.is_empty() {
-        return Ok(state.names.keys().cloned().collect());
+        let mut all: Vec<String> = state.names.keys().cloned().collect();
+        if pending_too {
+            all.extend(
+                state
+                    .pending
+                    .keys()
+                    .filter(|n| !state.names.contains_key(*n))
+                    .cloned(),
+            );
+            all.sort();
+        }
+        return Ok(all);
     }
     given
         .iter()
         .map(|g| {
             let name = crate::name::normalise(g)?;
-            if state.names.contains_key(&name) {
+            if known(&name) {
                 Ok(name)
+            } else if state.pending.contains_key(&name) {
+                Err(Error::usage(format!(
+                    "{name} is waiting for consent: finish it with `ddns setup {name} --code \
+                     CODE`"
+                )))
             } else {
                 Err(Error::usage(format!(
                     "{name} is not set up in {}: run `ddns setup {name}` first",

@@ -1,33 +1,126 @@
-//! `ddns setup NAME`: discover the provider, print the consent URL, take the code back,
-//! exchange it for tokens and store the grant.
+//! `ddns setup NAME`: discover the provider, have the user consent, exchange the code for
+//! tokens and store the grant. In one step (print the consent URL, read the code on stdin or
+//! take it from `--code`), or in two (for a web page, which cannot hold a process open while
+//! the user approves in another tab): `--begin` discovers and stores a pending consent, and
+//! `--code` finishes it without discovering again.
 
-use crate::address::Addresses;
-use crate::address::Family;
+use crate::address::{Addresses, Family};
 use crate::cli::SetupArgs;
 use crate::clock::now;
-use crate::context::{Context, LOCK_WAIT};
+use crate::context::Context;
 use crate::domainconnect::client;
-use crate::domainconnect::protocol::{self, Template};
+use crate::domainconnect::protocol::{self, Settings, Template};
 use crate::error::{Error, Result};
-use crate::state::{Entry, Grant, Provider};
+use crate::state::{Entry, Grant, Locked, Pending, Provider};
 use crate::{name, out};
+use serde::Serialize;
 use std::io::BufRead;
 
 /// Run `setup`.
 pub fn run(ctx: &Context, args: &SetupArgs) -> Result<()> {
     let name = name::normalise(&args.name)?;
+    if args.begin && args.code.is_some() {
+        return Err(Error::usage(
+            "--begin starts a consent and --code finishes it: give one of them",
+        ));
+    }
+    if args.begin {
+        return begin(ctx, args, &name);
+    }
+    if let Some(code) = &args.code {
+        let state = crate::state::read(&ctx.state_path)?;
+        if let Some(pending) = state.pending.get(&name).filter(|p| now() < p.expires_at()) {
+            if args.zone.is_some() || args.ipv4 || args.ipv6 || args.ipv6_suffix.is_some() {
+                return Err(Error::usage(format!(
+                    "{name} has a consent waiting to be finished, started with its own \
+                     --zone, --ipv4, --ipv6 and --ipv6-suffix: finish it with only --code, or \
+                     start again with `ddns setup {name} --begin`"
+                )));
+            }
+            let code = protocol::parse_code_reply(code, Some(&pending.state))?;
+            return finish(ctx, args, &name, pending.clone(), &code);
+        }
+    }
+    let pending = discover(ctx, args, &name)?;
+    let code = match &args.code {
+        Some(code) => protocol::parse_code_reply(code, None)?,
+        None => {
+            out::note(&format!(
+                "{name} is hosted by {}. Open this address in a browser, sign in and approve \
+                 the request:",
+                pending.provider.name
+            ));
+            out::say(&consent_url(&pending));
+            out::note(
+                "Then paste the code the page shows (or the whole address it ended on) here:",
+            );
+            protocol::parse_code_reply(&read_line()?, Some(&pending.state))?
+        }
+    };
+    finish(ctx, args, &name, pending, &code)
+}
+
+/// `setup --begin --json`.
+#[derive(Serialize)]
+struct Begun<'a> {
+    name: &'a str,
+    provider: &'a str,
+    url: &'a str,
+    expires_at: u64,
+}
+
+/// Discover the provider and store a pending consent for `name` (replacing any earlier one;
+/// a name already set up keeps its grant until the new consent is finished).
+fn begin(ctx: &Context, args: &SetupArgs, name: &str) -> Result<()> {
+    let pending = discover(ctx, args, name)?;
+    let url = consent_url(&pending);
+    let mut locked = ctx.lock()?;
+    forget_expired(&mut locked, now());
+    locked
+        .state
+        .pending
+        .insert(name.to_string(), pending.clone());
+    locked.save()?;
+    if args.json {
+        out::say_json(&Begun {
+            name,
+            provider: &pending.provider.name,
+            url: &url,
+            expires_at: pending.expires_at(),
+        });
+    } else {
+        out::note(&format!(
+            "{name} is hosted by {}. Open this address in a browser, sign in and approve the \
+             request (within an hour):",
+            pending.provider.name
+        ));
+        out::say(&url);
+        out::note(&format!(
+            "Then finish with: ddns setup {name} --code CODE (the code the page shows, or the \
+             whole address it ended on)"
+        ));
+    }
+    Ok(())
+}
+
+/// Pending consents older than [`crate::state::PENDING_SECS`] are dropped at the next write.
+fn forget_expired(locked: &mut Locked, now: u64) {
+    locked.state.pending.retain(|_, p| now < p.expires_at());
+}
+
+/// Everything a consent for `name` needs: the zone, the provider and its template, the
+/// families, and a fresh random OAuth `state`.
+fn discover(ctx: &Context, args: &SetupArgs, name: &str) -> Result<Pending> {
     let dns = ctx.dns()?;
     let zone = match &args.zone {
         Some(z) => name::normalise(z)?,
-        None => dns.zone_of(&name)?,
+        None => dns.zone_of(name)?,
     };
-    let host = name::host_in_zone(&name, &zone).ok_or_else(|| {
+    let host = name::host_in_zone(name, &zone).ok_or_else(|| {
         Error::usage(format!(
             "{name} is not inside the zone {zone}: check --zone"
         ))
     })?;
-    let http = ctx.http()?;
-    let (settings, template) = client::discover(dns, http, &zone)?;
     let ipv6_suffix = match &args.ipv6_suffix {
         Some(v) => Some(crate::address::parse_suffix(v).ok_or_else(|| {
             Error::usage(format!(
@@ -38,49 +131,72 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<()> {
         })?),
         None => None,
     };
+    let (settings, template) = client::discover(dns, ctx.http()?, &zone)?;
     let families = families(args, template)?;
     // For comparing the record with what was published later; learnt again by `update` when
     // this fails now.
     let nameservers = dns.nameservers(&zone).unwrap_or_default();
-
-    let code = match &args.code {
-        Some(code) => protocol::parse_code_reply(code, None)?,
-        None => {
-            let state = random_state()?;
-            out::note(&format!(
-                "{name} is hosted by {}. Open this address in a browser, sign in and approve \
-                 the request:",
-                settings.provider_name
-            ));
-            out::say(&protocol::consent_url(
-                &settings.url_async_ux,
-                template,
-                &zone,
-                &host,
-                &state,
-            ));
-            out::note(
-                "Then paste the code the page shows (or the whole address it ended on) here:",
-            );
-            protocol::parse_code_reply(&read_line()?, Some(&state))?
-        }
-    };
-    let tokens = client::exchange_code(http, &settings.url_api, &code)?;
-
-    let now = now();
-    let entry = Entry {
+    let Settings {
+        provider_id,
+        provider_name,
+        url_api,
+        url_async_ux,
+    } = settings;
+    Ok(Pending {
         zone,
         host,
         provider: Provider {
-            id: settings.provider_id,
-            name: settings.provider_name,
-            url_api: settings.url_api,
-            url_async_ux: settings.url_async_ux,
+            id: provider_id,
+            name: provider_name,
+            url_api,
+            url_async_ux,
         },
         template,
-        families: families.clone(),
+        families,
         ipv6_suffix,
         nameservers,
+        state: random_state()?,
+        started_at: now(),
+    })
+}
+
+fn consent_url(p: &Pending) -> String {
+    protocol::consent_url(
+        &p.provider.url_async_ux,
+        p.template,
+        &p.zone,
+        &p.host,
+        &p.state,
+    )
+}
+
+/// `setup --json` when a grant was stored.
+#[derive(Serialize)]
+struct Finished<'a> {
+    name: &'a str,
+    provider: &'a str,
+    template: &'static str,
+    records: Vec<&'static str>,
+    replaced: bool,
+}
+
+/// Exchange `code` for tokens and store the grant for `name`, replacing its earlier one and
+/// its pending consent. The stop signals are held back from the request to the save: a code
+/// works once, so losing the reply would mean consenting again.
+fn finish(ctx: &Context, args: &SetupArgs, name: &str, p: Pending, code: &str) -> Result<()> {
+    let http = ctx.http()?;
+    let mut locked = ctx.lock()?;
+    let held = crate::signals::hold();
+    let tokens = client::exchange_code(http, &p.provider.url_api, code)?;
+    let now = now();
+    let entry = Entry {
+        zone: p.zone,
+        host: p.host,
+        provider: p.provider,
+        template: p.template,
+        families: p.families,
+        ipv6_suffix: p.ipv6_suffix,
+        nameservers: p.nameservers,
         grant: Grant {
             access_token: tokens.access_token,
             access_expires_at: tokens.expires_in.map(|s| now.saturating_add(s)),
@@ -88,24 +204,42 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<()> {
         },
         published: Addresses::default(),
         last_applied: None,
+        grant_lost_at: None,
     };
     let provider_name = entry.provider.name.clone();
-    let mut locked = crate::state::lock(&ctx.state_path, LOCK_WAIT)?;
-    let replaced = locked.state.names.insert(name.clone(), entry).is_some();
+    let template = entry.template;
+    let records: Vec<&'static str> = Family::ALL
+        .into_iter()
+        .filter(|f| entry.publishes(*f))
+        .map(Family::record)
+        .collect();
+    forget_expired(&mut locked, now);
+    locked.state.pending.remove(name);
+    let replaced = locked.state.names.insert(name.to_string(), entry).is_some();
     locked.save()?;
-    let records: Vec<&str> = families.iter().map(|f| f.record()).collect();
-    out::say(&format!(
-        "{name} is set up with {provider_name} ({}, {} record{}){}; run `ddns update` to publish \
-         the address",
-        template.id(),
-        records.join(" and "),
-        if records.len() > 1 { "s" } else { "" },
-        if replaced {
-            ", replacing its earlier grant"
-        } else {
-            ""
-        }
-    ));
+    drop(held);
+    if args.json {
+        out::say_json(&Finished {
+            name,
+            provider: &provider_name,
+            template: template.id(),
+            records,
+            replaced,
+        });
+    } else {
+        out::say(&format!(
+            "{name} is set up with {provider_name} ({}, {} record{}){}; run `ddns update` to \
+             publish the address",
+            template.id(),
+            records.join(" and "),
+            if records.len() > 1 { "s" } else { "" },
+            if replaced {
+                ", replacing its earlier grant"
+            } else {
+                ""
+            }
+        ));
+    }
     Ok(())
 }
 

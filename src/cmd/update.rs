@@ -4,12 +4,13 @@
 
 use crate::address::{Addresses, Family};
 use crate::cli::UpdateArgs;
-use crate::context::{self, Context, LOCK_WAIT};
+use crate::context::{self, Context};
 use crate::detect;
 use crate::domainconnect::client::{self, Applied};
 use crate::error::{Class, Error, Result};
-use crate::plan::{self, Action, Authority, Decision, Reason, RecordChange};
+use crate::plan::{self, Action, Authority, Decision, RecordChange};
 use crate::state::Locked;
+use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
@@ -25,23 +26,58 @@ pub fn run(ctx: &Context, args: &UpdateArgs) -> Result<u8> {
         .iter()
         .map(|v| context::parse_ip("--ip-hint", v))
         .collect::<Result<_>>()?;
-    let mut locked = crate::state::lock(&ctx.state_path, LOCK_WAIT)?;
-    let names = super::select(&locked.state, &args.names, &ctx.state_path)?;
+    let mut locked = ctx.lock()?;
+    let names = super::select(&locked.state, &args.names, &ctx.state_path, false)?;
     let now = crate::clock::now();
 
     let observation = observe(ctx, &locked, &names, &given, &hints);
-    let mut worst = 0;
+    let mut outcomes = Vec::new();
     for name in &names {
         let outcome = update_one(ctx, &mut locked, name, &observation, now, args.force);
-        if !outcome.records.is_empty() {
+        if !outcome.records.is_empty() && !args.json {
             crate::out::say(&outcome.line());
         }
         for e in &outcome.errors {
             crate::out::error(&format!("{name}: {}", e.message));
-            worst = worst.max(e.class.exit_code());
         }
+        outcomes.push(outcome);
+    }
+    let worst = outcomes.iter().map(Outcome::exit).max().unwrap_or(0);
+    if args.json {
+        crate::out::say_json(&Document {
+            names: outcomes.iter().map(Outcome::json).collect(),
+            exit: worst,
+        });
     }
     Ok(worst)
+}
+
+/// `update --json`.
+#[derive(Serialize)]
+struct Document<'a> {
+    names: Vec<NameJson<'a>>,
+    exit: u8,
+}
+
+/// One name in `update --json`.
+#[derive(Serialize)]
+struct NameJson<'a> {
+    name: &'a str,
+    status: &'static str,
+    records: Vec<RecordJson>,
+    /// The first error (the apply's, if it failed), else `null`.
+    error: Option<&'a Error>,
+    errors: &'a [Error],
+}
+
+/// One record in `update --json`.
+#[derive(Serialize)]
+struct RecordJson {
+    record: &'static str,
+    old: Option<IpAddr>,
+    new: Option<IpAddr>,
+    action: Action,
+    why: Option<String>,
 }
 
 /// What this run learnt about the public addresses: one per family where it could, and why not
@@ -126,10 +162,53 @@ struct Outcome {
 }
 
 impl Outcome {
+    /// The exit status this name calls for.
+    fn exit(&self) -> u8 {
+        self.errors
+            .iter()
+            .map(|e| e.class.exit_code())
+            .max()
+            .unwrap_or(0)
+    }
+
+    fn json(&self) -> NameJson<'_> {
+        NameJson {
+            name: &self.name,
+            status: if self.errors.is_empty() {
+                "ok"
+            } else {
+                "error"
+            },
+            records: self
+                .records
+                .iter()
+                .map(|r| RecordJson {
+                    record: r.family.record(),
+                    old: r.old,
+                    new: r.new,
+                    action: r.action,
+                    why: why(r),
+                })
+                .collect(),
+            error: self.errors.first(),
+            errors: &self.errors,
+        }
+    }
+
     /// One line: `home.example.com A 81.2.69.142 unchanged`, `... A updated OLD -> NEW`, ...
     fn line(&self) -> String {
         let parts: Vec<String> = self.records.iter().map(describe).collect();
         format!("{} {}", self.name, parts.join(", "))
+    }
+}
+
+/// Why a record was sent again: `--force`, `weekly keep-alive`, `DNS answered 81.2.69.99`.
+fn why(change: &RecordChange) -> Option<String> {
+    match (&change.action, &change.answered) {
+        (Action::Resent, Some(answered)) => Some(format!("DNS answered {}", shown(answered))),
+        (Action::Resent, None) => change.reason.map(|r| r.describe().to_string()),
+        (Action::NotPublished, _) => Some("no address detected".into()),
+        _ => None,
     }
 }
 
@@ -141,13 +220,10 @@ fn describe(change: &RecordChange) -> String {
         (Action::NotPublished, _) => format!("{record} not published yet (no address detected)"),
         (Action::Updated, Some(old)) => format!("{record} updated {old} -> {new}"),
         (Action::Published | Action::Updated, _) => format!("{record} {new} published"),
-        (Action::Resent, _) => match &change.answered {
-            Some(answered) => format!("{record} {new} re-sent (DNS answered {})", shown(answered)),
-            None => format!(
-                "{record} {new} re-sent ({})",
-                change.reason.map_or("", Reason::describe)
-            ),
-        },
+        (Action::Resent, _) => format!(
+            "{record} {new} re-sent ({})",
+            why(change).unwrap_or_default()
+        ),
         (Action::Unchanged, _) => format!("{record} {new} unchanged"),
     }
 }
@@ -212,7 +288,12 @@ fn update_one(
                 outcome.sent = true;
                 outcome.records = plan::changes(&entry, &send, Some(reason), &authority, now);
             }
-            Err(e) => outcome.errors.push(e),
+            Err(e) => {
+                if e.class == Class::GrantLost {
+                    mark_grant_lost(locked, name, now);
+                }
+                outcome.errors.push(e);
+            }
         },
     }
     outcome.errors.extend(failures);
@@ -292,6 +373,18 @@ fn apply(
     Ok(())
 }
 
+/// Remember that the provider refused this name's grant, so `check` (and the router's page)
+/// can say so without asking; later runs keep trying, and `setup` replaces the grant.
+fn mark_grant_lost(locked: &mut Locked, name: &str, now: u64) {
+    if let Some(e) = locked.state.names.get_mut(name)
+        && e.grant_lost_at.is_none()
+    {
+        e.grant_lost_at = Some(now);
+        // If this cannot be saved, check only learns it from the next update.
+        let _ = locked.save();
+    }
+}
+
 fn entry_mut<'a>(locked: &'a mut Locked, name: &str) -> Result<&'a mut crate::state::Entry> {
     locked
         .state
@@ -301,8 +394,10 @@ fn entry_mut<'a>(locked: &'a mut Locked, name: &str) -> Result<&'a mut crate::st
 }
 
 /// Refresh the access token and save the state at once: a rotated refresh token must be on
-/// disk before anything relies on it.
+/// disk before anything relies on it, so the stop signals are held back from the request to
+/// the save (`signals.rs`); one that arrived meanwhile stops the run right after the save.
 fn refresh(http: &crate::http::Http, locked: &mut Locked, name: &str, now: u64) -> Result<()> {
+    let _held = crate::signals::hold();
     let e = entry_mut(locked, name)?;
     let refresh_token = e.grant.refresh_token.clone().ok_or_else(|| {
         Error::grant_lost(
@@ -316,6 +411,7 @@ fn refresh(http: &crate::http::Http, locked: &mut Locked, name: &str, now: u64) 
     if let Some(rotated) = tokens.refresh_token {
         e.grant.refresh_token = Some(rotated);
     }
+    e.grant_lost_at = None;
     locked.save()?;
     Ok(())
 }

@@ -117,6 +117,8 @@ pub struct Logged {
     pub target: String,
     /// The Authorization header, if any.
     pub auth: Option<String>,
+    /// When it arrived.
+    pub at: SystemTime,
 }
 
 /// The provider's mutable world.
@@ -138,6 +140,15 @@ pub struct Provider {
     pub access_ttl: u64,
     /// Whether refreshes rotate the refresh token.
     pub rotate: bool,
+    /// Strict rotation: a refresh token dies the moment its successor is issued (IONOS-style
+    /// roll-over, allowed by the OAuth security BCP). Otherwise (grace) it lives until the
+    /// successor is first used.
+    pub strict: bool,
+    /// How long token replies (code and refresh) wait after the tokens were issued: the window
+    /// in which a stopped client loses them.
+    pub token_delay: Duration,
+    /// When each refresh rotated the refresh token (the provider's side of the window).
+    pub rotated_at: Vec<SystemTime>,
     /// Codes issued by consent and not yet used.
     pub codes: BTreeSet<String>,
     /// Valid access tokens and their expiry (unix seconds).
@@ -247,6 +258,9 @@ pub fn start_on(
         public_v6: "2a02:898:0:20::1".parse().expect("v6"),
         access_ttl: 3600,
         rotate: true,
+        strict: false,
+        token_delay: Duration::ZERO,
+        rotated_at: Vec::new(),
         codes: BTreeSet::new(),
         access: BTreeMap::new(),
         refresh: BTreeSet::new(),
@@ -516,6 +530,7 @@ fn respond(r: &Request, provider: &Mutex<Provider>, zones: &Mutex<Zones>) -> Rep
         route,
         target: format!("{} {}", r.method, r.raw_target),
         auth: r.auth.clone(),
+        at: SystemTime::now(),
     });
     if route == Route::Unexpected {
         p.unexpected
@@ -634,18 +649,25 @@ fn respond(r: &Request, provider: &Mutex<Provider>, zones: &Mutex<Zones>) -> Rep
                 let rt = p.new_token("rt");
                 p.refresh.insert(rt.clone());
                 if let Some(used) = r.query.get("refresh_token") {
-                    p.predecessor.insert(rt.clone(), used.clone());
+                    if p.strict {
+                        p.refresh.remove(used);
+                    } else {
+                        p.predecessor.insert(rt.clone(), used.clone());
+                    }
+                    p.rotated_at.push(SystemTime::now());
                 }
                 format!(r#","refresh_token":"{rt}""#)
             } else {
                 String::new()
             };
-            json(
+            let mut reply = json(
                 200,
                 format!(
                     r#"{{"access_token":"{access}","token_type":"Bearer","expires_in":{ttl}{refresh}}}"#
                 ),
-            )
+            );
+            reply.delay = p.token_delay;
+            reply
         }
         Route::Apply => {
             let token = r

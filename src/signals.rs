@@ -1,0 +1,45 @@
+//! Stop signals held back while a token exchange is in flight. Many providers revoke a refresh
+//! token the moment they issue its successor, and an authorization code works once: a run
+//! stopped between the provider's reply and the save of the new tokens loses the grant, and a
+//! person must consent again. So SIGTERM, SIGINT and SIGHUP (what procd, systemd, `timeout`,
+//! a second ifup and Ctrl-C send) are blocked from just before the request until the tokens
+//! are saved or the exchange has failed; a signal that arrived meanwhile then takes effect at
+//! once, with its default action, before anything else happens. The hold lasts at most one
+//! HTTPS call (15 s) and one save. SIGKILL and power loss cannot be held: see the README's
+//! Reliability section.
+//!
+//! `ddns` is single-threaded (the DNS runtime is tokio's current-thread one), so the calling
+//! thread's mask is the process's: no other thread can take the signal meanwhile.
+
+use nix::sys::signal::{SigSet, SigmaskHow, Signal};
+
+/// The signals held back: the polite stops.
+pub const STOPS: [Signal; 3] = [Signal::SIGTERM, Signal::SIGINT, Signal::SIGHUP];
+
+/// The set of [`STOPS`].
+pub fn stops() -> SigSet {
+    let mut set = SigSet::empty();
+    for signal in STOPS {
+        set.add(signal);
+    }
+    set
+}
+
+/// While this lives, the stop signals are held back; dropping it restores the previous mask,
+/// so a signal that arrived meanwhile is delivered right then.
+#[must_use = "the signals are held only while the guard lives"]
+pub struct Held(Option<SigSet>);
+
+/// Hold back the stop signals until the returned guard is dropped. If the mask cannot be
+/// changed (it always can on Linux), nothing is held and the run goes on as before.
+pub fn hold() -> Held {
+    Held(stops().thread_swap_mask(SigmaskHow::SIG_BLOCK).ok())
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if let Some(previous) = self.0.take() {
+            let _ = previous.thread_set_mask();
+        }
+    }
+}
