@@ -48,6 +48,8 @@ pub enum Command {
     Check(CheckArgs),
     /// `ddns remove`
     Remove(RemoveArgs),
+    /// `ddns rpcd`
+    Rpcd(RpcdArgs),
 }
 
 /// Find the DNS provider of NAME, print the consent URL, take the code back, store the grant.
@@ -158,4 +160,14 @@ pub struct RemoveArgs {
     /// the state file (see `ddns setup --help`)
     #[argh(option)]
     pub state: Option<String>,
+}
+
+/// The router web page's backend (an rpcd exec plugin): `rpcd list`, or `rpcd call METHOD`
+/// with the arguments as one JSON object on stdin; prints one JSON object.
+#[derive(FromArgs, Debug)]
+#[argh(subcommand, name = "rpcd")]
+pub struct RpcdArgs {
+    /// list, or call and the method name
+    #[argh(positional, greedy)]
+    pub args: Vec<String>,
 }

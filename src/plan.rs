@@ -65,7 +65,8 @@ pub enum Action {
     Published,
     /// Changed from the old address to the new one.
     Updated,
-    /// Sent again with the same address (`--force`, keep-alive).
+    /// Sent again with the same address (`--force`, keep-alive, a record that differed).
+    #[serde(rename = "re-sent")]
     Resent,
     /// No address to send: not detected this run and never published.
     NotPublished,

@@ -308,6 +308,14 @@ pub fn lock(path: &Path, wait: Duration) -> Result<Locked> {
     })
 }
 
+/// Whether another run holds the lock on `path` now. Creates nothing.
+pub fn is_locked(path: &Path) -> bool {
+    let Ok(lock) = File::open(sidecar(path, ".lock")) else {
+        return false;
+    };
+    matches!(lock.try_lock(), Err(fs::TryLockError::WouldBlock))
+}
+
 fn parent(path: &Path) -> PathBuf {
     path.parent().map(Path::to_path_buf).unwrap_or_default()
 }

@@ -2,6 +2,7 @@
 
 mod check;
 mod remove;
+mod rpcd;
 mod setup;
 mod update;
 
@@ -37,6 +38,10 @@ pub fn run(cli: Cli, env: &Env, program: &str) -> Result<u8> {
             let ctx = Context::new(env, a.state.as_deref(), a.resolver.as_deref(), &a.ip_source)?;
             check::run(&ctx, &a)
         }),
+        Some(Command::Rpcd(a)) => {
+            rpcd::run(&a.args);
+            Ok(0)
+        }
         Some(Command::Remove(a)) => {
             let ctx = Context::new(env, a.state.as_deref(), None, &[])?;
             remove::run(&ctx, &a).map(|()| 0)

@@ -1,0 +1,343 @@
+//! The router web page's backend, `ddns rpcd`, run as rpcd runs a plugin (`list`, and `call
+//! METHOD` with the arguments as JSON on stdin) against the fake provider: every method,
+//! hostile input (a JSON error object and nothing run), the cron line, and no secret in any
+//! reply.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test that cannot unwrap should fail loudly"
+)]
+
+mod support;
+
+use serde_json::{Value, json};
+use support::provider::Route;
+use support::{NAME, World, world};
+
+/// `ddns rpcd call METHOD` with `args` on stdin (plus the session key rpcd adds); the reply
+/// must be exactly one JSON object.
+fn call(w: &World, method: &str, args: &Value) -> Value {
+    call_env(w, method, args, &[])
+}
+
+fn call_env(w: &World, method: &str, args: &Value, env: &[(&str, &str)]) -> Value {
+    let mut args = args.clone();
+    if let Value::Object(map) = &mut args {
+        map.insert("ubus_rpc_session".into(), json!("0123456789abcdef"));
+    }
+    let mut cmd = w.command(&["rpcd", "call", method]);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let r = raw(cmd, &args.to_string());
+    let reply: Value = serde_json::from_str(r.stdout.trim_end())
+        .unwrap_or_else(|e| panic!("{method}: not one JSON object ({e}): {r:?}"));
+    assert!(reply.is_object(), "{method}: {reply}");
+    assert_eq!(r.stdout.lines().count(), 1, "{method}: one line: {r:?}");
+    assert_eq!(
+        r.code,
+        Some(0),
+        "{method}: rpcd ignores the status, we exit 0: {r:?}"
+    );
+    w.assert_no_secrets(&r.stdout);
+    reply
+}
+
+fn raw(mut cmd: std::process::Command, input: &str) -> support::Run {
+    use std::io::Write;
+    let mut child = cmd.stdin(std::process::Stdio::piped()).spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // A reader that stops early (a refused input) may close the pipe: that is fine.
+    let _ = stdin.write_all(input.as_bytes());
+    drop(stdin);
+    child.wait_with_output().unwrap().into()
+}
+
+/// The methods the page declares (openwrt/luci-app-ddns-dc's view); `list` must offer them.
+const METHODS: [&str; 7] = [
+    "status", "log", "begin", "finish", "update", "remove", "schedule",
+];
+
+#[test]
+fn list_offers_every_method_with_typed_arguments() {
+    let w = world("rpcd-list");
+    let r = w.run(&["rpcd", "list"]);
+    let list: Value = serde_json::from_str(&r.stdout).unwrap();
+    let names: Vec<&str> = list
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut want = METHODS.to_vec();
+    want.sort_unstable();
+    assert_eq!(names, want);
+    assert_eq!(
+        list["begin"]["ipv6"], false,
+        "a bool argument has a bool example"
+    );
+    assert_eq!(list["schedule"]["minutes"], 0, "a number has a number");
+    assert_eq!(list["finish"]["code"], "str");
+}
+
+#[test]
+fn add_a_name_update_and_remove_it_through_the_page() {
+    let w = world("rpcd-flow");
+    let s = call(&w, "status", &json!({}));
+    assert_eq!(s["names"], json!([]));
+    assert_eq!(s["running"], false);
+
+    // Connect: the consent link; the owner approves in another tab.
+    let b = call(
+        &w,
+        "begin",
+        &json!({"name": "Home.Example.com", "ipv6": false}),
+    );
+    assert_eq!(b["name"], NAME);
+    assert_eq!(b["provider"], "Fake DNS");
+    let s = call(&w, "status", &json!({}));
+    assert_eq!(s["names"][0]["status"], "pending");
+    assert_eq!(s["exit"], 1);
+
+    // Finish with the pasted address, then the first update.
+    let redirect = w.browse(b["url"].as_str().unwrap());
+    let f = call(&w, "finish", &json!({"name": NAME, "code": redirect}));
+    assert_eq!(f["records"], json!(["A"]), "{f}");
+    let u = call(&w, "update", &json!({"name": NAME}));
+    assert_eq!(u["names"][0]["records"][0]["action"], "published", "{u}");
+    let s = call(&w, "status", &json!({}));
+    assert_eq!(s["names"][0]["status"], "in-sync", "{s}");
+    assert_eq!(
+        s["names"][0]["families"]["ipv4"]["published"],
+        "81.2.69.142"
+    );
+
+    // Update now (forced) and a second name finished with the bare code.
+    let u = call(&w, "update", &json!({"force": true}));
+    assert_eq!(u["names"][0]["records"][0]["action"], "re-sent", "{u}");
+    call(&w, "begin", &json!({"name": "www.example.com"}));
+    let code = w.consent_code("www");
+    let f = call(
+        &w,
+        "finish",
+        &json!({"name": "www.example.com", "code": code}),
+    );
+    assert_eq!(f["name"], "www.example.com", "{f}");
+
+    // Remove.
+    let r = call(&w, "remove", &json!({"name": NAME}));
+    assert_eq!(r, json!({"name": NAME, "removed": true}));
+    let r = call(&w, "remove", &json!({"name": NAME}));
+    assert_eq!(r["error"]["class"], "usage", "{r}");
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("home.example.com is not set up in "),
+        "{r}"
+    );
+    w.budget(Route::Apply, 2);
+}
+
+#[test]
+fn a_lost_grant_shows_in_the_status() {
+    let w = world("rpcd-lost");
+    assert_eq!(w.setup(&["--ipv4"]).code, Some(0));
+    assert_eq!(w.run(&["update"]).code, Some(0));
+    w.provider().revoke_all();
+    w.set_public_v4("81.2.69.180");
+    let u = call(&w, "update", &json!({}));
+    assert_eq!(u["names"][0]["error"]["class"], "grant-lost", "{u}");
+    let s = call(&w, "status", &json!({}));
+    assert_eq!(s["names"][0]["status"], "grant-lost", "{s}");
+    assert_eq!(s["exit"], 5);
+}
+
+#[test]
+fn hostile_input_gets_an_error_object_and_runs_nothing() {
+    let w = world("rpcd-hostile");
+    let cases: Vec<(&str, Value, &str)> = vec![
+        ("begin", json!({}), "'name' is missing"),
+        ("begin", json!({"name": 42}), "'name' must be a string"),
+        (
+            "begin",
+            json!({"name": "x.example.com; reboot"}),
+            "is not a valid domain name",
+        ),
+        (
+            "begin",
+            json!({"name": "$(reboot).example.com"}),
+            "is not a valid domain name",
+        ),
+        ("begin", json!({"name": "--force"}), "is not a domain name"),
+        (
+            "begin",
+            json!({"name": NAME, "ipv6": "yes"}),
+            "'ipv6' must be true or false",
+        ),
+        (
+            "begin",
+            json!({"name": NAME, "zone": "`id`"}),
+            "is not a domain name",
+        ),
+        (
+            "begin",
+            json!({"name": NAME, "ipv6_suffix": "-x"}),
+            "is not an interface identifier",
+        ),
+        ("finish", json!({"name": NAME}), "'code' is missing"),
+        (
+            "finish",
+            json!({"name": NAME, "code": "--json"}),
+            "does not look like a code",
+        ),
+        (
+            "update",
+            json!({"force": "1"}),
+            "'force' must be true or false",
+        ),
+        (
+            "update",
+            json!({"name": "a b.example.com"}),
+            "is not a valid domain name",
+        ),
+        (
+            "schedule",
+            json!({"minutes": 7}),
+            "'minutes' must be one of",
+        ),
+        (
+            "schedule",
+            json!({"minutes": "5"}),
+            "'minutes' must be one of",
+        ),
+        ("nosuch", json!({}), "there is no method 'nosuch'"),
+    ];
+    for (method, args, says) in cases {
+        let reply = call(&w, method, &args);
+        let message = reply["error"]["message"].as_str().unwrap_or("");
+        assert!(message.contains(says), "{method} {args}: {reply}");
+        assert_eq!(reply["error"]["class"], "usage", "{method} {args}");
+    }
+    for (input, says) in [
+        ("[1,2]", "not a JSON object"),
+        ("\"x\"", "not a JSON object"),
+        ("{\"name\":", "not a JSON object"),
+        (&*" ".repeat(70_000), "larger than 64 KiB"),
+    ] {
+        let r = raw(w.command(&["rpcd", "call", "begin"]), input);
+        let reply: Value = serde_json::from_str(&r.stdout).unwrap();
+        assert!(
+            reply["error"]["message"].as_str().unwrap().contains(says),
+            "{reply}"
+        );
+    }
+    let r = w.run(&["rpcd", "frobnicate"]);
+    let reply: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(reply["error"]["class"], "usage");
+    // Nothing was run: no request reached the provider, no state was written.
+    assert!(w.provider().log.is_empty(), "{:?}", w.provider().log);
+    assert!(!w.state.exists());
+}
+
+#[test]
+fn the_schedule_keeps_one_cron_line_and_leaves_the_others() {
+    let w = world("rpcd-cron");
+    let crontab = w.dir.join("crontab");
+    std::fs::write(&crontab, "0 4 * * * /sbin/reboot\n").unwrap();
+    let env = [("DDNS_CRONTAB", crontab.to_str().unwrap())];
+    let bin = w.bin.display().to_string();
+    let r = call_env(&w, "schedule", &json!({"minutes": 5}), &env);
+    assert_eq!(r["minutes"], 5);
+    let line =
+        format!("{bin} --syslog update --on-change \"$(uci -q get ddns-dc.hook.on_change)\"");
+    assert_eq!(
+        std::fs::read_to_string(&crontab).unwrap(),
+        format!("0 4 * * * /sbin/reboot\n*/5 * * * * {line}\n")
+    );
+    assert_eq!(
+        call_env(&w, "status", &json!({}), &env)["schedule"]["minutes"],
+        5
+    );
+    call_env(&w, "schedule", &json!({"minutes": 30}), &env);
+    assert_eq!(
+        std::fs::read_to_string(&crontab).unwrap(),
+        format!("0 4 * * * /sbin/reboot\n*/30 * * * * {line}\n")
+    );
+    call_env(&w, "schedule", &json!({"minutes": 0}), &env);
+    assert_eq!(
+        std::fs::read_to_string(&crontab).unwrap(),
+        "0 4 * * * /sbin/reboot\n"
+    );
+    assert_eq!(
+        call_env(&w, "status", &json!({}), &env)["schedule"]["minutes"],
+        0
+    );
+}
+
+#[test]
+fn log_returns_the_last_lines_of_logread() {
+    let w = world("rpcd-log");
+    let bin = w.dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    // A stand-in for OpenWrt's logread, found through PATH as on the router.
+    let script = bin.join("logread");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\n[ \"$1 $2\" = \"-e ddns\" ] || exit 1\ni=0\nwhile [ $i -lt 60 ]; do echo \"Nov 27 10:00:$i ddns[1]: line $i\"; i=$((i+1)); done\n",
+    )
+    .unwrap();
+    std::os::unix::fs::PermissionsExt::set_mode(
+        &mut std::fs::metadata(&script).unwrap().permissions(),
+        0o755,
+    );
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = format!("{}:/usr/bin:/bin", bin.display());
+    let r = call_env(&w, "log", &json!({}), &[("PATH", &path)]);
+    let lines = r["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 50);
+    assert_eq!(lines[49], "Nov 27 10:00:59 ddns[1]: line 59");
+}
+
+/// LuCI gives up on a call after 20 s: a slow update answers `running` within the bound and
+/// goes on in the background, and `status` says so until it is done.
+#[test]
+fn a_slow_update_goes_on_in_the_background() {
+    let w = world("rpcd-slow");
+    assert_eq!(w.setup(&["--ipv4"]).code, Some(0));
+    w.can(
+        Route::Apply,
+        support::provider::Canned {
+            delay: std::time::Duration::from_secs(14),
+            ..support::provider::Canned::new(202, "")
+        },
+    );
+    let started = std::time::Instant::now();
+    let u = call(&w, "update", &json!({}));
+    let took = started.elapsed();
+    assert_eq!(u, json!({"running": true}));
+    assert!(
+        took < std::time::Duration::from_secs(13),
+        "answered in {took:?}"
+    );
+    assert_eq!(call(&w, "status", &json!({}))["running"], true);
+    let give_up = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    // (A canned apply reply does not change the fake's zone: the state file tells.)
+    while w.state_json()["names"][NAME]["published"]["ipv4"].is_null() {
+        assert!(
+            std::time::Instant::now() < give_up,
+            "the update never finished"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // The background run saves after the apply; wait for its lock to go.
+    while call(&w, "status", &json!({}))["running"] == true {
+        assert!(std::time::Instant::now() < give_up, "still running");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let s = call(&w, "status", &json!({}));
+    assert_eq!(
+        s["names"][0]["families"]["ipv4"]["published"], "81.2.69.142",
+        "{s}"
+    );
+}
