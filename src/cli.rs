@@ -22,7 +22,8 @@ use argh::FromArgs;
     error_code(5, "the grant is gone: run `ddns setup NAME` again"),
     note = "Environment: DDNS_STATE (state file), DDNS_RESOLVER (DNS servers), DDNS_IP_SOURCES \
             (IP sources), SSL_CERT_FILE (extra CA certificates, PEM), DDNS_SYSLOG_SOCKET \
-            (where --syslog sends)."
+            (where --syslog sends), DDNS_PING (monitors to ping), DDNS_ON_CHANGE (program to \
+            run on a change)."
 )]
 pub struct Cli {
     /// print the version and exit
@@ -108,6 +109,19 @@ pub struct UpdateArgs {
     /// print one JSON document (see the README)
     #[argh(switch)]
     pub json: bool,
+    /// keep running: update again every DURATION (e.g. 5m, 30s, 1h) until stopped, for
+    /// containers and systems without cron
+    #[argh(option)]
+    pub every: Option<String>,
+    /// after each run, tell a monitor: healthchecks:URL, uptimekuma:URL or a plain https URL
+    /// fetched on success (repeatable; default: DDNS_PING, comma-separated)
+    #[argh(option)]
+    pub ping: Vec<String>,
+    /// run this program (directly, no shell) after each record that changed and each name
+    /// whose update failed, with DDNS_NAME, DDNS_RECORD, DDNS_OLD, DDNS_NEW, DDNS_STATUS,
+    /// DDNS_CLASS and DDNS_MESSAGE set (default: DDNS_ON_CHANGE; empty: none)
+    #[argh(option)]
+    pub on_change: Option<String>,
     /// use this address instead of detecting one (repeatable: one IPv4, one IPv6); refused
     /// when it may not be published
     #[argh(option)]

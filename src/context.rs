@@ -31,6 +31,10 @@ pub struct Env {
     pub home: Option<String>,
     /// `DDNS_SYSLOG_SOCKET`: where `--syslog` sends (default `/dev/log`).
     pub syslog_socket: Option<String>,
+    /// `DDNS_PING`: monitors to ping after each update, comma-separated.
+    pub ping: Option<String>,
+    /// `DDNS_ON_CHANGE`: the program to run on a change.
+    pub on_change: Option<String>,
     /// `DDNS_LOCK_WAIT`: seconds to wait for the state lock instead of [`LOCK_WAIT`]. For the
     /// tests, which cannot wait 90 seconds; documented as such, not as a setting.
     pub lock_wait: Option<String>,
@@ -51,6 +55,8 @@ impl Env {
             home: var("HOME"),
             syslog_socket: var("DDNS_SYSLOG_SOCKET"),
             lock_wait: var("DDNS_LOCK_WAIT"),
+            ping: var("DDNS_PING"),
+            on_change: var("DDNS_ON_CHANGE"),
             is_root: is_root(),
         }
     }

@@ -122,7 +122,7 @@ impl Http {
                 .build(),
             None => request,
         };
-        finish(url, request.call())
+        finish(url, request.call(), CALL_TIMEOUT)
     }
 
     /// `POST url` with a JSON body and, when given, a bearer token.
@@ -139,7 +139,36 @@ impl Http {
         if let Some(token) = bearer {
             request = request.header("Authorization", format!("Bearer {token}"));
         }
-        finish(url, request.send(body))
+        finish(url, request.send(body), CALL_TIMEOUT)
+    }
+}
+
+impl Http {
+    /// A health-check ping: `GET`, or `POST` with a plain-text body, within `within` (less
+    /// than the usual call limit: a ping must never hold a run up for long).
+    pub fn ping(&self, ping: &crate::monitor::Ping, within: Duration) -> Result<Reply, CallError> {
+        let limit = Some(within.min(CALL_TIMEOUT));
+        let connect = Some(within.min(CONNECT_TIMEOUT));
+        if ping.method == "POST" {
+            let request = self
+                .agent
+                .post(&ping.url)
+                .header("Content-Type", "text/plain; charset=utf-8")
+                .config()
+                .timeout_global(limit)
+                .timeout_connect(connect)
+                .build();
+            finish(&ping.url, request.send(ping.body.as_str()), within)
+        } else {
+            let request = self
+                .agent
+                .get(&ping.url)
+                .config()
+                .timeout_global(limit)
+                .timeout_connect(connect)
+                .build();
+            finish(&ping.url, request.call(), within)
+        }
     }
 }
 
@@ -152,10 +181,11 @@ pub fn host_of(url: &str) -> &str {
 fn finish(
     url: &str,
     result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    limit: Duration,
 ) -> Result<Reply, CallError> {
     let host = host_of(url);
     let mut response = result.map_err(|e| CallError {
-        error: describe(host, &e),
+        error: describe(host, &e, limit),
         maybe_sent: maybe_sent(&e),
     })?;
     let status = response.status().as_u16();
@@ -165,7 +195,7 @@ fn finish(
         .limit(MAX_BODY)
         .read_to_vec()
         .map_err(|e| CallError {
-            error: describe(host, &e),
+            error: describe(host, &e, limit),
             maybe_sent: true,
         })?;
     Ok(Reply { status, body })
@@ -200,15 +230,15 @@ fn maybe_sent(e: &ureq::Error) -> bool {
     }
 }
 
-/// One sentence for a failed call to `host`.
-fn describe(host: &str, e: &ureq::Error) -> Error {
+/// One sentence for a failed call to `host`, which had `limit` to complete.
+fn describe(host: &str, e: &ureq::Error, limit: Duration) -> Error {
     use ureq::Error as E;
     let tls = |e: &rustls::Error| tls_error(host, e);
     match e {
         E::Timeout(_) => Error::transient(format!(
             "{host} did not answer within {} seconds: the service may be down or the network \
              slow; try again later",
-            CALL_TIMEOUT.as_secs()
+            limit.as_millis().div_ceil(1000)
         )),
         E::BodyExceedsLimit(_) => Error::transient(format!(
             "the reply from {host} is larger than {} KiB, more than this protocol ever needs: \

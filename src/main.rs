@@ -14,7 +14,9 @@ mod domainconnect;
 mod error;
 #[cfg(test)]
 mod fuzz;
+mod hook;
 mod http;
+mod monitor;
 mod name;
 mod out;
 mod plan;

@@ -3,10 +3,16 @@
 //! A closed stdout (a broken pipe) is not an error. Nothing printed here ever holds a secret.
 
 use std::io::Write;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 /// Where `--syslog` sends, once enabled: the socket path and the tag.
 static SYSLOG: OnceLock<(String, String)> = OnceLock::new();
+
+/// The lines of the current run, while a run is being recorded (for health-check pings).
+static RECORD: Mutex<Option<Vec<String>>> = Mutex::new(None);
+
+/// At most this much of a run is recorded.
+const RECORD_MAX: usize = 64 * 1024;
 
 /// syslog severities (RFC 5424).
 const ERR: u8 = 3;
@@ -75,6 +81,31 @@ pub fn printable(input: &str, max: usize) -> String {
     out
 }
 
+/// Start recording every line printed (stdout and stderr, as printed), until [`recorded`].
+pub fn record() {
+    if let Ok(mut r) = RECORD.lock() {
+        *r = Some(Vec::new());
+    }
+}
+
+/// The lines printed since [`record`], and stop recording.
+pub fn recorded() -> Vec<String> {
+    RECORD
+        .lock()
+        .ok()
+        .and_then(|mut r| r.take())
+        .unwrap_or_default()
+}
+
+fn keep(line: &str) {
+    if let Ok(mut r) = RECORD.lock()
+        && let Some(lines) = r.as_mut()
+        && lines.iter().map(String::len).sum::<usize>() < RECORD_MAX
+    {
+        lines.push(line.to_string());
+    }
+}
+
 fn log(severity: u8, msg: &str) {
     if let Some((socket, tag)) = SYSLOG.get() {
         let line = syslog_line(severity, crate::clock::now(), tag, std::process::id(), msg);
@@ -91,6 +122,7 @@ pub fn say(line: &str) {
     let _ = out.flush();
     for l in line.lines() {
         log(INFO, l);
+        keep(l);
     }
 }
 
@@ -104,12 +136,14 @@ pub fn say_json(doc: &impl serde::Serialize) {
 pub fn error(message: &str) {
     let _ = writeln!(std::io::stderr().lock(), "ddns: {message}");
     log(ERR, message);
+    keep(&format!("ddns: {message}"));
 }
 
 /// Print one note on stderr (instructions, warnings).
 pub fn note(message: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{message}");
     log(INFO, message);
+    keep(message);
 }
 
 #[cfg(test)]

@@ -129,6 +129,78 @@ pub fn changes(
         .collect()
 }
 
+/// One run of the on-change program: a record that changed, or a name whose update failed.
+/// Its fields become the program's environment (`DDNS_NAME`, `DDNS_RECORD`, ...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookEvent {
+    /// The name.
+    pub name: String,
+    /// `A` or `AAAA`; for a failure, every record of the name (`A AAAA`).
+    pub record: String,
+    /// The address before the run (for a failure: the published ones), or empty.
+    pub old: String,
+    /// The address after it, or empty (a failure).
+    pub new: String,
+    /// The exit status this name calls for (0 for a change).
+    pub status: u8,
+    /// The class of the failure, or `ok`.
+    pub class: &'static str,
+    /// The line shown for the name (its result line, or its first error line).
+    pub message: String,
+}
+
+/// The on-change program's runs for one name after an update: one per record that changed
+/// (first published, updated, or put back after it differed at the provider), and one if the
+/// name's update failed. Re-sending the same address (`--force`, keep-alive) is no change.
+pub fn hook_events(
+    entry: &Entry,
+    name: &str,
+    changes: &[RecordChange],
+    errors: &[crate::error::Error],
+    line: &str,
+) -> Vec<HookEvent> {
+    let text = |ip: Option<IpAddr>| ip.map(|i| i.to_string()).unwrap_or_default();
+    let mut events: Vec<HookEvent> = changes
+        .iter()
+        .filter(|c| {
+            matches!(c.action, Action::Published | Action::Updated)
+                || (c.action == Action::Resent && c.answered.is_some())
+        })
+        .map(|c| HookEvent {
+            name: name.to_string(),
+            record: c.family.record().to_string(),
+            old: text(c.old),
+            new: text(c.new),
+            status: 0,
+            class: "ok",
+            message: line.to_string(),
+        })
+        .collect();
+    if let Some(worst) = errors.iter().max_by_key(|e| e.class) {
+        let families: Vec<Family> = Family::ALL
+            .into_iter()
+            .filter(|f| entry.publishes(*f))
+            .collect();
+        let join = |parts: Vec<String>| parts.join(" ");
+        events.push(HookEvent {
+            name: name.to_string(),
+            record: join(families.iter().map(|f| f.record().to_string()).collect()),
+            old: join(
+                families
+                    .iter()
+                    .filter_map(|f| entry.published.get(*f))
+                    .map(|ip| ip.to_string())
+                    .collect(),
+            ),
+            new: String::new(),
+            status: worst.class.exit_code(),
+            class: worst.class.key(),
+            message: format!("{name}: {}", worst.message),
+        });
+    }
+    events
+}
+
 /// Whether the zone's servers are worth asking about `entry`'s records: something was
 /// published, and not so recently that the provider may still be publishing it.
 pub fn wants_authority(entry: &Entry, now: u64) -> bool {

@@ -43,3 +43,36 @@ impl Drop for Held {
         }
     }
 }
+
+/// Wait `duration`, or until a stop signal arrives; returns the signal if one did. Between the
+/// runs of `update --every`, a stop ends the loop at once and cleanly: the signal is taken from
+/// a signalfd while blocked, so it is not acted on with its default action.
+pub fn wait(duration: std::time::Duration) -> Option<Signal> {
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    use nix::sys::signalfd::{SfdFlags, SignalFd};
+    use std::os::fd::AsFd;
+    use std::time::Instant;
+    let held = hold();
+    let Ok(fd) = SignalFd::with_flags(&stops(), SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
+    else {
+        drop(held);
+        std::thread::sleep(duration);
+        return None;
+    };
+    let deadline = Instant::now() + duration;
+    loop {
+        if let Ok(Some(info)) = fd.read_signal() {
+            return Signal::try_from(i32::try_from(info.ssi_signo).unwrap_or(0)).ok();
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return None;
+        }
+        // poll takes at most i32::MAX ms; wake up at least once a day and look again.
+        let step = PollTimeout::try_from(left.min(std::time::Duration::from_secs(86_400)))
+            .unwrap_or(PollTimeout::MAX);
+        let mut fds = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
+        // EINTR (another signal) just means: look again.
+        let _ = poll(&mut fds, step);
+    }
+}

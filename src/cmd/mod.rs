@@ -32,7 +32,7 @@ pub fn run(cli: Cli, env: &Env, program: &str) -> Result<u8> {
         }),
         Some(Command::Update(a)) => json_errors(a.json, || {
             let ctx = Context::new(env, a.state.as_deref(), a.resolver.as_deref(), &a.ip_source)?;
-            update::run(&ctx, &a)
+            update::run(&ctx, &a, env)
         }),
         Some(Command::Check(a)) => json_errors(a.json, || {
             let ctx = Context::new(env, a.state.as_deref(), a.resolver.as_deref(), &a.ip_source)?;

@@ -1,53 +1,244 @@
 //! `ddns update`: observe the public address(es) once, then for each name act on the decision
-//! in `plan.rs`, refreshing the access token when needed. Holds the state lock for the whole
-//! run, so racing runs (cron and a WAN hook) apply once.
+//! in `plan.rs`, refreshing the access token when needed; run the on-change program for what
+//! changed or failed, and ping the monitors. Holds the state lock for the whole run, so racing
+//! runs (cron and a WAN hook) apply once. With `--every`, the same run again and again in one
+//! process, the lock held only during each.
 
 use crate::address::{Addresses, Family};
 use crate::cli::UpdateArgs;
-use crate::context::{self, Context};
+use crate::context::{self, Context, Env};
 use crate::detect;
 use crate::domainconnect::client::{self, Applied};
 use crate::error::{Class, Error, Result};
+use crate::monitor::Monitor;
 use crate::plan::{self, Action, Authority, Decision, RecordChange};
 use crate::state::Locked;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
-/// Run `update`. Returns the exit status: 0, or the worst error class of any name.
-pub fn run(ctx: &Context, args: &UpdateArgs) -> Result<u8> {
-    let given: Vec<IpAddr> = args
-        .ip
+/// What the command line and the environment ask of `update`, checked before any run.
+struct Options {
+    names: Vec<String>,
+    given: Vec<IpAddr>,
+    hints: Vec<IpAddr>,
+    force: bool,
+    json: bool,
+    every: Option<Duration>,
+    monitors: Vec<Monitor>,
+    on_change: Option<PathBuf>,
+}
+
+impl Options {
+    fn new(args: &UpdateArgs, env: &Env) -> Result<Options> {
+        let given = args
+            .ip
+            .iter()
+            .map(|v| context::parse_given_ip(v))
+            .collect::<Result<_>>()?;
+        let hints = args
+            .ip_hint
+            .iter()
+            .map(|v| context::parse_ip("--ip-hint", v))
+            .collect::<Result<_>>()?;
+        let monitors = if args.ping.is_empty() {
+            crate::monitor::parse(env.ping.as_deref().unwrap_or(""))?
+        } else {
+            crate::monitor::parse(&args.ping.join(","))?
+        };
+        let on_change = args
+            .on_change
+            .as_deref()
+            .or(env.on_change.as_deref())
+            .filter(|p| !p.trim().is_empty())
+            .map(PathBuf::from);
+        if let Some(program) = &on_change {
+            crate::hook::check(program)?;
+        }
+        Ok(Options {
+            names: args.names.clone(),
+            given,
+            hints,
+            force: args.force,
+            json: args.json,
+            every: args.every.as_deref().map(interval).transpose()?,
+            monitors,
+            on_change,
+        })
+    }
+}
+
+/// An `--every` value: a number and a unit, `ms`, `s`, `m` or `h` (`30s`, `5m`, `1h`).
+fn interval(value: &str) -> Result<Duration> {
+    let v = value.trim();
+    let split = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
+    let (number, unit) = v.split_at(split);
+    let scale = match unit {
+        "ms" => Some(Duration::from_millis(1)),
+        "s" => Some(Duration::from_secs(1)),
+        "m" | "min" => Some(Duration::from_secs(60)),
+        "h" => Some(Duration::from_secs(3600)),
+        _ => None,
+    };
+    match (number.parse::<u32>().ok().filter(|n| *n > 0), scale) {
+        (Some(n), Some(scale)) if n <= 100_000 => Ok(scale * n),
+        _ => Err(Error::usage(format!(
+            "--every '{}' is not a duration: give a number and a unit, such as 30s, 5m or 1h",
+            crate::out::printable(value, 40)
+        ))),
+    }
+}
+
+/// Run `update`: once (the default, for cron, hooks and CronJobs), or every `--every` until a
+/// stop signal. Returns the exit status: 0, or the worst error class of any name.
+pub fn run(ctx: &Context, args: &UpdateArgs, env: &Env) -> Result<u8> {
+    let options = Options::new(args, env)?;
+    match options.every {
+        None => once(ctx, &options),
+        Some(interval) => every(ctx, &options, interval),
+    }
+}
+
+/// One run, then the health-check pings (which never change its status).
+fn once(ctx: &Context, o: &Options) -> Result<u8> {
+    if o.monitors.is_empty() {
+        return update(ctx, o);
+    }
+    crate::out::record();
+    let result = update(ctx, o);
+    let mut lines = crate::out::recorded();
+    let status = match &result {
+        Ok(status) => *status,
+        Err(e) => {
+            lines.push(format!("ddns: {}", e.message));
+            e.class.exit_code()
+        }
+    };
+    ping(ctx, &o.monitors, status, &lines);
+    result
+}
+
+/// Health-check pings take at most this long together.
+const PING_BUDGET: Duration = Duration::from_secs(10);
+
+/// Tell each monitor how the run went. A failed ping is one line; the run's status stays.
+fn ping(ctx: &Context, monitors: &[Monitor], status: u8, lines: &[String]) {
+    let deadline = Instant::now() + PING_BUDGET;
+    for request in monitors
         .iter()
-        .map(|v| context::parse_given_ip(v))
-        .collect::<Result<_>>()?;
-    let hints: Vec<IpAddr> = args
-        .ip_hint
-        .iter()
-        .map(|v| context::parse_ip("--ip-hint", v))
-        .collect::<Result<_>>()?;
+        .filter_map(|m| crate::monitor::ping(m, status, lines))
+    {
+        let host = crate::http::host_of(&request.url).to_string();
+        let left = deadline.saturating_duration_since(Instant::now());
+        let failure = if left.is_zero() {
+            Some(format!(
+                "no time was left of the {} seconds pings may take",
+                PING_BUDGET.as_secs()
+            ))
+        } else {
+            match ctx.http().map(|http| http.ping(&request, left)) {
+                Ok(Ok(reply)) if (200..300).contains(&reply.status) => None,
+                Ok(Ok(reply)) => Some(format!("it answered HTTP {}", reply.status)),
+                Ok(Err(e)) => Some(e.error.message),
+                Err(e) => Some(e.message),
+            }
+        };
+        if let Some(why) = failure {
+            crate::out::error(&format!(
+                "the health-check ping to {host} failed ({why}); the update's own status is \
+                 not affected"
+            ));
+        }
+    }
+}
+
+/// Update every `interval` until SIGTERM, SIGINT or SIGHUP, which end it between runs at once
+/// (with status 0) and within a run as for a one-shot run. The lock is held only during a run;
+/// a failing run does not end the loop, only an error no later run can fix (a bad state file,
+/// a bad argument) does, with its status.
+fn every(ctx: &Context, o: &Options, interval: Duration) -> Result<u8> {
+    let shown = crate::clock::ago(interval.as_secs()).replace("0 s", "under a second");
+    let mut waiting_said = false;
+    loop {
+        let set_up = crate::state::read(&ctx.state_path).map(|s| !s.names.is_empty());
+        if matches!(set_up, Ok(false)) {
+            // Set up from another container sharing the volume, say: look again next time.
+            if !waiting_said {
+                crate::out::note(&format!(
+                    "no name is set up in {} yet: updates start once `ddns setup NAME` has run",
+                    ctx.state_path.display()
+                ));
+                waiting_said = true;
+            }
+        } else {
+            waiting_said = false;
+            let status = match once(ctx, o) {
+                Ok(status) => status,
+                Err(e) if e.class == Class::Usage => return Err(e),
+                Err(e) => {
+                    crate::out::error(&e.message);
+                    e.class.exit_code()
+                }
+            };
+            crate::out::note(&format!(
+                "update finished with status {status}; the next one in {shown}"
+            ));
+        }
+        if let Some(signal) = crate::signals::wait(interval) {
+            crate::out::note(&format!("stopped by {}", signal.as_str()));
+            return Ok(0);
+        }
+    }
+}
+
+/// One update of the names.
+fn update(ctx: &Context, o: &Options) -> Result<u8> {
     let mut locked = ctx.lock()?;
-    let names = super::select(&locked.state, &args.names, &ctx.state_path, false)?;
+    let names = super::select(&locked.state, &o.names, &ctx.state_path, false)?;
     let now = crate::clock::now();
 
-    let observation = observe(ctx, &locked, &names, &given, &hints);
+    let observation = observe(ctx, &locked, &names, &o.given, &o.hints);
     let mut outcomes = Vec::new();
     for name in &names {
-        let outcome = update_one(ctx, &mut locked, name, &observation, now, args.force);
-        if !outcome.records.is_empty() && !args.json {
-            crate::out::say(&outcome.line());
+        let outcome = update_one(ctx, &mut locked, name, &observation, now, o.force);
+        let line = outcome.line();
+        if !outcome.records.is_empty() && !o.json {
+            crate::out::say(&line);
         }
         for e in &outcome.errors {
             crate::out::error(&format!("{name}: {}", e.message));
         }
+        if let Some(program) = &o.on_change {
+            let events = plan::hook_events(
+                &outcome.before,
+                name,
+                &outcome.records,
+                &outcome.errors,
+                &line,
+            );
+            for event in events {
+                if let Err(e) = crate::hook::run(program, &event) {
+                    crate::out::error(&format!("{name}: {}", e.message));
+                }
+            }
+        }
         outcomes.push(outcome);
     }
+    drop(locked);
     let worst = outcomes.iter().map(Outcome::exit).max().unwrap_or(0);
-    if args.json {
-        crate::out::say_json(&Document {
+    if o.json {
+        let doc = Document {
             names: outcomes.iter().map(Outcome::json).collect(),
             exit: worst,
-        });
+        };
+        if o.every.is_some() {
+            // One document a line, a run after another.
+            crate::out::say(&serde_json::to_string(&doc).unwrap_or_else(|_| "null".into()));
+        } else {
+            crate::out::say_json(&doc);
+        }
     }
     Ok(worst)
 }
@@ -153,6 +344,8 @@ fn observe(
 /// What happened to one name in this run.
 struct Outcome {
     name: String,
+    /// The name's entry before this run.
+    before: crate::state::Entry,
     /// Per published family: old and new value and what was done.
     records: Vec<RecordChange>,
     /// Whether an apply was accepted.
@@ -254,6 +447,7 @@ fn update_one(
         .collect();
     let mut outcome = Outcome {
         name: name.to_string(),
+        before: entry.clone(),
         records: Vec::new(),
         sent: false,
         errors: Vec::new(),
@@ -414,4 +608,20 @@ fn refresh(http: &crate::http::Http, locked: &mut Locked, name: &str, now: u64) 
     e.grant_lost_at = None;
     locked.save()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intervals_need_a_unit() {
+        assert_eq!(interval("5m").unwrap(), Duration::from_secs(300));
+        assert_eq!(interval(" 30s ").unwrap(), Duration::from_secs(30));
+        assert_eq!(interval("1h").unwrap(), Duration::from_secs(3600));
+        assert_eq!(interval("250ms").unwrap(), Duration::from_millis(250));
+        for bad in ["5", "m", "0s", "-5m", "5 m", "5d", "1.5m", "", "99999999h"] {
+            assert!(interval(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -152,6 +152,7 @@ impl World {
                 provider::API_HOST,
                 provider::UX_HOST,
                 provider::ECHO_HOST,
+                provider::MONITOR_HOST,
             ],
             tls::Flaw::None,
         )
@@ -197,6 +198,15 @@ impl World {
             .iter()
             .map(std::string::ToString::to_string)
             .collect();
+    }
+
+    /// A monitor URL at the fake (`path` after the host and port, e.g. `/hc/uuid`).
+    pub fn monitor_url(&self, path: &str) -> String {
+        format!(
+            "https://{}:{}{path}",
+            provider::MONITOR_HOST,
+            self.fake.port
+        )
     }
 
     /// The echo URL the binary is pointed at.

@@ -19,6 +19,8 @@ pub const API_HOST: &str = "api.provider.test";
 pub const UX_HOST: &str = "ux.provider.test";
 /// The IP echo's host.
 pub const ECHO_HOST: &str = "echo.provider.test";
+/// A health-check monitor (Healthchecks, Uptime Kuma, a plain URL): every request is recorded.
+pub const MONITOR_HOST: &str = "monitor.provider.test";
 /// The echo hosts the Python peer hard-codes (served only inside the benchmark's namespace).
 pub const IPIFY_V4: &str = "api.ipify.org";
 /// See [`IPIFY_V4`].
@@ -93,12 +95,14 @@ pub enum Route {
     Apply,
     /// `GET https://ECHO/`: the IP echo.
     Echo,
+    /// Any request to `MONITOR_HOST`: a health-check ping.
+    Ping,
     /// Anything else.
     Unexpected,
 }
 
 /// Every route a test can budget.
-pub const ROUTES: [Route; 7] = [
+pub const ROUTES: [Route; 8] = [
     Route::Settings,
     Route::Template,
     Route::Consent,
@@ -106,6 +110,7 @@ pub const ROUTES: [Route; 7] = [
     Route::TokenRefresh,
     Route::Apply,
     Route::Echo,
+    Route::Ping,
 ];
 
 /// One logged request.
@@ -165,6 +170,8 @@ pub struct Provider {
     pub log: Vec<Logged>,
     /// Requests that matched no route or broke the protocol.
     pub unexpected: Vec<String>,
+    /// Every ping: method, path with query, body.
+    pub pings: Vec<(String, String, String)>,
     /// Every apply's query, as pairs.
     pub applies: Vec<BTreeMap<String, String>>,
     /// The reply to a successful apply (202 with no body unless changed).
@@ -270,6 +277,7 @@ pub fn start_on(
         log: Vec::new(),
         unexpected: Vec::new(),
         applies: Vec::new(),
+        pings: Vec::new(),
         apply_ok: (202, String::new()),
         counter: 0,
     }));
@@ -289,6 +297,7 @@ pub fn start_on(
             API_HOST,
             UX_HOST,
             ECHO_HOST,
+            MONITOR_HOST,
             IPIFY_V4,
             IPIFY_V6,
         ] {
@@ -519,6 +528,7 @@ fn route_of(r: &Request, zone: &str) -> Route {
             Route::Apply
         }
         ("GET", ECHO_HOST | IPIFY_V4 | IPIFY_V6, "/") => Route::Echo,
+        ("GET" | "POST", MONITOR_HOST, _) => Route::Ping,
         _ => Route::Unexpected,
     }
 }
@@ -532,6 +542,13 @@ fn respond(r: &Request, provider: &Mutex<Provider>, zones: &Mutex<Zones>) -> Rep
         auth: r.auth.clone(),
         at: SystemTime::now(),
     });
+    if route == Route::Ping {
+        p.pings.push((
+            r.method.clone(),
+            r.raw_target.clone(),
+            String::from_utf8_lossy(&r.body).into_owned(),
+        ));
+    }
     if route == Route::Unexpected {
         p.unexpected
             .push(format!("{} {} (host {})", r.method, r.raw_target, r.host));
@@ -725,6 +742,7 @@ fn respond(r: &Request, provider: &Mutex<Provider>, zones: &Mutex<Zones>) -> Rep
                 json(200, format!("{ip}\n"))
             }
         }
+        Route::Ping => json(200, "OK".into()),
         Route::Unexpected => fail(&mut p, "no route"),
     }
 }

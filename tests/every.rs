@@ -1,0 +1,205 @@
+//! `update --every DURATION`: the same update again and again in one process (for containers
+//! and systems without cron), keeping every property of a one-shot update: the lock is held
+//! only during a run, nothing is written on a no-op, a failing run does not end the loop, a
+//! stop between runs ends it at once with status 0.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test that cannot unwrap should fail loudly"
+)]
+
+mod support;
+
+use nix::sys::signal::Signal;
+use nix::unistd::Pid;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, ChildStderr, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+use support::provider::Route;
+use support::{NAME, World, world};
+
+/// A running `update --every`, its stderr lines arriving on a channel.
+struct Looping {
+    child: Child,
+    lines: Receiver<String>,
+}
+
+fn start(w: &World, args: &[&str], env: &[(&str, &str)]) -> Looping {
+    let mut cmd = w.command(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.stdout(Stdio::null()).spawn().unwrap();
+    let stderr: ChildStderr = child.stderr.take().unwrap();
+    let (tx, lines) = channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    Looping { child, lines }
+}
+
+impl Looping {
+    /// The next stderr line that contains `part` (within 10 s), with everything before it.
+    fn until(&self, part: &str) -> Vec<String> {
+        let mut seen = Vec::new();
+        let give_up = Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = give_up.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    let done = line.contains(part);
+                    seen.push(line);
+                    if done {
+                        return seen;
+                    }
+                }
+                Err(e) => panic!("no line with '{part}' came ({e}); saw {seen:?}"),
+            }
+        }
+    }
+
+    fn stop(mut self, signal: Signal) -> (Option<i32>, Duration, Vec<String>) {
+        let started = Instant::now();
+        nix::sys::signal::kill(
+            Pid::from_raw(i32::try_from(self.child.id()).unwrap()),
+            signal,
+        )
+        .unwrap();
+        let status = self.child.wait().unwrap();
+        let rest: Vec<String> = self.lines.iter().collect();
+        (status.code(), started.elapsed(), rest)
+    }
+}
+
+#[test]
+fn it_updates_then_does_nothing_quietly_and_stops_at_once() {
+    let w = world("every");
+    assert_eq!(w.setup(&["--ipv4"]).code, Some(0));
+    let l = start(&w, &["update", "--every", "1s"], &[]);
+    let first = l.until("update finished with status");
+    assert_eq!(
+        first,
+        vec!["update finished with status 0; the next one in 1 s"]
+    );
+    assert_eq!(
+        w.dns_answers(NAME),
+        vec!["81.2.69.142".parse::<std::net::IpAddr>().unwrap()]
+    );
+    // No-op runs write nothing and hold no lock in between: a one-shot run goes right in.
+    let mtime = std::fs::metadata(&w.state).unwrap().modified().unwrap();
+    l.until("update finished with status 0");
+    l.until("update finished with status 0");
+    assert_eq!(
+        std::fs::metadata(&w.state).unwrap().modified().unwrap(),
+        mtime
+    );
+    let one = w.run_env(&["update"], &[("DDNS_LOCK_WAIT", "0")]);
+    assert_eq!(one.code, Some(0), "{one:?}");
+    // A change is picked up by the next run.
+    w.set_public_v4("81.2.69.197");
+    l.until("update finished with status 0");
+    l.until("update finished with status 0");
+    assert_eq!(
+        w.dns_answers(NAME),
+        vec!["81.2.69.197".parse::<std::net::IpAddr>().unwrap()]
+    );
+    let (code, took, rest) = l.stop(Signal::SIGTERM);
+    assert_eq!(code, Some(0), "{rest:?}");
+    assert!(
+        took < Duration::from_millis(900),
+        "stopped at once: {took:?}"
+    );
+    assert_eq!(rest.last().map(String::as_str), Some("stopped by SIGTERM"));
+    w.budget(Route::Apply, 2);
+}
+
+#[test]
+fn sigint_and_sighup_stop_it_too() {
+    let w = world("every-int");
+    assert_eq!(w.setup(&["--ipv4"]).code, Some(0));
+    for (signal, name) in [(Signal::SIGINT, "SIGINT"), (Signal::SIGHUP, "SIGHUP")] {
+        let l = start(&w, &["update", "--every", "1h"], &[]);
+        l.until("update finished with status 0; the next one in 60 min");
+        let (code, took, rest) = l.stop(signal);
+        assert_eq!(code, Some(0), "{rest:?}");
+        assert!(took < Duration::from_millis(900), "{took:?}");
+        assert_eq!(rest.last().cloned(), Some(format!("stopped by {name}")));
+    }
+}
+
+#[test]
+fn a_failing_name_is_reported_every_run_while_the_others_go_on() {
+    let w = world("every-lost");
+    assert_eq!(w.setup(&["--ipv4"]).code, Some(0));
+    let code = w.consent_code("www");
+    assert_eq!(
+        w.run(&["setup", "www.example.com", "--ipv4", "--code", &code])
+            .code,
+        Some(0)
+    );
+    assert_eq!(w.run(&["update"]).code, Some(0));
+    // home's grant is gone: make its access token expire and revoke its refresh token only.
+    let rt = w.state_json()["names"][NAME]["grant"]["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    w.provider().refresh.remove(&rt);
+    let mut state = w.state_json();
+    state["names"][NAME]["grant"]["access_expires_at"] = 0.into();
+    std::fs::write(&w.state, serde_json::to_vec_pretty(&state).unwrap()).unwrap();
+    w.set_public_v4("81.2.69.198");
+    let l = start(&w, &["update", "--every", "1s"], &[]);
+    for _ in 0..2 {
+        let run = l.until("update finished with status");
+        assert_eq!(run.len(), 2, "{run:?}");
+        assert!(
+            run[0].starts_with(
+                "ddns: home.example.com: the provider no longer accepts this name's grant"
+            ),
+            "{run:?}"
+        );
+        assert_eq!(run[1], "update finished with status 5; the next one in 1 s");
+    }
+    assert_eq!(
+        w.dns_answers("www.example.com"),
+        vec!["81.2.69.198".parse::<std::net::IpAddr>().unwrap()],
+        "the other name went on"
+    );
+    let (code, _, _) = l.stop(Signal::SIGTERM);
+    assert_eq!(code, Some(0));
+}
+
+#[test]
+fn it_waits_for_a_setup_and_ends_on_an_error_no_run_can_fix() {
+    let w = world("every-wait");
+    let l = start(&w, &["update", "--every", "1s"], &[]);
+    let said = l.until("yet");
+    assert_eq!(
+        said,
+        vec![format!(
+            "no name is set up in {} yet: updates start once `ddns setup NAME` has run",
+            w.state.display()
+        )]
+    );
+    // Set up from elsewhere (another container on the same volume): the loop picks it up.
+    assert_eq!(w.setup(&["--ipv4"]).code, Some(0));
+    l.until("update finished with status 0");
+    // A state file ddns will not touch ends it, with that error's status.
+    std::fs::write(&w.state, b"{not json").unwrap();
+    let mut child = l.child;
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(2));
+    let bad = w.run(&["update", "--every", "5"]);
+    assert_eq!(
+        (bad.code, bad.stderr.as_str()),
+        (
+            Some(2),
+            "ddns: --every '5' is not a duration: give a number and a unit, such as 30s, 5m or 1h\n"
+        )
+    );
+}
