@@ -66,14 +66,14 @@ pub fn run(program: &Path, event: &HookEvent) -> Result<()> {
         }
         wait_readable(out.as_ref(), err.as_ref(), left);
         for (i, pipe) in [&mut out, &mut err].into_iter().enumerate() {
-            if let Some(p) = pipe.as_mut() {
-                if let Some(chunk) = read_ready(p) {
-                    if chunk.is_empty() {
-                        *pipe = None;
-                    } else {
-                        pending[i].extend_from_slice(&chunk);
-                        pass_on(&mut pending[i], &mut passed, false);
-                    }
+            if let Some(p) = pipe.as_mut()
+                && let Some(chunk) = read_ready(p)
+            {
+                if chunk.is_empty() {
+                    *pipe = None;
+                } else {
+                    pending[i].extend_from_slice(&chunk);
+                    pass_on(&mut pending[i], &mut passed, false);
                 }
             }
         }
