@@ -303,11 +303,8 @@ fn unauthorized_apply_refreshes_once_and_retries() {
 #[test]
 fn lost_grant_says_run_setup_and_keeps_state() {
     let w = published("lost");
-    {
-        let mut p = w.provider();
-        p.revoke_all();
-        p.public_v4 = "81.2.69.202".parse().unwrap();
-    }
+    w.provider().revoke_all();
+    w.set_public_v4("81.2.69.202");
     let before = w.state_bytes();
     let u = w.run(&["update"]);
     assert_eq!(u.code, Some(5), "{u:?}");
@@ -509,7 +506,7 @@ fn empty_202_and_204_are_success() {
     let w = published("2xx");
     for (i, status) in [204u16, 202, 200].into_iter().enumerate() {
         let ip = format!("81.2.69.{}", 210 + i);
-        w.provider().public_v4 = ip.parse().unwrap();
+        w.set_public_v4(&ip);
         w.provider().can(
             Route::Apply,
             Canned::new(status, if status == 200 { "{}" } else { "" }),
