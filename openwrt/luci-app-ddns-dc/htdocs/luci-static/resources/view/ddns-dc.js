@@ -158,7 +158,7 @@ function familyCell(family) {
 	}));
 }
 
-function tokenState(n) {
+function grantState(n) {
 	if (n.status == 'pending' && L.isObject(n.pending)) {
 		var left = until(n.pending.expires_at);
 		return left ? _('consent page open, expires in %s').format(left) : _('consent request expired');
@@ -281,7 +281,7 @@ return view.extend({
 			E('td', { 'class': 'td', 'data-title': _('IPv4') }, [ familyCell(families.ipv4) ]),
 			E('td', { 'class': 'td', 'data-title': _('IPv6') }, [ familyCell(families.ipv6) ]),
 			E('td', { 'class': 'td', 'data-title': _('Last update') }, [ ago(n.last_applied) ]),
-			E('td', { 'class': 'td', 'data-title': _('Grant') }, [ tokenState(n) ]),
+			E('td', { 'class': 'td', 'data-title': _('Grant') }, [ grantState(n) ]),
 			E('td', { 'class': 'td cbi-section-actions' }, [ E('div', {}, actions) ])
 		]);
 	},
