@@ -10,7 +10,8 @@
 //! or offset; objects and arrays are u32 slot lists whose slot 0 is the slot count.
 //!
 //! Usage: mkapk --root DIR --name N --version V --arch A --epoch SECS --description TEXT
-//!              [--depends "NAME ..."] [--post-install FILE] [--pre-deinstall FILE] --output FILE
+//!              [--depends "NAME ..."] [--post-install FILE] [--pre-deinstall FILE]
+//!              [--post-upgrade FILE] --output FILE
 
 #![allow(
     clippy::unwrap_used,
@@ -257,6 +258,9 @@ fn main() {
         NULL, // pre-install
         script(&mut adb, "post-install"),
         script(&mut adb, "pre-deinstall"),
+        NULL, // post-deinstall
+        NULL, // pre-upgrade
+        script(&mut adb, "post-upgrade"),
     ];
     let scripts = adb.slots(TYPE_OBJECT, &scripts);
     let package = adb.slots(TYPE_OBJECT, &[pkginfo, paths, scripts]);

@@ -198,7 +198,8 @@ fn check_data(data: &[Member], files: &BTreeMap<String, (u32, Vec<u8>)>) {
 }
 
 /// The .apk holds `files` plus OpenWrt's `lib/apk/packages/NAME.list` (the payload's files,
-/// sorted) and, when there are any, `NAME.conffiles`.
+/// sorted) and, when there are any, `NAME.conffiles` and `NAME.conffiles_static` (each with
+/// its SHA-256).
 fn check_apk_files(
     pkg: &adb::Package,
     name: &str,
@@ -207,6 +208,7 @@ fn check_apk_files(
 ) {
     let list_path = format!("/lib/apk/packages/{name}.list");
     let conffiles_path = format!("/lib/apk/packages/{name}.conffiles");
+    let static_path = format!("/lib/apk/packages/{name}.conffiles_static");
     let mut expected: BTreeMap<String, u64> = files
         .iter()
         .map(|(p, (m, _))| (p.clone(), u64::from(*m)))
@@ -214,6 +216,7 @@ fn check_apk_files(
     expected.insert(list_path.clone(), 0o644);
     if !conffiles.is_empty() {
         expected.insert(conffiles_path.clone(), 0o644);
+        expected.insert(static_path.clone(), 0o644);
     }
     let got: BTreeMap<String, u64> = pkg.files.iter().map(|f| (f.path.clone(), f.mode)).collect();
     assert_eq!(got, expected);
@@ -231,7 +234,51 @@ fn check_apk_files(
             String::from_utf8(pkg.file(&conffiles_path).data.clone()).unwrap(),
             text
         );
+        let sums: String = conffiles
+            .iter()
+            .map(|p| {
+                let sum = ring::digest::digest(&ring::digest::SHA256, &files[*p].1);
+                let hex: String = sum.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+                format!("{p} {hex}\n")
+            })
+            .collect();
+        assert_eq!(
+            String::from_utf8(pkg.file(&static_path).data.clone()).unwrap(),
+            sums
+        );
     }
+}
+
+/// OpenWrt's apk scripts (include/package-pack.mk): apk runs a script from a file descriptor,
+/// so `$0` does not name the package; they set `$pkgname` for default_postinst/default_prerm,
+/// then run the package's own step (`own`); post-upgrade is post-install with PKG_UPGRADE=1.
+fn check_apk_scripts(pkg: &adb::Package, name: &str, own: &str) {
+    let head = "#!/bin/sh\n[ \"${IPKG_NO_SCRIPT}\" = \"1\" ] && exit 0\n\
+        [ -s ${IPKG_INSTROOT}/lib/functions.sh ] || exit 0\n\
+        . ${IPKG_INSTROOT}/lib/functions.sh\n";
+    let post = pkg.script(adb::SCRIPT_POSTINST);
+    assert_eq!(
+        post,
+        format!(
+            "{head}export root=\"${{IPKG_INSTROOT}}\"\nexport pkgname=\"{name}\"\n\
+             add_group_and_user\ndefault_postinst\n{own}"
+        )
+    );
+    assert_eq!(
+        pkg.script(adb::SCRIPT_POSTUPGRADE),
+        format!(
+            "#!/bin/sh\nexport PKG_UPGRADE=1\n{}",
+            &post["#!/bin/sh\n".len()..]
+        )
+    );
+    assert_eq!(
+        pkg.script(adb::SCRIPT_PREDEINST),
+        format!(
+            "#!/bin/sh\n[ -s ${{IPKG_INSTROOT}}/lib/functions.sh ] || exit 0\n\
+             . ${{IPKG_INSTROOT}}/lib/functions.sh\n\
+             export root=\"${{IPKG_INSTROOT}}\"\nexport pkgname=\"{name}\"\ndefault_prerm\n"
+        )
+    );
 }
 
 #[test]
@@ -434,16 +481,7 @@ fn ddns_dc_apk(dir: &Path) {
     assert_eq!(pkg.info_text(adb::PI_ARCH), "x86_64");
     assert!(pkg.depends().is_empty(), "no dependencies");
     check_apk_files(&pkg, "ddns-dc", &ddns_dc_files(), &["/etc/config/ddns-dc"]);
-    assert!(
-        pkg.script(adb::SCRIPT_POSTINST)
-            .contains("default_postinst $0 $@"),
-        "post-install"
-    );
-    assert!(
-        pkg.script(adb::SCRIPT_PREDEINST)
-            .contains("default_prerm $0 $@"),
-        "pre-deinstall"
-    );
+    check_apk_scripts(&pkg, "ddns-dc", "");
 }
 
 /// luci-app-ddns-dc holds exactly the LuCI recipe's tree.
@@ -493,19 +531,11 @@ fn luci_app_packages(dir: &Path) {
     assert_eq!(pkg.info_text(adb::PI_ARCH), "noarch", "apk's name for all");
     assert_eq!(pkg.depends(), ["ddns-dc", "luci-base"]);
     check_apk_files(&pkg, "luci-app-ddns-dc", &files, &[]);
-    let post = pkg.script(adb::SCRIPT_POSTINST);
-    assert!(post.starts_with("#!/bin/sh\n"), "{post}");
-    let default = post.find("\ndefault_postinst\n").expect("default_postinst");
-    let pkgname = post
-        .find("export pkgname=\"luci-app-ddns-dc\"")
-        .expect("pkgname");
-    let own = post
-        .find("rm -rf /tmp/luci-modulecache/")
-        .expect("the LuCI step");
-    assert!(pkgname < default && default < own, "{post}");
-    assert!(
-        pkg.script(adb::SCRIPT_PREDEINST)
-            .contains("default_prerm $0 $@"),
-        "pre-deinstall"
-    );
+    let own = std::fs::read_to_string(top().join("packaging/openwrt/luci-postinst-pkg")).unwrap();
+    let own: String = own
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    check_apk_scripts(&pkg, "luci-app-ddns-dc", &own);
 }

@@ -25,6 +25,8 @@ pub const PI_DEPENDS: usize = 15;
 pub const SCRIPT_POSTINST: usize = 3;
 /// Pre-deinstall script.
 pub const SCRIPT_PREDEINST: usize = 4;
+/// Post-upgrade script.
+pub const SCRIPT_POSTUPGRADE: usize = 7;
 
 /// Little-endian u32 at `at`.
 pub fn u32_at(b: &[u8], at: usize) -> u32 {

@@ -141,20 +141,24 @@ function addresses(list) {
 	return (Array.isArray(list) && list.length) ? list.join(', ') : '-';
 }
 
-/* One family of a name: what was published, what the router's public address is, what DNS says. */
+/* One family of a name: what was published, what the router's public address is (where it was
+ * seen, in the tooltip), what DNS answers (and the provider's own servers when they differ). */
 function familyCell(family) {
 	if (!L.isObject(family))
 		return E('span', { 'class': 'ddns-dc-family' }, [ '-' ]);
-	var source = family.source ? family.source + (family.millis != null ? ', ' + family.millis + ' ms' : '') : null;
+	var source = family.source ? family.source + (family.millis != null ? ', ' + family.millis + ' ms' : '') : '';
+	var dns = addresses(family.dns);
 	var lines = [
-		[ _('published'), family.published || '-' ],
-		[ _('public'), (family.public || '-') + (source ? ' (' + source + ')' : '') ],
-		[ _('DNS'), addresses(family.dns) ]
+		[ _('published'), family.published || '-', '' ],
+		[ _('public'), family.public || '-', source ? _('seen by %s').format(source) : '' ],
+		[ _('DNS'), dns, '' ]
 	];
-	if (Array.isArray(family.authoritative))
-		lines.push([ _('authoritative'), addresses(family.authoritative) ]);
+	if (Array.isArray(family.authoritative) && addresses(family.authoritative) != dns)
+		lines.push([ _('provider'), addresses(family.authoritative), _('what the zone\'s own servers answer') ]);
 	return E('div', { 'class': 'ddns-dc-family' }, lines.map(function(l) {
-		return E('div', {}, [ E('small', { 'style': 'color:#777' }, [ l[0] + ' ' ]), E('span', {}, [ l[1] ]) ]);
+		return E('div', { 'style': 'white-space:nowrap', 'title': l[2] }, [
+			E('small', { 'style': 'color:#777' }, [ l[0] + ' ' ]), E('span', {}, [ l[1] ])
+		]);
 	}));
 }
 
@@ -177,7 +181,7 @@ function field(id, label, input, help) {
 		E('label', { 'class': 'cbi-value-title', 'for': id }, [ label ]),
 		E('div', { 'class': 'cbi-value-field' }, [
 			input,
-			E('div', { 'class': 'cbi-value-description ddns-dc-error', 'id': id + '-error', 'style': 'color:#c62828' }),
+			E('div', { 'class': 'ddns-dc-error', 'id': id + '-error', 'style': 'color:#c62828;padding-top:.25em' }),
 			help ? E('div', { 'class': 'cbi-value-description' }, [ help ]) : ''
 		])
 	]);
@@ -189,8 +193,12 @@ function showError(id, err) {
 		dom.content(node, err ? [ oneLine(err) ] : null);
 }
 
+/* A notification; news (not failures) goes away by itself where LuCI can do that. */
 function notify(text, type) {
-	ui.addNotification(null, E('p', {}, [ text ]), type || 'info');
+	if (!type && typeof ui.addTimeLimitedNotification == 'function')
+		ui.addTimeLimitedNotification(null, E('p', {}, [ text ]), 10000, 'info');
+	else
+		ui.addNotification(null, E('p', {}, [ text ]), type || 'info');
 }
 
 /* A line per record of an update reply. */
@@ -256,12 +264,12 @@ return view.extend({
 			actions.push(E('button', {
 				'class': 'btn cbi-button cbi-button-action ddns-dc-reconnect',
 				'click': ui.createHandlerFn(this, 'handleReconnect', n)
-			}, [ _('Reconnect') ]), ' ');
-		if (n.status != 'pending')
+			}, [ _('Reconnect') ]));
+		if (n.status != 'pending' && n.status != 'grant-lost')
 			actions.push(E('button', {
 				'class': 'btn cbi-button cbi-button-apply ddns-dc-update',
 				'click': ui.createHandlerFn(this, 'handleUpdate', n.name)
-			}, [ _('Update now') ]), ' ');
+			}, [ _('Update now') ]));
 		actions.push(E('button', {
 			'class': 'btn cbi-button cbi-button-remove ddns-dc-remove',
 			'click': ui.createHandlerFn(this, 'handleRemove', n.name)
@@ -282,7 +290,9 @@ return view.extend({
 			E('td', { 'class': 'td', 'data-title': _('IPv6') }, [ familyCell(families.ipv6) ]),
 			E('td', { 'class': 'td', 'data-title': _('Last update') }, [ ago(n.last_applied) ]),
 			E('td', { 'class': 'td', 'data-title': _('Grant') }, [ grantState(n) ]),
-			E('td', { 'class': 'td cbi-section-actions' }, [ E('div', {}, actions) ])
+			E('td', { 'class': 'td cbi-section-actions' }, [
+				E('div', { 'style': 'display:flex;flex-direction:column;gap:.3em;align-items:stretch' }, actions)
+			])
 		]);
 	},
 
