@@ -236,6 +236,7 @@ return view.extend({
 		}
 		this.schedule = (L.isObject(status.schedule) && status.schedule.minutes != null) ? +status.schedule.minutes : null;
 		var names = Array.isArray(status.names) ? status.names : [];
+		this.busy = !!status.running || names.some(function(n) { return n.status == 'pending'; });
 		var rows = names.map(L.bind(this.renderRow, this));
 		var children = [];
 		if (status.running)
@@ -307,6 +308,7 @@ return view.extend({
 	},
 
 	refresh: function() {
+		this.lastRefresh = Date.now();
 		return Promise.all([
 			backend(callStatus()).catch(function(err) { return { error: oneLine(err) }; }),
 			backend(callLog()).catch(function(err) { return { error: oneLine(err) }; })
@@ -314,6 +316,14 @@ return view.extend({
 			this.renderStatus(res[0]);
 			this.renderLog(res[1]);
 		}, this));
+	},
+
+	/* The poll: every 5 s while an update runs in the background or a consent is pending,
+	 * else every 30 s (each status call may ask DNS what it answers). */
+	pollStatus: function() {
+		if (!this.busy && Date.now() - (this.lastRefresh || 0) < 29000)
+			return Promise.resolve();
+		return this.refresh();
 	},
 
 	handleUpdate: function(name) {
@@ -413,7 +423,7 @@ return view.extend({
 	},
 
 	handleFinish: function() {
-		var name = this.consentFor;
+		var name = this.consentFor || document.getElementById('ddns-dc-name').value.trim();
 		var code = document.getElementById('ddns-dc-code').value.trim();
 		showError('ddns-dc-code', null);
 		if (!code) {
@@ -540,7 +550,8 @@ return view.extend({
 				this.renderStatus(status);
 				this.renderLog(log);
 			}, this), 0);
-			poll.add(L.bind(this.refresh, this), 5);
+			this.lastRefresh = Date.now();
+			poll.add(L.bind(this.pollStatus, this), 5);
 			return nodes;
 		}, this));
 	},
