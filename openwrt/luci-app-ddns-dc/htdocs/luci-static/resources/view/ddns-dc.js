@@ -164,16 +164,16 @@ function familyCell(family) {
 
 function grantState(n) {
 	if (n.status == 'pending' && L.isObject(n.pending)) {
-		var left = until(n.pending.expires_at);
-		return left ? _('consent page open, expires in %s').format(left) : _('consent request expired');
+		var expires = until(n.pending.expires_at);
+		return expires ? _('consent page open, expires in %s').format(expires) : _('consent request expired');
 	}
 	if (n.status == 'grant-lost')
 		return _('grant lost: reconnect');
-	var parts = [];
+	/* An access token lasts about an hour; the refresh token renews it at the next update. */
 	var left = n.access_token_expires_at != null ? until(n.access_token_expires_at) : null;
-	parts.push(left ? _('access valid for %s').format(left) : _('access expired'));
-	parts.push(n.has_refresh_token ? _('renewable') : _('not renewable'));
-	return parts.join(', ');
+	if (n.has_refresh_token)
+		return left ? _('access valid for %s, renewable').format(left) : _('renewed at the next update');
+	return left ? _('access valid for %s, not renewable').format(left) : _('no access: reconnect');
 }
 
 function field(id, label, input, help) {
