@@ -37,7 +37,7 @@ const VIEW: &str = "htdocs/luci-static/resources/view/ddns-dc.js";
 /// Compile the view as LuCI's loader does (the `'require x'` strings at the top become the
 /// factory's parameters after window, document and L) and run the factory with stubs that
 /// record `rpc.declare` and `view.extend`. Prints {requires, declares, members}.
-const LOADER: &str = r#"
+const LOADER: &str = r"
 const fs = require('fs'), vm = require('vm');
 const source = fs.readFileSync(process.argv[1], 'utf8');
 const requires = [];
@@ -64,7 +64,7 @@ if (result !== extended) throw new Error('the factory must return view.extend(..
 const members = {};
 for (const k of Object.keys(extended)) members[k] = extended[k] === null ? 'null' : typeof extended[k];
 console.log(JSON.stringify({ requires, declares, members }));
-"#;
+";
 
 fn run_view() -> Option<Value> {
     let node = Command::new("node").arg("--version").output();
@@ -142,7 +142,7 @@ fn view_compiles_and_calls_only_contract_methods_the_acl_grants() {
             .unwrap_or_else(|| panic!("{method} is not a backend method"))
             .as_object()
             .unwrap();
-        for p in d["params"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
+        for p in d["params"].as_array().map_or(&[][..], Vec::as_slice) {
             let p = p.as_str().unwrap();
             assert!(args.contains_key(p), "{method}: no argument {p}");
         }
@@ -160,7 +160,7 @@ fn view_compiles_and_calls_only_contract_methods_the_acl_grants() {
     assert_eq!(declared, all, "the view uses every backend method");
     let granted: BTreeSet<String> = read.union(&write).cloned().collect();
     assert_eq!(granted, all, "the ACL grants nothing else");
-    let read_set: BTreeSet<String> = READ_METHODS.iter().map(|s| s.to_string()).collect();
+    let read_set: BTreeSet<String> = READ_METHODS.iter().map(ToString::to_string).collect();
     assert_eq!(read, read_set, "reading grants only the read methods");
 }
 

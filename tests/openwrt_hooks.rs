@@ -194,7 +194,7 @@ impl Drop for Router {
 
 /// `[ARG]` per argument, as the stub records them.
 fn recorded(args: &[&str]) -> String {
-    let mut s: String = args.iter().map(|a| format!("[{a}]")).collect();
+    let mut s: String = args.iter().map(|a| "[".to_string() + a + "]").collect();
     s.push('\n');
     s
 }
@@ -292,11 +292,11 @@ fn hotplug_hook_passes_every_address_as_a_hint_and_decides_nothing() {
 
 #[test]
 fn hotplug_hook_settings_and_events() {
+    // Each case: the hook's environment, and the arguments ddns-dc gets (None: not run).
+    type Case<'a> = (&'a [(&'a str, &'a str)], Option<&'a [&'a str]>);
     let Some(r) = Router::new("settings") else {
         return;
     };
-    // Each case: the hook's environment, and the arguments ddns-dc gets (None: not run).
-    type Case<'a> = (&'a [(&'a str, &'a str)], Option<&'a [&'a str]>);
     let cases: &[Case] = &[
         (
             &[

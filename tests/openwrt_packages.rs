@@ -179,6 +179,18 @@ fn open_ipk(ipk: &[u8]) -> (Vec<Member>, Vec<Member>, String) {
     (data, control, text)
 }
 
+/// Each item on a line of its own.
+fn lines<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
+    items.into_iter().map(|i| i.to_string() + "\n").collect()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::new(), |mut s, b| {
+        std::fmt::Write::write_fmt(&mut s, format_args!("{b:02x}")).unwrap();
+        s
+    })
+}
+
 fn control_field(text: &str, k: &str) -> String {
     text.lines()
         .find_map(|l| l.strip_prefix(&format!("{k}: ")))
@@ -223,25 +235,21 @@ fn check_apk_files(
     for (path, (_, content)) in files {
         assert!(pkg.file(path).data == *content, "{path}: content");
     }
-    let list: String = files.keys().map(|p| format!("{p}\n")).collect();
+    let list = lines(files.keys());
     assert_eq!(
         String::from_utf8(pkg.file(&list_path).data.clone()).unwrap(),
         list
     );
     if !conffiles.is_empty() {
-        let text: String = conffiles.iter().map(|p| format!("{p}\n")).collect();
+        let text = lines(conffiles);
         assert_eq!(
             String::from_utf8(pkg.file(&conffiles_path).data.clone()).unwrap(),
             text
         );
-        let sums: String = conffiles
-            .iter()
-            .map(|p| {
-                let sum = ring::digest::digest(&ring::digest::SHA256, &files[*p].1);
-                let hex: String = sum.as_ref().iter().map(|b| format!("{b:02x}")).collect();
-                format!("{p} {hex}\n")
-            })
-            .collect();
+        let sums = lines(conffiles.iter().map(|p| {
+            let sum = ring::digest::digest(&ring::digest::SHA256, &files[*p].1);
+            format!("{p} {}", hex(sum.as_ref()))
+        }));
         assert_eq!(
             String::from_utf8(pkg.file(&static_path).data.clone()).unwrap(),
             sums
@@ -279,6 +287,21 @@ fn check_apk_scripts(pkg: &adb::Package, name: &str, own: &str) {
              export root=\"${{IPKG_INSTROOT}}\"\nexport pkgname=\"{name}\"\ndefault_prerm\n"
         )
     );
+}
+
+/// The files under `dir` (path below `prefix` -> mode, content); every directory is 0755.
+fn read_tree(dir: &Path, prefix: &str, out: &mut BTreeMap<String, (u32, Vec<u8>)>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        let path = format!("{prefix}/{}", e.file_name().to_str().unwrap());
+        let mode = e.metadata().unwrap().permissions().mode() & 0o7777;
+        if e.file_type().unwrap().is_dir() {
+            assert_eq!(mode, 0o755, "{path}");
+            read_tree(&e.path(), &path, out);
+        } else {
+            out.insert(path, (mode, std::fs::read(e.path()).unwrap()));
+        }
+    }
 }
 
 #[test]
@@ -361,20 +384,7 @@ fn sdk_recipes_install_files_list_and_carry_cargo_version() {
     assert!(out.status.success(), "{out:?}");
 
     let mut installed = BTreeMap::new();
-    fn walk(dir: &Path, prefix: &str, out: &mut BTreeMap<String, (u32, Vec<u8>)>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let e = e.unwrap();
-            let path = format!("{prefix}/{}", e.file_name().to_str().unwrap());
-            let mode = e.metadata().unwrap().permissions().mode() & 0o7777;
-            if e.file_type().unwrap().is_dir() {
-                assert_eq!(mode, 0o755, "{path}");
-                walk(&e.path(), &path, out);
-            } else {
-                out.insert(path, (mode, std::fs::read(e.path()).unwrap()));
-            }
-        }
-    }
-    walk(&dest, "", &mut installed);
+    read_tree(&dest, "", &mut installed);
     let expected = ddns_dc_files();
     let modes = |m: &BTreeMap<String, (u32, Vec<u8>)>| -> Vec<(String, u32)> {
         m.iter().map(|(p, (mode, _))| (p.clone(), *mode)).collect()
@@ -385,11 +395,7 @@ fn sdk_recipes_install_files_list_and_carry_cargo_version() {
         "the recipe installs files.list"
     );
     assert!(installed == expected, "same contents");
-    let conffiles: String = files_list()
-        .iter()
-        .filter(|e| e.conffile)
-        .map(|e| format!("{}\n", e.dest))
-        .collect();
+    let conffiles = lines(files_list().iter().filter(|e| e.conffile).map(|e| &e.dest));
     assert_eq!(
         std::fs::read_to_string(dir.join("root.conffiles")).unwrap(),
         conffiles,
@@ -532,10 +538,6 @@ fn luci_app_packages(dir: &Path) {
     assert_eq!(pkg.depends(), ["ddns-dc", "luci-base"]);
     check_apk_files(&pkg, "luci-app-ddns-dc", &files, &[]);
     let own = std::fs::read_to_string(top().join("packaging/openwrt/luci-postinst-pkg")).unwrap();
-    let own: String = own
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .map(|l| format!("{l}\n"))
-        .collect();
+    let own = lines(own.lines().filter(|l| !l.starts_with('#')));
     check_apk_scripts(&pkg, "luci-app-ddns-dc", &own);
 }
