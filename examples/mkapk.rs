@@ -10,7 +10,8 @@
 //! or offset; objects and arrays are u32 slot lists whose slot 0 is the slot count.
 //!
 //! Usage: mkapk --root DIR --name N --version V --arch A --epoch SECS --description TEXT
-//!              [--post-install FILE] [--pre-deinstall FILE] --output FILE
+//!              [--depends "NAME ..."] [--post-install FILE] [--pre-deinstall FILE]
+//!              [--post-upgrade FILE] --output FILE
 
 #![allow(
     clippy::unwrap_used,
@@ -210,6 +211,23 @@ fn main() {
     }
     let paths = adb.slots(TYPE_ARRAY, &dir_values);
 
+    // Dependencies (bare names: a dependency object with only its name), sorted and unique as
+    // apk's schema_dependency_array keeps them.
+    let mut depends: Vec<&str> = args
+        .0
+        .get("depends")
+        .map(|d| d.split_whitespace().collect())
+        .unwrap_or_default();
+    depends.sort_unstable();
+    depends.dedup();
+    let depends: Vec<u32> = depends
+        .iter()
+        .map(|name| {
+            let name = adb.blob(name.as_bytes());
+            adb.slots(TYPE_OBJECT, &[name])
+        })
+        .collect();
+    let depends = adb.slots(TYPE_ARRAY, &depends);
     // The package's unique id: the first 20 bytes of the SHA-256 of the ADB block, computed
     // with the id's own bytes zeroed (as app_mkpkg.c does).
     let uid_value = adb.blob(&[0u8; 20]);
@@ -227,6 +245,9 @@ fn main() {
         NULL, // repo-commit
         adb.int(epoch),
         adb.int(installed.max(1)),
+        NULL, // file-size
+        NULL, // provider-priority
+        depends,
     ];
     let pkginfo = adb.slots(TYPE_OBJECT, &info);
     let script = |adb: &mut Adb, key: &str| match args.0.get(key) {
@@ -238,6 +259,9 @@ fn main() {
         NULL, // pre-install
         script(&mut adb, "post-install"),
         script(&mut adb, "pre-deinstall"),
+        NULL, // post-deinstall
+        NULL, // pre-upgrade
+        script(&mut adb, "post-upgrade"),
     ];
     let scripts = adb.slots(TYPE_OBJECT, &scripts);
     let package = adb.slots(TYPE_OBJECT, &[pkginfo, paths, scripts]);

@@ -7,8 +7,10 @@
     reason = "each test binary uses a different part of the support code"
 )]
 
+pub mod adb;
 pub mod dns;
 pub mod provider;
+pub mod tar;
 pub mod tls;
 
 use provider::{Provider, Route};
