@@ -246,3 +246,17 @@ fn view_edits_only_options_the_config_has_and_never_touches_a_token() {
         "the view refers to a token"
     );
 }
+
+/// The backend offers exactly the contract the view is written against: `ddns rpcd list` is
+/// what rpcd registers as the ubus object's methods.
+#[test]
+fn the_backend_lists_exactly_the_contract() {
+    let out = Command::new(env!("CARGO_BIN_EXE_ddns"))
+        .args(["rpcd", "list"])
+        .env_clear()
+        .output()
+        .unwrap();
+    let listed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let contract: Value = serde_json::from_str(CONTRACT).unwrap();
+    assert_eq!(listed, contract);
+}
