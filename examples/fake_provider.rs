@@ -6,7 +6,8 @@
 //!
 //! Usage: fake_provider CA_PEM_OUT [HTTPS_PORT DNS_PORT CONTROL_PORT]  (default 443 53 9999)
 //! Control (TCP on 127.0.0.1, one command a line): `code` issues an authorization code,
-//! `ip A.B.C.D` sets the public IPv4 address, `apply-200` makes applies answer 200 `{}`,
+//! `ip A.B.C.D` sets the public IPv4 address, `revoke` makes every grant lapse, `apply-200`
+//! makes applies answer 200 `{}`,
 //! `counts` prints `https=N dns=N applies=N`.
 
 #![allow(
@@ -43,12 +44,14 @@ fn main() {
         ..dns::Zones::default()
     }));
     let v4 = TcpListener::bind(("0.0.0.0", https)).unwrap();
-    let fake = provider::start_on(support::ZONE, &pki.server, Arc::clone(&zones), v4, None);
+    // Also on ::1 where there is one, so IPv6 detection (the echo asked over IPv6) works.
+    let v6 = TcpListener::bind(("::1", https)).ok();
+    let fake = provider::start_on(support::ZONE, &pki.server, Arc::clone(&zones), v4, v6);
     dns::start_on(
         Arc::clone(&zones),
         TcpListener::bind(("0.0.0.0", dns_port)).unwrap(),
         UdpSocket::bind(("0.0.0.0", dns_port)).unwrap(),
-        None,
+        UdpSocket::bind(("::1", dns_port)).ok(),
     );
     let listener = TcpListener::bind(("127.0.0.1", control)).unwrap();
     println!("ready");
@@ -67,6 +70,12 @@ fn main() {
                 ["ip", ip] => {
                     p.public_v4 = ip.parse().unwrap();
                     zones.lock().unwrap().whoami_v4 = Some(ip.parse().unwrap());
+                    "ok".to_string()
+                }
+                ["revoke"] => {
+                    // Every grant lapses (a lost grant, for the router page's walk-through).
+                    p.revoke_all();
+                    p.expire_access_tokens();
                     "ok".to_string()
                 }
                 ["apply-200"] => {

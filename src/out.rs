@@ -126,10 +126,25 @@ pub fn say(line: &str) {
     }
 }
 
-/// Print one JSON document on stdout (pretty, as `check --json` always has). Serialising our
-/// own report types cannot fail; if it ever did, the document would be `null`.
+/// Print one JSON document on stdout (pretty, as `check --json` always has). It is for the
+/// caller only: it goes neither to syslog nor into a ping. Serialising our own report types
+/// cannot fail; if it ever did, the document would be `null`.
 pub fn say_json(doc: &impl serde::Serialize) {
-    say(&serde_json::to_string_pretty(doc).unwrap_or_else(|_| "null".into()));
+    print_only(&serde_json::to_string_pretty(doc).unwrap_or_else(|_| "null".into()));
+}
+
+/// Print `text` on stdout only (a machine-readable document).
+pub fn print_only(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}");
+    let _ = out.flush();
+}
+
+/// A result line that stdout does not show (it carries a JSON document instead): it still goes
+/// to syslog and into the run's record, so the log reads the same with `--json`.
+pub fn log_only(line: &str) {
+    log(INFO, line);
+    keep(line);
 }
 
 /// Print one error line on stderr.

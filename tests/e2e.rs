@@ -892,6 +892,24 @@ fn syslog_gets_each_line_in_the_classic_form() {
         "home.example.com: the provider could not complete the update (HTTP 500: boom): try again later",
     );
     w.assert_no_secrets(&lines.join("\n"));
+
+    // With --json the document is the caller's: syslog gets the same human lines, and a
+    // read-only check logs nothing (the router page polls it).
+    w.set_public_v4("81.2.69.144");
+    let j = w.run_env(&["--syslog", "update", "--json"], &[("DDNS_SYSLOG_SOCKET", sock)]);
+    assert_eq!(j.code, Some(0), "{j:?}");
+    let c = w.run_env(&["--syslog", "check", "--json"], &[("DDNS_SYSLOG_SOCKET", sock)]);
+    assert_eq!(c.code, Some(0), "{c:?}");
+    let mut lines = Vec::new();
+    while let Ok(n) = socket.recv(&mut buf) {
+        lines.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+    }
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    shape(
+        &lines[0],
+        "<30>",
+        "home.example.com A updated 81.2.69.142 -> 81.2.69.144",
+    );
 }
 
 #[test]

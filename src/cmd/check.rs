@@ -367,11 +367,14 @@ impl NameReport {
             ));
         }
         let token = match self.access_token_expires_at {
+            _ if self.status == Status::GrantLost => "grant refused by the provider".to_string(),
             Some(at) if at > now => format!("access token valid for {} min", (at - now) / 60),
             Some(_) => "access token expired (renewed at the next update)".to_string(),
             None => "access token lifetime unknown".to_string(),
         };
-        let refresh = if self.has_refresh_token {
+        let refresh = if self.status == Status::GrantLost {
+            "setup needed"
+        } else if self.has_refresh_token {
             "refresh token kept"
         } else {
             "no refresh token (setup again when the access token expires)"

@@ -139,11 +139,13 @@ enum Late {
     Background,
 }
 
-/// Run this binary with `args` (after `--syslog`, so what the page starts is in the log) and
-/// return its JSON document.
+/// Run this binary with `args` and return its JSON document. What changes something runs with
+/// `--syslog`, so what the page started is in the router's log; `check` (polled by the page
+/// every few seconds) does not.
 fn subcommand(args: &[&str], late: Late, env: &[(&str, &str)]) -> Result<Value> {
+    let logged = args.first() != Some(&"check");
     let mut child = Command::new(me()?)
-        .arg("--syslog")
+        .args(logged.then_some("--syslog"))
         .args(args)
         .envs(env.iter().copied())
         .stdin(Stdio::null())

@@ -204,8 +204,12 @@ fn update(ctx: &Context, o: &Options) -> Result<u8> {
     for name in &names {
         let outcome = update_one(ctx, &mut locked, name, &observation, now, o.force);
         let line = outcome.line();
-        if !outcome.records.is_empty() && !o.json {
-            crate::out::say(&line);
+        if !outcome.records.is_empty() {
+            if o.json {
+                crate::out::log_only(&line);
+            } else {
+                crate::out::say(&line);
+            }
         }
         for e in &outcome.errors {
             crate::out::error(&format!("{name}: {}", e.message));
@@ -235,7 +239,7 @@ fn update(ctx: &Context, o: &Options) -> Result<u8> {
         };
         if o.every.is_some() {
             // One document a line, a run after another.
-            crate::out::say(&serde_json::to_string(&doc).unwrap_or_else(|_| "null".into()));
+            crate::out::print_only(&serde_json::to_string(&doc).unwrap_or_else(|_| "null".into()));
         } else {
             crate::out::say_json(&doc);
         }
