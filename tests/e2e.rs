@@ -12,17 +12,7 @@ mod support;
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 use support::provider::{Canned, Route};
-use support::{NAME, World, world};
-
-/// A world with `home.example.com` set up for IPv4 and published once.
-fn published(tag: &str) -> World {
-    let w = world(tag);
-    let s = w.setup(&["--ipv4"]);
-    assert_eq!(s.code, Some(0), "{s:?}");
-    let u = w.run(&["update"]);
-    assert_eq!(u.code, Some(0), "{u:?}");
-    w
-}
+use support::{NAME, World, published, world};
 
 fn check_secrets(w: &World, runs: &[&support::Run]) {
     for r in runs {
@@ -409,13 +399,7 @@ fn server_error_leaves_state_and_exits_3() {
 fn hanging_provider_times_out_leaves_state_and_exits_3() {
     let w = published("timeout");
     w.set_public_v4("81.2.69.205");
-    w.provider().can(
-        Route::Apply,
-        Canned {
-            delay: Duration::from_secs(25),
-            ..Canned::new(200, "")
-        },
-    );
+    w.provider().can(Route::Apply, Canned::late(200, "", 25));
     let before = w.state_bytes();
     let started = Instant::now();
     let u = w.run(&["update"]);
@@ -896,9 +880,15 @@ fn syslog_gets_each_line_in_the_classic_form() {
     // With --json the document is the caller's: syslog gets the same human lines, and a
     // read-only check logs nothing (the router page polls it).
     w.set_public_v4("81.2.69.144");
-    let j = w.run_env(&["--syslog", "update", "--json"], &[("DDNS_SYSLOG_SOCKET", sock)]);
+    let j = w.run_env(
+        &["--syslog", "update", "--json"],
+        &[("DDNS_SYSLOG_SOCKET", sock)],
+    );
     assert_eq!(j.code, Some(0), "{j:?}");
-    let c = w.run_env(&["--syslog", "check", "--json"], &[("DDNS_SYSLOG_SOCKET", sock)]);
+    let c = w.run_env(
+        &["--syslog", "check", "--json"],
+        &[("DDNS_SYSLOG_SOCKET", sock)],
+    );
     assert_eq!(c.code, Some(0), "{c:?}");
     let mut lines = Vec::new();
     while let Ok(n) = socket.recv(&mut buf) {

@@ -11,14 +11,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 use support::provider::{Canned, Route};
-use support::{NAME, World, world};
-
-fn published(tag: &str) -> World {
-    let w = world(tag);
-    assert_eq!(w.setup(&["--ipv4"]).code, Some(0));
-    assert_eq!(w.run(&["update"]).code, Some(0));
-    w
-}
+use support::{NAME, World, published, world};
 
 /// The three monitors of one world, as `--ping` values.
 fn monitors(w: &World) -> Vec<String> {
@@ -136,13 +129,7 @@ fn an_unreachable_or_hanging_monitor_does_not_change_the_status() {
     );
     // A monitor that hangs costs at most the ping budget (10 s), and a failed update keeps its
     // own status.
-    w.can(
-        Route::Ping,
-        Canned {
-            delay: Duration::from_secs(30),
-            ..Canned::new(200, "OK")
-        },
-    );
+    w.can(Route::Ping, Canned::late(200, "OK", 30));
     w.set_public_v4("81.2.69.192");
     w.can(Route::Apply, Canned::new(500, "boom"));
     let started = Instant::now();

@@ -305,13 +305,7 @@ fn log_returns_the_last_lines_of_logread() {
 fn a_slow_update_goes_on_in_the_background() {
     let w = world("rpcd-slow");
     assert_eq!(w.setup(&["--ipv4"]).code, Some(0));
-    w.can(
-        Route::Apply,
-        support::provider::Canned {
-            delay: std::time::Duration::from_secs(14),
-            ..support::provider::Canned::new(202, "")
-        },
-    );
+    w.can(Route::Apply, support::provider::Canned::late(202, "", 14));
     let started = std::time::Instant::now();
     let u = call(&w, "update", &json!({}));
     let took = started.elapsed();

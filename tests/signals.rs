@@ -152,13 +152,7 @@ fn a_stop_outside_the_window_is_not_delayed() {
     assert_eq!(w.setup(&["--ipv4"]).code, Some(0));
     assert_eq!(w.run(&["update"]).code, Some(0));
     w.set_public_v4("81.2.69.161");
-    w.can(
-        Route::Apply,
-        support::provider::Canned {
-            delay: Duration::from_secs(10),
-            ..support::provider::Canned::new(202, "")
-        },
-    );
+    w.can(Route::Apply, support::provider::Canned::late(202, "", 10));
     let mut child = w.command(&["update"]).spawn().unwrap();
     let asked = wait_for(&w, Route::Apply, 2);
     send(&child, Signal::SIGTERM);
@@ -173,13 +167,7 @@ fn a_held_lock_makes_the_next_run_wait_then_fail_with_status_3() {
     assert_eq!(w.run(&["update"]).code, Some(0));
     // Another run holds the lock: an update stuck in a slow apply.
     w.set_public_v4("81.2.69.162");
-    w.can(
-        Route::Apply,
-        support::provider::Canned {
-            delay: Duration::from_secs(8),
-            ..support::provider::Canned::new(202, "")
-        },
-    );
+    w.can(Route::Apply, support::provider::Canned::late(202, "", 8));
     let mut holder = w.command(&["update"]).spawn().unwrap();
     wait_for(&w, Route::Apply, 2);
     let started = Instant::now();

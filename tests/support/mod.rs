@@ -33,6 +33,16 @@ pub fn is_root() -> bool {
     std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
 }
 
+/// A world with `home.example.com` set up for IPv4 and published once.
+pub fn published(tag: &str) -> World {
+    let w = world(tag);
+    let s = w.setup(&["--ipv4"]);
+    assert_eq!(s.code, Some(0), "{s:?}");
+    let u = w.run(&["update"]);
+    assert_eq!(u.code, Some(0), "{u:?}");
+    w
+}
+
 /// Report that a test cannot run here, loudly, and return. With `DDNS_NO_SKIP=1` (set by
 /// `.ci/run`) a skip is a failure instead: in CI every test must run.
 pub fn skip(reason: &str) {

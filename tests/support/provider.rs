@@ -65,6 +65,14 @@ impl Canned {
         }
     }
 
+    /// A reply with this status and body, `secs` seconds late (a slow provider).
+    pub fn late(status: u16, body: &str, secs: u64) -> Canned {
+        Canned {
+            delay: Duration::from_secs(secs),
+            ..Canned::new(status, body)
+        }
+    }
+
     /// A reply delivered in a hostile way.
     pub fn hostile(mode: Mode) -> Canned {
         Canned {
