@@ -50,10 +50,13 @@ fn begin_then_finish_with_the_pasted_address() {
     assert_eq!(doc["names"][0]["status"], "pending");
     assert_eq!(doc["names"][0]["pending"]["provider"], "Fake DNS");
     let text = w.run(&["check"]);
+    // (The times depend on how fast this machine is: only their words are checked.)
     assert!(
-        text.stdout.starts_with(
-            "home.example.com: pending: waiting for consent at Fake DNS since 0 s ago: finish with `ddns setup home.example.com --code CODE` within 60 min\n"
-        ),
+        text.stdout
+            .starts_with("home.example.com: pending: waiting for consent at Fake DNS since ")
+            && text
+                .stdout
+                .contains(" ago: finish with `ddns setup home.example.com --code CODE` within "),
         "{text:?}"
     );
     let u = w.run(&["update"]);
