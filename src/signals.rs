@@ -44,9 +44,10 @@ impl Drop for Held {
     }
 }
 
-/// Wait `duration`, or until a stop signal arrives; returns the signal if one did. Between the
-/// runs of `update --every`, a stop ends the loop at once and cleanly: the signal is taken from
-/// a signalfd while blocked, so it is not acted on with its default action.
+/// Wait `duration`, or until a stop signal arrives (or has arrived while held back); returns the
+/// signal if one did. Between the runs of `update --every`, a stop ends the loop at once and
+/// cleanly: the signal is taken from a signalfd while blocked, so it is not acted on with its
+/// default action.
 pub fn wait(duration: std::time::Duration) -> Option<Signal> {
     use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
     use nix::sys::signalfd::{SfdFlags, SignalFd};

@@ -207,3 +207,37 @@ fn it_waits_for_a_setup_and_ends_on_an_error_no_run_can_fix() {
         )
     );
 }
+
+/// A stop during a run lets the run finish (the record published, the state saved), then ends
+/// the loop with status 0: a run is never cut short, and the same holds for a container's
+/// PID 1, where a signal left to its default action would be dropped.
+#[test]
+fn a_stop_during_a_run_ends_the_loop_right_after_it() {
+    let w = world("every-mid");
+    assert_eq!(w.setup(&["--ipv4"]).code, Some(0));
+    w.can(Route::Apply, support::provider::Canned::late(202, "", 3));
+    let l = start(&w, &["update", "--every", "1h"], &[]);
+    let give_up = Instant::now() + Duration::from_secs(10);
+    while w.count(Route::Apply) == 0 {
+        assert!(Instant::now() < give_up, "no apply");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let (code, took, rest) = l.stop(Signal::SIGTERM);
+    assert_eq!(code, Some(0), "{rest:?}");
+    assert!(
+        took > Duration::from_secs(2) && took < Duration::from_secs(5),
+        "it waited for the run: {took:?}"
+    );
+    assert_eq!(
+        rest,
+        vec![
+            "update finished with status 0; the next one in 60 min".to_string(),
+            "stopped by SIGTERM".to_string()
+        ]
+    );
+    assert_eq!(
+        w.state_json()["names"][NAME]["published"]["ipv4"],
+        "81.2.69.142",
+        "the run finished and saved"
+    );
+}

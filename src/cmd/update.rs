@@ -97,7 +97,11 @@ pub fn run(ctx: &Context, args: &UpdateArgs, env: &Env) -> Result<u8> {
     let options = Options::new(args, env)?;
     match options.every {
         None => once(ctx, &options),
-        Some(interval) => every(ctx, &options, interval),
+        Some(interval) => {
+            // Held back for the whole loop: see `every`.
+            let _held = crate::signals::hold();
+            every(ctx, &options, interval)
+        }
     }
 }
 
@@ -154,8 +158,10 @@ fn ping(ctx: &Context, monitors: &[Monitor], status: u8, lines: &[String]) {
     }
 }
 
-/// Update every `interval` until SIGTERM, SIGINT or SIGHUP, which end it between runs at once
-/// (with status 0) and within a run as for a one-shot run. The lock is held only during a run;
+/// Update every `interval` until SIGTERM, SIGINT or SIGHUP, which end it with status 0: at once
+/// between runs, and right after the run during one (the signals stay held back for the whole
+/// loop, so a stop never cuts a run short, and works as a container's PID 1, where the kernel
+/// would drop a signal left to its default action). The lock is held only during a run;
 /// a failing run does not end the loop, only an error no later run can fix (a bad state file,
 /// a bad argument) does, with its status.
 fn every(ctx: &Context, o: &Options, interval: Duration) -> Result<u8> {
