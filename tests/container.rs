@@ -26,7 +26,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use support::provider::Route;
 use support::{NAME, Run, World};
 
@@ -516,6 +516,15 @@ impl Drop for Volume {
     }
 }
 
+/// A detached container, removed on drop.
+struct Container(String);
+
+impl Drop for Container {
+    fn drop(&mut self) {
+        let _ = podman(&["rm", "--force", "--time", "0", &self.0]);
+    }
+}
+
 /// What points the containerised binary at the fake world: the host network, the fake's
 /// resolver and echo URL, and the test CA mounted read-only.
 fn fake_world_flags(w: &World) -> Vec<String> {
@@ -787,6 +796,171 @@ fn setup_in_volume(w: &World, volume: &Volume) {
         .unwrap()
         .into();
     assert_eq!(out.code, Some(0), "{out:?}");
+}
+
+/// Wait until the fake DNS answers `ip` for the name, or `limit` passes.
+fn wait_for_record(w: &World, ip: &str, limit: Duration) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if w.dns_answers(NAME) == [ip.parse::<std::net::IpAddr>().unwrap()] {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+/// packaging/compose.yaml's service, started the way `docker compose up -d` starts it: every key
+/// of the service becomes the podman flag compose would pass (a key this test does not know
+/// fails it), plus the flags that point it at the fake world. Needs `ddns update --every`.
+#[test]
+fn compose_service_keeps_updating_and_stops_cleanly_on_sigterm() {
+    let Some(docs) = yaml_documents("packaging/compose.yaml") else {
+        return;
+    };
+    if !image_ready() {
+        return;
+    }
+    let compose = &docs[0];
+    let services = compose["services"].as_object().unwrap();
+    assert_eq!(services.keys().collect::<Vec<_>>(), ["ddns"], "{compose}");
+    let svc = services["ddns"].as_object().unwrap();
+
+    let mut w = World::new(&repo().join("dist/ddns-amd64"), "container-compose");
+    let volume = Volume::create("compose");
+    w.state = volume.mountpoint.join("state.json");
+
+    // The flags compose gives both `compose run` and `compose up` from the service's keys.
+    let mut flags: Vec<String> = machine_flags();
+    flags.extend(fake_world_flags(&w));
+    let mut image = None;
+    let mut command = Vec::new();
+    let mut restart = None;
+    for (key, value) in svc {
+        match key.as_str() {
+            "image" => image = Some(value.as_str().unwrap().to_string()),
+            "command" => command = strings(value),
+            "restart" => restart = Some(value.as_str().unwrap().to_string()),
+            "user" => flags.extend(["--user".into(), value.as_str().unwrap().into()]),
+            "read_only" => {
+                assert_eq!(value, true, "read_only");
+                flags.push("--read-only".into());
+            }
+            "cap_drop" => {
+                for cap in strings(value) {
+                    flags.extend(["--cap-drop".into(), cap]);
+                }
+            }
+            "security_opt" => {
+                for opt in strings(value) {
+                    flags.extend(["--security-opt".into(), opt]);
+                }
+            }
+            "volumes" => {
+                for v in strings(value) {
+                    let (source, target) = v.split_once(':').unwrap();
+                    assert!(
+                        compose["volumes"].as_object().unwrap().contains_key(source),
+                        "{source} is not a named volume of the file"
+                    );
+                    assert_eq!(target, "/data", "{v}");
+                    flags.extend(["-v".into(), format!("{}:/data", volume.name)]);
+                }
+            }
+            "environment" => match value {
+                Value::Object(map) => {
+                    for (k, v) in map {
+                        flags.extend(["-e".into(), format!("{k}={}", v.as_str().unwrap())]);
+                    }
+                }
+                list => {
+                    for kv in strings(list) {
+                        flags.extend(["-e".into(), kv]);
+                    }
+                }
+            },
+            other => panic!("compose.yaml: this test does not know the key {other:?}"),
+        }
+    }
+    // What the README promises for the service.
+    let get = |k: &str| svc.get(k).cloned().unwrap_or(Value::Null);
+    assert_eq!(get("read_only"), true);
+    assert_eq!(get("user"), "65532:65532");
+    assert_eq!(get("volumes"), serde_json::json!(["ddns-data:/data"]));
+    assert_eq!(restart.as_deref(), Some("unless-stopped"));
+    assert_eq!(command[..2], ["update", "--every"], "{command:?}");
+    let image = image.expect("an image");
+
+    // `docker compose run --rm ddns setup NAME --code CODE`
+    let code = w.consent_code("home");
+    let mut args: Vec<&str> = vec!["run", "--rm"];
+    args.extend(flags.iter().map(String::as_str));
+    args.extend([image.as_str(), "setup", NAME, "--ipv4", "--code", &code]);
+    let s = podman(&args);
+    assert_eq!(s.code, Some(0), "{s:?}");
+
+    // `docker compose up -d`
+    let name = format!("ddns-test-compose-{}", std::process::id());
+    let restart = restart.unwrap();
+    let mut args: Vec<&str> = vec!["run", "--detach", "--name", &name, "--restart", &restart];
+    args.extend(flags.iter().map(String::as_str));
+    args.push(&image);
+    args.extend(command.iter().map(String::as_str));
+    eprintln!("container: podman --runtime runc {}", args.join(" "));
+    let started = podman(&args);
+    assert_eq!(started.code, Some(0), "{started:?}");
+    let container = Container(name);
+
+    // Everything the container printed; its last lines for a failure message (a crash loop
+    // under `restart: unless-stopped` prints the same error many times).
+    let logs = || {
+        let l = podman(&["logs", &container.0]);
+        format!("{}{}", l.stdout, l.stderr)
+    };
+    let tail = || {
+        let all = logs();
+        let lines: Vec<&str> = all.lines().collect();
+        lines[lines.len().saturating_sub(10)..].join("\n")
+    };
+    let inspect = |format: &str| podman_ok(&["inspect", "--format", format, &container.0]);
+    // The first update runs at once, and the process stays up for the next one.
+    assert!(
+        wait_for_record(&w, "81.2.69.142", Duration::from_secs(30)),
+        "no update within 30 s; state {}, logs:\n{}",
+        inspect("{{.State.Status}} {{.State.ExitCode}}"),
+        tail()
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(
+        inspect("{{.State.Status}} {{.RestartCount}}").trim(),
+        "running 0",
+        "logs:\n{}",
+        tail()
+    );
+    assert!(
+        logs().contains("home.example.com A 81.2.69.142 published\n"),
+        "{}",
+        tail()
+    );
+
+    // `docker compose stop`: SIGTERM to ddns (PID 1 in the container, so only a handler can
+    // stop it), then SIGKILL after 10 s. It must stop at once, with status 0.
+    let start = Instant::now();
+    let stop = podman(&["stop", "--time", "10", &container.0]);
+    let took = start.elapsed();
+    assert_eq!(stop.code, Some(0), "{stop:?}");
+    assert_eq!(
+        inspect("{{.State.Status}} {{.State.ExitCode}}").trim(),
+        "exited 0",
+        "logs:\n{}",
+        tail()
+    );
+    assert!(took < Duration::from_secs(5), "stop took {took:?}");
+    let meta = std::fs::metadata(&w.state).unwrap();
+    assert_eq!((meta.uid(), meta.mode() & 0o777), (65532, 0o600));
+    assert_eq!(w.count(Route::Apply), 1);
+    w.assert_no_secrets(&logs());
+    w.assert_strict();
 }
 
 /// The CronJob manifest against the Kubernetes schema (kubernetes-validate, strict: unknown
