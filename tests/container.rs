@@ -76,7 +76,7 @@ fn image() -> String {
 }
 
 fn archive() -> PathBuf {
-    repo().join(format!("dist/ddns-{VERSION}.oci.tar"))
+    repo().join(format!("dist/container/ddns-{VERSION}.oci.tar"))
 }
 
 /// `podman --runtime runc ARGS`, to completion, with no stdin.
