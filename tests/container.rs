@@ -428,19 +428,18 @@ fn archive_holds_only_each_platforms_binary_and_data() {
         std::fs::metadata(archive()).unwrap().len()
     );
 
-    // The archive loads elsewhere (here: a private, throwaway store) as the native image.
+    // The archive loads elsewhere (here: a private, throwaway store) as the native image. Every
+    // path podman keeps state in is inside the scratch directory, and removing that directory is
+    // the whole cleanup: `podman system reset` would also empty the shared /run/libpod, where
+    // the other tests' containers keep their exit codes.
     let store = Scratch::new("load");
     let private = |args: &[&str]| {
-        let root = store.0.join("root");
-        let run = store.0.join("run");
-        let mut all = vec![
-            "--root",
-            root.to_str().unwrap(),
-            "--runroot",
-            run.to_str().unwrap(),
-            "--storage-driver",
-            "vfs",
-        ];
+        let dirs = ["root", "runroot", "tmpdir", "volumepath"].map(|d| store.0.join(d));
+        let mut all = vec!["--storage-driver", "vfs"];
+        let flags = ["--root", "--runroot", "--tmpdir", "--volumepath"];
+        for (flag, dir) in flags.iter().zip(&dirs) {
+            all.extend([*flag, dir.to_str().unwrap()]);
+        }
         all.extend_from_slice(args);
         podman(&all)
     };
@@ -467,7 +466,6 @@ fn archive_holds_only_each_platforms_binary_and_data() {
         ),
         "{loaded:?}"
     );
-    let _ = private(&["system", "reset", "--force"]);
 }
 
 #[test]
