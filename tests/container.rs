@@ -519,7 +519,7 @@ struct Container(String);
 
 impl Drop for Container {
     fn drop(&mut self) {
-        let _ = podman(&["rm", "--force", "--time", "0", &self.0]);
+        let _ = podman(&["rm", "--force", "--volumes", "--time", "0", &self.0]);
     }
 }
 
