@@ -1,0 +1,1111 @@
+//! The container image from `packaging/build-image`, built and run the way the README says.
+//! The OCI archive in dist/ holds, for amd64, arm64 and arm/v7, only `/ddns` (that CPU's binary,
+//! byte for byte the one in dist/) and an empty `/data` owned by 65532, with the promised user,
+//! volume and labels. The amd64 image runs `setup` (with `--code`, then pasted on stdin), `update`
+//! (the record changes), a no-op `update` (nothing written in the volume) and `check`, against
+//! the fake provider on the host network, with a read-only root and its state in a named volume.
+//! `packaging/compose.yaml`'s service and the Kubernetes CronJob's container run with their
+//! files' settings; the CronJob manifest passes the Kubernetes schema.
+//!
+//! Needs root, podman and runc (always `podman --runtime runc`: Debian's default runtime, crun,
+//! refuses this machine's hybrid cgroups), the dist/ binaries from `packaging/build-all amd64
+//! arm64 arm` and, to read the YAML files, kubernetes-validate (PyPI, with PyYAML) in
+//! `target/tools/k8s`. `.ci/run` provides them all and builds the image; without the image (or
+//! with one that holds other binaries than dist/) the first test builds it. Anything else
+//! missing is a printed skip.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test that cannot unwrap should fail loudly"
+)]
+
+mod support;
+
+use serde_json::Value;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+use support::provider::Route;
+use support::{NAME, Run, World};
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// One platform of the multi-arch image: OCI architecture and variant, the dist/ file it is
+/// built from, and the ELF class (1: 32-bit, 2: 64-bit) and machine that file must have.
+struct Platform {
+    arch: &'static str,
+    variant: Option<&'static str>,
+    dist: &'static str,
+    elf_class: u8,
+    elf_machine: u16,
+}
+
+const PLATFORMS: [Platform; 3] = [
+    Platform {
+        arch: "amd64",
+        variant: None,
+        dist: "ddns-amd64",
+        elf_class: 2,
+        elf_machine: 62, // EM_X86_64
+    },
+    Platform {
+        arch: "arm64",
+        variant: None,
+        dist: "ddns-arm64",
+        elf_class: 2,
+        elf_machine: 183, // EM_AARCH64
+    },
+    Platform {
+        arch: "arm",
+        variant: Some("v7"),
+        dist: "ddns-arm",
+        elf_class: 1,
+        elf_machine: 40, // EM_ARM
+    },
+];
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The multi-arch image (a podman manifest list) as build-image tags it.
+fn image() -> String {
+    format!("localhost/ddns:{VERSION}")
+}
+
+fn archive() -> PathBuf {
+    repo().join(format!("dist/container/ddns-{VERSION}.oci.tar"))
+}
+
+/// `podman --runtime runc ARGS`, to completion, with no stdin.
+fn podman(args: &[&str]) -> Run {
+    Command::new("podman")
+        .args(["--runtime", "runc"])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run podman")
+        .into()
+}
+
+/// `podman ARGS`, which must succeed; its stdout.
+fn podman_ok(args: &[&str]) -> String {
+    let r = podman(args);
+    assert_eq!(r.code, Some(0), "podman {args:?}: {r:?}");
+    r.stdout
+}
+
+/// Flags every `podman run` here gets beyond what the README says: none on an ordinary machine.
+/// As root, podman sets the container's open-files and processes limits to 1048576, which needs
+/// CAP_SYS_RESOURCE; where root lacks it (this sandbox, and CI's), runc fails with "error setting
+/// rlimit type 7: operation not permitted", so the limits are set below the current ones.
+fn machine_flags() -> Vec<String> {
+    const CAP_SYS_RESOURCE: u32 = 24;
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let effective = status
+        .lines()
+        .find_map(|l| l.strip_prefix("CapEff:"))
+        .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+        .unwrap_or(0);
+    if effective & (1 << CAP_SYS_RESOURCE) != 0 {
+        return Vec::new();
+    }
+    [
+        "--ulimit",
+        "nofile=4096:4096",
+        "--ulimit",
+        "nproc=4096:4096",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// Why the container tests cannot run here, if they cannot.
+fn missing() -> Option<String> {
+    if !support::is_root() {
+        return Some("the container tests run podman as root".into());
+    }
+    for tool in ["podman", "runc"] {
+        let ok = Command::new(tool)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !ok {
+            return Some(format!("no {tool} (apt-get install podman runc)"));
+        }
+    }
+    for p in &PLATFORMS {
+        if !repo().join("dist").join(p.dist).exists() {
+            return Some(format!(
+                "no dist/{} (run packaging/build-all amd64 arm64 arm)",
+                p.dist
+            ));
+        }
+    }
+    None
+}
+
+/// Whether the image is there, built from the dist/ binaries: built once per test run when it
+/// is not (CI builds it in `.ci/run`, right after the binaries). False after a printed skip.
+fn image_ready() -> bool {
+    static READY: OnceLock<Result<(), String>> = OnceLock::new();
+    let ready = READY.get_or_init(|| {
+        if let Some(why) = missing() {
+            return Err(why);
+        }
+        if !image_is_current() {
+            eprintln!("container: building the image with packaging/build-image");
+            let out = Command::new(repo().join("packaging/build-image"))
+                .current_dir(repo())
+                .output()
+                .expect("run packaging/build-image");
+            let out = Run::from(out);
+            assert_eq!(out.code, Some(0), "packaging/build-image: {out:?}");
+            assert!(
+                image_is_current(),
+                "the image just built does not match dist/"
+            );
+        }
+        Ok(())
+    });
+    match ready {
+        Ok(()) => true,
+        Err(why) => {
+            support::skip(why);
+            false
+        }
+    }
+}
+
+/// The archive exists, each platform's image in it holds that platform's dist/ binary, and the
+/// local per-platform images are the archive's (same config digest).
+fn image_is_current() -> bool {
+    if !archive().exists() || podman(&["manifest", "exists", &image()]).code != Some(0) {
+        return false;
+    }
+    let scratch = Scratch::new("current");
+    let images = unpack_archive(&archive(), &scratch.0);
+    images.len() == PLATFORMS.len()
+        && PLATFORMS.iter().all(|p| {
+            let Some(img) = images.iter().find(|i| i.arch == p.arch) else {
+                return false;
+            };
+            let id = podman(&[
+                "image",
+                "inspect",
+                "--format",
+                "{{.Id}}",
+                &format!("{}-{}", image(), p.arch),
+            ]);
+            std::fs::read(img.rootfs.join("ddns")).ok()
+                == std::fs::read(repo().join("dist").join(p.dist)).ok()
+                && id.stdout.trim() == img.config_digest.trim_start_matches("sha256:")
+        })
+}
+
+/// A scratch directory, removed on drop.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(tag: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("ddns-container-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// One platform's image from the OCI archive.
+struct Unpacked {
+    /// The platform as the image index gives it.
+    arch: String,
+    variant: Option<String>,
+    /// The image config (`architecture`, `config.User`, `config.Labels`, ...).
+    config: Value,
+    config_digest: String,
+    layers: usize,
+    /// Its layers unpacked, owners and modes kept.
+    rootfs: PathBuf,
+}
+
+/// Unpack an OCI archive into `dir`: the one image index it names and each image in it.
+fn unpack_archive(archive: &Path, dir: &Path) -> Vec<Unpacked> {
+    let oci = dir.join("oci");
+    std::fs::create_dir_all(&oci).unwrap();
+    tar(&[
+        "-xf",
+        archive.to_str().unwrap(),
+        "-C",
+        oci.to_str().unwrap(),
+    ]);
+    let blob = |digest: &str| {
+        oci.join("blobs/sha256")
+            .join(digest.trim_start_matches("sha256:"))
+    };
+    let json = |digest: &str| -> Value {
+        serde_json::from_slice(&std::fs::read(blob(digest)).unwrap()).unwrap()
+    };
+    let top: Value =
+        serde_json::from_slice(&std::fs::read(oci.join("index.json")).unwrap()).unwrap();
+    let entries = top["manifests"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "one image (index) in the archive: {top}");
+    assert_eq!(
+        entries[0]["mediaType"], "application/vnd.oci.image.index.v1+json",
+        "{top}"
+    );
+    assert_eq!(
+        entries[0]["annotations"]["org.opencontainers.image.ref.name"],
+        format!("ddns:{VERSION}")
+    );
+    let index = json(entries[0]["digest"].as_str().unwrap());
+    let mut out = Vec::new();
+    for (i, m) in index["manifests"].as_array().unwrap().iter().enumerate() {
+        let manifest = json(m["digest"].as_str().unwrap());
+        let config_digest = manifest["config"]["digest"].as_str().unwrap().to_string();
+        let rootfs = dir.join(format!("rootfs-{i}"));
+        std::fs::create_dir_all(&rootfs).unwrap();
+        let layers = manifest["layers"].as_array().unwrap();
+        for layer in layers {
+            let path = blob(layer["digest"].as_str().unwrap());
+            // GNU tar finds the compression itself; as root it keeps owners and modes.
+            tar(&[
+                "--numeric-owner",
+                "-xpf",
+                path.to_str().unwrap(),
+                "-C",
+                rootfs.to_str().unwrap(),
+            ]);
+        }
+        out.push(Unpacked {
+            arch: m["platform"]["architecture"].as_str().unwrap().to_string(),
+            variant: m["platform"]["variant"].as_str().map(String::from),
+            config: json(&config_digest),
+            config_digest,
+            layers: layers.len(),
+            rootfs,
+        });
+    }
+    out
+}
+
+fn tar(args: &[&str]) {
+    let out: Run = Command::new("tar")
+        .args(args)
+        .output()
+        .expect("run tar")
+        .into();
+    assert_eq!(out.code, Some(0), "tar {args:?}: {out:?}");
+}
+
+/// Every entry under `root`, sorted: (path, kind, uid, gid, permission bits).
+fn listing(root: &Path) -> Vec<(String, &'static str, u32, u32, u32)> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, &'static str, u32, u32, u32)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            let kind = if meta.is_dir() {
+                "dir"
+            } else if meta.is_file() {
+                "file"
+            } else {
+                "other"
+            };
+            let rel = path.strip_prefix(root).unwrap().display().to_string();
+            out.push((rel, kind, meta.uid(), meta.gid(), meta.mode() & 0o7777));
+            if meta.is_dir() {
+                walk(root, &path, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, root, &mut out);
+    out.sort();
+    out
+}
+
+/// The ELF class and machine of a binary (all three platforms are little-endian).
+fn elf_class_and_machine(bytes: &[u8]) -> (u8, u16) {
+    assert_eq!(&bytes[..4], b"\x7fELF", "not an ELF file");
+    assert_eq!(bytes[5], 1, "not little-endian");
+    (bytes[4], u16::from_le_bytes([bytes[18], bytes[19]]))
+}
+
+#[test]
+fn archive_holds_only_each_platforms_binary_and_data() {
+    if !image_ready() {
+        return;
+    }
+    let scratch = Scratch::new("archive");
+    let images = unpack_archive(&archive(), &scratch.0);
+    let platforms: Vec<_> = images
+        .iter()
+        .map(|i| (i.arch.as_str(), i.variant.as_deref()))
+        .collect();
+    assert_eq!(
+        platforms,
+        [("amd64", None), ("arm64", None), ("arm", Some("v7"))]
+    );
+    let mut sizes = Vec::new();
+    for p in &PLATFORMS {
+        let img = images.iter().find(|i| i.arch == p.arch).unwrap();
+        let c = &img.config;
+        assert_eq!(
+            (&c["os"], &c["architecture"], c["variant"].as_str()),
+            (&Value::from("linux"), &Value::from(p.arch), p.variant),
+            "{c}"
+        );
+        let cfg = &c["config"];
+        assert_eq!(cfg["User"], "65532:65532", "{cfg}");
+        assert_eq!(cfg["Entrypoint"], serde_json::json!(["/ddns"]), "{cfg}");
+        assert_eq!(cfg["Cmd"], serde_json::json!(["update"]), "{cfg}");
+        assert_eq!(cfg["Volumes"], serde_json::json!({"/data": {}}), "{cfg}");
+        assert!(
+            cfg["Env"]
+                .as_array()
+                .unwrap()
+                .contains(&Value::from("DDNS_STATE=/data/state.json")),
+            "{cfg}"
+        );
+        let labels = cfg["Labels"].as_object().unwrap();
+        let label = |k: &str| labels[&format!("org.opencontainers.image.{k}")].clone();
+        assert_eq!(label("version"), VERSION);
+        assert_eq!(label("licenses"), env!("CARGO_PKG_LICENSE"));
+        assert_eq!(label("description"), env!("CARGO_PKG_DESCRIPTION"));
+        assert!(label("source").as_str().unwrap().starts_with("https://"));
+
+        // Only the binary and the empty volume directory: no shell, no CA bundle, no /etc.
+        assert_eq!(img.layers, 1);
+        assert_eq!(
+            listing(&img.rootfs),
+            [
+                ("data".to_string(), "dir", 65532, 65532, 0o755),
+                ("ddns".to_string(), "file", 0, 0, 0o755),
+            ],
+            "{}",
+            p.arch
+        );
+        let bin = std::fs::read(img.rootfs.join("ddns")).unwrap();
+        assert_eq!(
+            elf_class_and_machine(&bin),
+            (p.elf_class, p.elf_machine),
+            "{}: /ddns is for the wrong CPU",
+            p.arch
+        );
+        let dist = std::fs::read(repo().join("dist").join(p.dist)).unwrap();
+        assert!(bin == dist, "{}: /ddns is not dist/{}", p.arch, p.dist);
+
+        // The image is the binary plus a few tar headers.
+        let size: u64 = podman_ok(&[
+            "image",
+            "inspect",
+            "--format",
+            "{{.Size}}",
+            &format!("{}-{}", image(), p.arch),
+        ])
+        .trim()
+        .parse()
+        .unwrap();
+        let overhead = size - dist.len() as u64;
+        assert!(overhead < 16 * 1024, "{}: {size} bytes", p.arch);
+        sizes.push(format!(
+            "{} {size} bytes ({} binary + {overhead})",
+            p.arch,
+            dist.len()
+        ));
+    }
+    eprintln!(
+        "container image sizes: {}; {} {} bytes",
+        sizes.join(", "),
+        archive().display(),
+        std::fs::metadata(archive()).unwrap().len()
+    );
+
+    // The archive loads elsewhere (here: a private, throwaway store) as the native image. Every
+    // path podman keeps state in is inside the scratch directory, and removing that directory is
+    // the whole cleanup: `podman system reset` would also empty the shared /run/libpod, where
+    // the other tests' containers keep their exit codes.
+    let store = Scratch::new("load");
+    let private = |args: &[&str]| {
+        let dirs = ["root", "runroot", "tmpdir", "volumepath"].map(|d| store.0.join(d));
+        let mut all = vec!["--storage-driver", "vfs"];
+        let flags = ["--root", "--runroot", "--tmpdir", "--volumepath"];
+        for (flag, dir) in flags.iter().zip(&dirs) {
+            all.extend([*flag, dir.to_str().unwrap()]);
+        }
+        all.extend_from_slice(args);
+        podman(&all)
+    };
+    let load = private(&["load", "-i", archive().to_str().unwrap()]);
+    assert_eq!(load.code, Some(0), "{load:?}");
+    assert!(
+        load.stdout
+            .contains(&format!("Loaded image: localhost/ddns:{VERSION}")),
+        "{load:?}"
+    );
+    let loaded = private(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{.Id}} {{.Architecture}}",
+        &format!("ddns:{VERSION}"),
+    ]);
+    let amd64 = images.iter().find(|i| i.arch == "amd64").unwrap();
+    assert_eq!(
+        loaded.stdout.trim(),
+        format!(
+            "{} amd64",
+            amd64.config_digest.trim_start_matches("sha256:")
+        ),
+        "{loaded:?}"
+    );
+}
+
+#[test]
+fn the_dockerfile_compose_and_cronjob_name_this_version() {
+    let dockerfile = std::fs::read_to_string(repo().join("packaging/Dockerfile")).unwrap();
+    assert!(
+        dockerfile.contains(&format!("\nARG VERSION={VERSION}\n")),
+        "packaging/Dockerfile's VERSION default (docker build without --build-arg) is not {VERSION}"
+    );
+    for file in [
+        "packaging/compose.yaml",
+        "packaging/kubernetes/cronjob.yaml",
+    ] {
+        let text = std::fs::read_to_string(repo().join(file)).unwrap();
+        let images: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("image: "))
+            .collect();
+        assert_eq!(images, [format!("ddns:{VERSION}")], "{file}");
+    }
+}
+
+/// A named podman volume, removed on drop.
+struct Volume {
+    name: String,
+    /// Where its files are on the host.
+    mountpoint: PathBuf,
+}
+
+impl Volume {
+    fn create(tag: &str) -> Volume {
+        let name = format!("ddns-test-{tag}-{}", std::process::id());
+        let _ = podman(&["volume", "rm", "--force", &name]);
+        podman_ok(&["volume", "create", &name]);
+        let mountpoint = podman_ok(&["volume", "inspect", "--format", "{{.Mountpoint}}", &name]);
+        Volume {
+            name,
+            mountpoint: PathBuf::from(mountpoint.trim()),
+        }
+    }
+}
+
+impl Drop for Volume {
+    fn drop(&mut self) {
+        let _ = podman(&["volume", "rm", "--force", &self.name]);
+    }
+}
+
+/// A detached container, removed on drop.
+struct Container(String);
+
+impl Drop for Container {
+    fn drop(&mut self) {
+        let _ = podman(&["rm", "--force", "--volumes", "--time", "0", &self.0]);
+    }
+}
+
+/// What points the containerised binary at the fake world: the host network, the fake's
+/// resolver and echo URL, and the test CA mounted read-only.
+fn fake_world_flags(w: &World) -> Vec<String> {
+    vec![
+        "--network".into(),
+        "host".into(),
+        "-e".into(),
+        format!("DDNS_RESOLVER={}", w.dns),
+        "-e".into(),
+        format!("DDNS_IP_SOURCES={}", w.echo_url()),
+        "-e".into(),
+        "SSL_CERT_FILE=/ca.pem".into(),
+        "-v".into(),
+        format!("{}:/ca.pem:ro", w.ca_file.display()),
+    ]
+}
+
+/// `podman run --rm` (with `-i` when `stdin`) the way the README runs the image, as a `World`
+/// wrapper: the ddns arguments follow.
+fn readme_run(w: &World, volume: &Volume, image: &str, stdin: bool) -> Vec<String> {
+    let mut args: Vec<String> = ["podman", "--runtime", "runc", "run", "--rm"]
+        .map(String::from)
+        .to_vec();
+    if stdin {
+        args.push("-i".into());
+    }
+    args.extend(machine_flags());
+    args.extend(fake_world_flags(w));
+    args.extend([
+        "--read-only".into(),
+        "-v".into(),
+        format!("{}:/data", volume.name),
+        image.into(),
+    ]);
+    args
+}
+
+fn set_wrapper(w: &mut World, args: &[String]) {
+    w.wrapper = args.to_vec();
+}
+
+/// Every entry of a directory with its size, change and modification times and inode, and the
+/// directory's own times: equal snapshots mean nothing was written, created or renamed there.
+fn snapshot(dir: &Path) -> Vec<(String, u64, i64, i64, i64, i64, u64)> {
+    let entry = |name: String, m: std::fs::Metadata| {
+        (
+            name,
+            m.len(),
+            m.mtime(),
+            m.mtime_nsec(),
+            m.ctime(),
+            m.ctime_nsec(),
+            m.ino(),
+        )
+    };
+    let mut out = vec![entry(".".into(), std::fs::metadata(dir).unwrap())];
+    for e in std::fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        out.push(entry(
+            e.file_name().to_string_lossy().into_owned(),
+            e.metadata().unwrap(),
+        ));
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn amd64_image_runs_as_the_readme_says() {
+    if !image_ready() {
+        return;
+    }
+    let mut w = World::new(&repo().join("dist/ddns-amd64"), "container-readme");
+    let volume = Volume::create("readme");
+    w.state = volume.mountpoint.join("state.json");
+    let image = format!("ddns:{VERSION}");
+    let plain = readme_run(&w, &volume, &image, false);
+    let interactive = readme_run(&w, &volume, &image, true);
+    eprintln!("container: {} ARGS", plain.join(" "));
+    set_wrapper(&mut w, &plain);
+    let mut runs = Vec::new();
+
+    let v = w.run(&["--version"]);
+    assert_eq!(
+        (v.code, v.stdout.as_str()),
+        (Some(0), concat!("ddns ", env!("CARGO_PKG_VERSION"), "\n")),
+        "{v:?}"
+    );
+    // The state path comes from the image (DDNS_STATE=/data/state.json), not from the test.
+    let c = w.run(&["check"]);
+    assert_eq!(
+        (c.code, c.stderr.as_str()),
+        (
+            Some(2),
+            "ddns: no name is set up in /data/state.json: run `ddns setup NAME` first\n"
+        ),
+        "{c:?}"
+    );
+
+    // setup with the code on the command line, then again with the redirect pasted on stdin
+    // (`-i`), which replaces the grant.
+    let code = w.consent_code("home");
+    let s = w.run(&["setup", NAME, "--ipv4", "--code", &code]);
+    assert_eq!(s.code, Some(0), "{s:?}");
+    assert!(
+        s.stdout.ends_with("home.example.com is set up with Fake DNS (dynamicdns-v2, A record); run `ddns update` to publish the address\n"),
+        "{s:?}"
+    );
+    set_wrapper(&mut w, &interactive);
+    let s2 = w.setup(&["--ipv4"]);
+    assert_eq!(s2.code, Some(0), "{s2:?}");
+    assert!(
+        s2.stdout
+            .starts_with(&format!("https://ux.provider.test:{}/", w.fake.port)),
+        "{s2:?}"
+    );
+    assert!(
+        s2.stdout
+            .ends_with("run `ddns update` to publish the address\n"),
+        "{s2:?}"
+    );
+    assert_eq!((w.count(Route::TokenCode), w.count(Route::Apply)), (2, 0));
+    set_wrapper(&mut w, &plain);
+
+    // update: the record changes.
+    assert_eq!(w.dns_answers(NAME), Vec::<std::net::IpAddr>::new());
+    let u = w.run(&["update"]);
+    assert_eq!(
+        (u.code, u.stdout.as_str(), u.stderr.as_str()),
+        (Some(0), "home.example.com A 81.2.69.142 published\n", ""),
+        "{u:?}"
+    );
+    assert_eq!(
+        w.dns_answers(NAME),
+        ["81.2.69.142".parse::<std::net::IpAddr>().unwrap()]
+    );
+    assert_eq!(w.count(Route::Apply), 1);
+
+    // A second update changes nothing and writes nothing in the volume.
+    let before = snapshot(&volume.mountpoint);
+    let state_before = w.state_bytes();
+    std::thread::sleep(Duration::from_millis(20));
+    let u2 = w.run(&["update"]);
+    assert_eq!(
+        (u2.code, u2.stdout.as_str(), u2.stderr.as_str()),
+        (Some(0), "home.example.com A 81.2.69.142 unchanged\n", ""),
+        "{u2:?}"
+    );
+    assert_eq!(snapshot(&volume.mountpoint), before);
+    assert!(w.state_bytes() == state_before);
+    assert_eq!(w.count(Route::Apply), 1);
+
+    let c = w.run(&["check"]);
+    assert_eq!(c.code, Some(0), "{c:?}");
+    assert!(c.stdout.starts_with("home.example.com: in sync\n"), "{c:?}");
+    let j = w.run(&["check", "--json"]);
+    assert_eq!(j.code, Some(0), "{j:?}");
+    let doc: Value = serde_json::from_str(&j.stdout).unwrap();
+    assert_eq!(
+        (
+            &doc["names"][0]["name"],
+            &doc["names"][0]["status"],
+            &doc["names"][0]["exit"]
+        ),
+        (&Value::from(NAME), &Value::from("in-sync"), &Value::from(0)),
+        "{doc}"
+    );
+    assert_eq!(doc["names"].as_array().unwrap().len(), 1, "{doc}");
+    assert_eq!(
+        snapshot(&volume.mountpoint),
+        before,
+        "check wrote something"
+    );
+
+    // The state belongs to the image's user, readable by it alone.
+    let meta = std::fs::metadata(&w.state).unwrap();
+    assert_eq!(
+        (meta.uid(), meta.gid(), meta.mode() & 0o777),
+        (65532, 65532, 0o600)
+    );
+    assert_eq!(
+        w.state_json()["names"][NAME]["published"]["ipv4"],
+        "81.2.69.142"
+    );
+    runs.extend([v, c, s, s2, u, u2, j]);
+
+    // No shell: `sh` is only an argument to ddns, and there is no sh to run instead.
+    let base = &plain[3..plain.len() - 1]; // run --rm ... (without podman --runtime runc, image)
+    let mut args: Vec<&str> = base.iter().map(String::as_str).collect();
+    args.extend([image.as_str(), "sh"]);
+    let sh = podman(&args);
+    assert_eq!(
+        (sh.code, sh.stdout.as_str(), sh.stderr.as_str()),
+        (
+            Some(2),
+            "",
+            "ddns: Unrecognized argument: sh; see `ddns --help`\n"
+        ),
+        "{sh:?}"
+    );
+    for shell in ["sh", "/bin/sh"] {
+        let mut args: Vec<&str> = base.iter().map(String::as_str).collect();
+        args.extend(["--entrypoint", shell, image.as_str()]);
+        let r = podman(&args);
+        assert_eq!(r.code, Some(127), "{shell}: {r:?}");
+        assert!(
+            r.stderr.contains(&format!("exec: \"{shell}\"")),
+            "{shell}: {r:?}"
+        );
+    }
+
+    for r in &runs {
+        w.assert_no_secrets(&format!("{}{}", r.stdout, r.stderr));
+    }
+    w.assert_strict();
+}
+
+/// A YAML file as JSON values, one per document, read by PyYAML from the kubernetes-validate
+/// environment; None (after a printed skip) when that environment is not installed.
+fn yaml_documents(file: &str) -> Option<Vec<Value>> {
+    let python = k8s_tools().join("bin/python");
+    if !python.exists() {
+        support::skip(&format!(
+            "no {} (python3 -m venv target/tools/k8s && target/tools/k8s/bin/pip install kubernetes-validate)",
+            python.display()
+        ));
+        return None;
+    }
+    let out: Run = Command::new(python)
+        .args([
+            "-c",
+            "import json, sys, yaml; print(json.dumps(list(yaml.safe_load_all(open(sys.argv[1])))))",
+        ])
+        .arg(repo().join(file))
+        .output()
+        .expect("run python")
+        .into();
+    assert_eq!(out.code, Some(0), "{file}: {out:?}");
+    Some(serde_json::from_str(&out.stdout).unwrap())
+}
+
+fn k8s_tools() -> PathBuf {
+    std::env::var_os("DDNS_K8S_TOOLS")
+        .map_or_else(|| repo().join("target/tools/k8s"), PathBuf::from)
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("not a list: {v}"))
+        .iter()
+        .map(|s| {
+            s.as_str()
+                .unwrap_or_else(|| panic!("not a string: {s}"))
+                .to_string()
+        })
+        .collect()
+}
+
+/// Set up the name in `volume` with the image, the way `compose run --rm ddns setup NAME` and
+/// the CronJob's setup pod do.
+fn setup_in_volume(w: &World, volume: &Volume) {
+    let mut args = readme_run(w, volume, &format!("ddns:{VERSION}"), false);
+    let code = w.consent_code("home");
+    args.extend(["setup", NAME, "--ipv4", "--code", &code].map(String::from));
+    let out: Run = Command::new(&args[0])
+        .args(&args[1..])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(out.code, Some(0), "{out:?}");
+}
+
+/// Wait until the fake DNS answers `ip` for the name, or `limit` passes.
+fn wait_for_record(w: &World, ip: &str, limit: Duration) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if w.dns_answers(NAME) == [ip.parse::<std::net::IpAddr>().unwrap()] {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+/// packaging/compose.yaml's service, started the way `docker compose up -d` starts it: every key
+/// of the service becomes the podman flag compose would pass (a key this test does not know
+/// fails it), plus the flags that point it at the fake world. Needs `ddns update --every`.
+#[test]
+fn compose_service_keeps_updating_and_stops_cleanly_on_sigterm() {
+    let Some(docs) = yaml_documents("packaging/compose.yaml") else {
+        return;
+    };
+    if !image_ready() {
+        return;
+    }
+    let compose = &docs[0];
+    let services = compose["services"].as_object().unwrap();
+    assert_eq!(services.keys().collect::<Vec<_>>(), ["ddns"], "{compose}");
+    let svc = services["ddns"].as_object().unwrap();
+
+    let mut w = World::new(&repo().join("dist/ddns-amd64"), "container-compose");
+    let volume = Volume::create("compose");
+    w.state = volume.mountpoint.join("state.json");
+
+    // The flags compose gives both `compose run` and `compose up` from the service's keys.
+    let mut flags: Vec<String> = machine_flags();
+    flags.extend(fake_world_flags(&w));
+    let mut image = None;
+    let mut command = Vec::new();
+    let mut restart = None;
+    for (key, value) in svc {
+        match key.as_str() {
+            "image" => image = Some(value.as_str().unwrap().to_string()),
+            "command" => command = strings(value),
+            "restart" => restart = Some(value.as_str().unwrap().to_string()),
+            "user" => flags.extend(["--user".into(), value.as_str().unwrap().into()]),
+            "read_only" => {
+                assert_eq!(value, true, "read_only");
+                flags.push("--read-only".into());
+            }
+            "cap_drop" => {
+                for cap in strings(value) {
+                    flags.extend(["--cap-drop".into(), cap]);
+                }
+            }
+            "security_opt" => {
+                for opt in strings(value) {
+                    flags.extend(["--security-opt".into(), opt]);
+                }
+            }
+            "volumes" => {
+                for v in strings(value) {
+                    let (source, target) = v.split_once(':').unwrap();
+                    assert!(
+                        compose["volumes"].as_object().unwrap().contains_key(source),
+                        "{source} is not a named volume of the file"
+                    );
+                    assert_eq!(target, "/data", "{v}");
+                    flags.extend(["-v".into(), format!("{}:/data", volume.name)]);
+                }
+            }
+            "environment" => match value {
+                Value::Object(map) => {
+                    for (k, v) in map {
+                        flags.extend(["-e".into(), format!("{k}={}", v.as_str().unwrap())]);
+                    }
+                }
+                list => {
+                    for kv in strings(list) {
+                        flags.extend(["-e".into(), kv]);
+                    }
+                }
+            },
+            other => panic!("compose.yaml: this test does not know the key {other:?}"),
+        }
+    }
+    // What the README promises for the service.
+    let get = |k: &str| svc.get(k).cloned().unwrap_or(Value::Null);
+    assert_eq!(get("read_only"), true);
+    assert_eq!(get("user"), "65532:65532");
+    assert_eq!(get("volumes"), serde_json::json!(["ddns-data:/data"]));
+    assert_eq!(restart.as_deref(), Some("unless-stopped"));
+    assert_eq!(command[..2], ["update", "--every"], "{command:?}");
+    let image = image.expect("an image");
+
+    // `docker compose run --rm ddns setup NAME --code CODE`
+    let code = w.consent_code("home");
+    let mut args: Vec<&str> = vec!["run", "--rm"];
+    args.extend(flags.iter().map(String::as_str));
+    args.extend([image.as_str(), "setup", NAME, "--ipv4", "--code", &code]);
+    let s = podman(&args);
+    assert_eq!(s.code, Some(0), "{s:?}");
+
+    // `docker compose up -d`
+    let name = format!("ddns-test-compose-{}", std::process::id());
+    let restart = restart.unwrap();
+    let mut args: Vec<&str> = vec!["run", "--detach", "--name", &name, "--restart", &restart];
+    args.extend(flags.iter().map(String::as_str));
+    args.push(&image);
+    args.extend(command.iter().map(String::as_str));
+    eprintln!("container: podman --runtime runc {}", args.join(" "));
+    let started = podman(&args);
+    assert_eq!(started.code, Some(0), "{started:?}");
+    let container = Container(name);
+
+    // Everything the container printed; its last lines for a failure message (a crash loop
+    // under `restart: unless-stopped` prints the same error many times).
+    let logs = || {
+        let l = podman(&["logs", &container.0]);
+        format!("{}{}", l.stdout, l.stderr)
+    };
+    let tail = || {
+        let all = logs();
+        let lines: Vec<&str> = all.lines().collect();
+        lines[lines.len().saturating_sub(10)..].join("\n")
+    };
+    let inspect = |format: &str| podman_ok(&["inspect", "--format", format, &container.0]);
+    // The first update runs at once, and the process stays up for the next one.
+    assert!(
+        wait_for_record(&w, "81.2.69.142", Duration::from_secs(30)),
+        "no update within 30 s; state {}, logs:\n{}",
+        inspect("{{.State.Status}} {{.State.ExitCode}}"),
+        tail()
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(
+        inspect("{{.State.Status}} {{.RestartCount}}").trim(),
+        "running 0",
+        "logs:\n{}",
+        tail()
+    );
+    assert!(
+        logs().contains("home.example.com A 81.2.69.142 published\n"),
+        "{}",
+        tail()
+    );
+
+    // `docker compose stop`: SIGTERM to ddns (PID 1 in the container, so only a handler can
+    // stop it), then SIGKILL after 10 s. It must stop at once, with status 0.
+    let start = Instant::now();
+    let stop = podman(&["stop", "--time", "10", &container.0]);
+    let took = start.elapsed();
+    assert_eq!(stop.code, Some(0), "{stop:?}");
+    assert_eq!(
+        inspect("{{.State.Status}} {{.State.ExitCode}}").trim(),
+        "exited 0",
+        "logs:\n{}",
+        tail()
+    );
+    assert!(took < Duration::from_secs(5), "stop took {took:?}");
+    eprintln!("container: compose service stopped in {took:?} with status 0");
+    let meta = std::fs::metadata(&w.state).unwrap();
+    assert_eq!((meta.uid(), meta.mode() & 0o777), (65532, 0o600));
+    assert_eq!(w.count(Route::Apply), 1);
+    w.assert_no_secrets(&logs());
+    w.assert_strict();
+}
+
+/// The CronJob manifest against the Kubernetes schema (kubernetes-validate, strict: unknown
+/// fields fail), then the fields the README promises.
+#[test]
+fn kubernetes_cronjob_passes_the_schema_and_keeps_its_promises() {
+    let Some(docs) = yaml_documents("packaging/kubernetes/cronjob.yaml") else {
+        return;
+    };
+    let validate = k8s_tools().join("bin/kubernetes-validate");
+    let file = repo().join("packaging/kubernetes/cronjob.yaml");
+    // The oldest and the newest schema the validator carries (CronJob is batch/v1 since 1.21).
+    for k8s in ["1.25.0", "1.37.0"] {
+        let out: Run = Command::new(&validate)
+            .args(["--strict", "-k", k8s])
+            .arg(&file)
+            .output()
+            .expect("run kubernetes-validate")
+            .into();
+        assert_eq!(out.code, Some(0), "{k8s}: {out:?}");
+        let said = format!("{}{}", out.stdout, out.stderr);
+        for resource in ["cronjob/ddns", "persistentvolumeclaim/ddns-state"] {
+            assert!(
+                said.contains(&format!("passed for resource {resource}")),
+                "{k8s}: {said}"
+            );
+        }
+    }
+    // The validator does reject what does not fit the schema.
+    let scratch = Scratch::new("k8s");
+    let bad = scratch.0.join("cronjob.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &bad,
+        text.replace(
+            "readOnlyRootFilesystem: true",
+            "readOnlyRootFileSystem: true",
+        ),
+    )
+    .unwrap();
+    let out: Run = Command::new(&validate)
+        .arg("--strict")
+        .arg(&bad)
+        .output()
+        .unwrap()
+        .into();
+    assert_ne!(out.code, Some(0), "a misspelt field passed: {out:?}");
+
+    let (cron, pvc) = cronjob_and_claim(&docs);
+    assert_eq!(cron["spec"]["concurrencyPolicy"], "Forbid");
+    assert_eq!(cron["spec"]["schedule"], "*/5 * * * *");
+    let pod = &cron["spec"]["jobTemplate"]["spec"]["template"]["spec"];
+    let sc = &pod["securityContext"];
+    assert_eq!(
+        (&sc["runAsNonRoot"], &sc["runAsUser"], &sc["runAsGroup"]),
+        (&Value::from(true), &Value::from(65532), &Value::from(65532))
+    );
+    let containers = pod["containers"].as_array().unwrap();
+    assert_eq!(containers.len(), 1);
+    let c = &containers[0];
+    assert_eq!(c["args"], serde_json::json!(["update"]));
+    assert!(c.get("command").is_none(), "command would replace /ddns");
+    let csc = &c["securityContext"];
+    assert_eq!(csc["readOnlyRootFilesystem"], true);
+    assert_eq!(csc["allowPrivilegeEscalation"], false);
+    assert_eq!(csc["capabilities"], serde_json::json!({"drop": ["ALL"]}));
+    assert_eq!(
+        c["volumeMounts"],
+        serde_json::json!([{"name": "state", "mountPath": "/data"}])
+    );
+    assert_eq!(
+        pod["volumes"],
+        serde_json::json!([{"name": "state", "persistentVolumeClaim": {"claimName": pvc["metadata"]["name"]}}])
+    );
+}
+
+fn cronjob_and_claim(docs: &[Value]) -> (&Value, &Value) {
+    let find = |kind: &str| {
+        let found: Vec<&Value> = docs.iter().filter(|d| d["kind"] == kind).collect();
+        assert_eq!(found.len(), 1, "one {kind}");
+        found[0]
+    };
+    (find("CronJob"), find("PersistentVolumeClaim"))
+}
+
+/// The CronJob's container, run with podman the way the kubelet would run it: its user, read-only
+/// root, no capabilities, no privilege escalation, its environment, its args, the claim as a
+/// volume on its mount path.
+#[test]
+fn kubernetes_cronjob_container_runs_with_its_settings() {
+    let Some(docs) = yaml_documents("packaging/kubernetes/cronjob.yaml") else {
+        return;
+    };
+    if !image_ready() {
+        return;
+    }
+    let (cron, _) = cronjob_and_claim(&docs);
+    let pod = &cron["spec"]["jobTemplate"]["spec"]["template"]["spec"];
+    let c = &pod["containers"][0];
+    let mut w = World::new(&repo().join("dist/ddns-amd64"), "container-k8s");
+    let volume = Volume::create("k8s");
+    w.state = volume.mountpoint.join("state.json");
+    setup_in_volume(&w, &volume);
+
+    let mut args: Vec<String> = ["run", "--rm"].map(String::from).to_vec();
+    args.extend(machine_flags());
+    args.extend(fake_world_flags(&w));
+    let sc = &pod["securityContext"];
+    args.extend([
+        "--user".into(),
+        format!("{}:{}", sc["runAsUser"], sc["runAsGroup"]),
+    ]);
+    let csc = &c["securityContext"];
+    if csc["readOnlyRootFilesystem"] == true {
+        args.push("--read-only".into());
+    }
+    if csc["allowPrivilegeEscalation"] == false {
+        args.extend(["--security-opt".into(), "no-new-privileges".into()]);
+    }
+    for cap in strings(&csc["capabilities"]["drop"]) {
+        args.extend(["--cap-drop".into(), cap]);
+    }
+    for e in c["env"].as_array().unwrap() {
+        args.extend([
+            "-e".into(),
+            format!(
+                "{}={}",
+                e["name"].as_str().unwrap(),
+                e["value"].as_str().unwrap()
+            ),
+        ]);
+    }
+    let mount = c["volumeMounts"][0]["mountPath"].as_str().unwrap();
+    args.extend(["-v".into(), format!("{}:{mount}", volume.name)]);
+    args.push(c["image"].as_str().unwrap().into());
+    args.extend(strings(&c["args"]));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let u = podman(&args);
+    assert_eq!(
+        (u.code, u.stdout.as_str(), u.stderr.as_str()),
+        (Some(0), "home.example.com A 81.2.69.142 published\n", ""),
+        "{u:?}"
+    );
+    assert_eq!(
+        w.dns_answers(NAME),
+        ["81.2.69.142".parse::<std::net::IpAddr>().unwrap()]
+    );
+    w.assert_strict();
+}
