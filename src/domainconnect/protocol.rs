@@ -292,14 +292,27 @@ struct TokensJson {
 fn lifetime(value: &serde_json::Value) -> Option<u64> {
     let seconds = match value {
         serde_json::Value::Number(n) => match n.as_u64() {
-            Some(whole) => return Some(whole),
-            None => n.as_f64(),
+            Some(whole) => return Some(whole).filter(|s| *s <= MAX_LIFETIME),
+            None => n.as_f64()?,
         },
-        serde_json::Value::String(s) => s.trim().parse::<f64>().ok(),
-        _ => None,
-    }?;
-    // Ten years: longer than any access token lives; also keeps the cast below exact.
-    (seconds.is_finite() && (0.0..=315_360_000.0).contains(&seconds)).then(|| {
+        // Digits, and an optional fraction, which is dropped (no float parser for this).
+        serde_json::Value::String(s) => {
+            let s = s.trim();
+            let (whole, fraction) = s.split_once('.').unwrap_or((s, "0"));
+            let digits = |d: &str| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit());
+            if !digits(whole) || !digits(fraction) || whole.len() > 12 {
+                return None;
+            }
+            return whole.parse().ok().filter(|s| *s <= MAX_LIFETIME);
+        }
+        _ => return None,
+    };
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "a bound to compare a float with, exact in f64"
+    )]
+    let max = MAX_LIFETIME as f64;
+    (seconds.is_finite() && (0.0..=max).contains(&seconds)).then(|| {
         #[expect(
             clippy::cast_possible_truncation,
             clippy::cast_sign_loss,
@@ -309,6 +322,9 @@ fn lifetime(value: &serde_json::Value) -> Option<u64> {
         whole
     })
 }
+
+/// Ten years: longer than any access token lives.
+const MAX_LIFETIME: u64 = 315_360_000;
 
 /// Parse a 2xx token reply. `token_type` must be bearer (any case) when present.
 pub fn parse_tokens(body: &[u8]) -> Result<Tokens> {
