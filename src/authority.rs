@@ -5,8 +5,8 @@
 
 use crate::address::Family;
 use crate::query::{self, Question};
-use hickory_resolver::proto::op::ResponseCode;
-use hickory_resolver::proto::rr::{DNSClass, RData, RecordType};
+use hickory_proto::op::ResponseCode;
+use hickory_proto::rr::{DNSClass, RData, RecordType};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
@@ -55,7 +55,7 @@ pub fn ask(servers: &[IpAddr], name: &str, family: Family) -> Result<Answer, Str
 
 /// Read an authoritative answer for `name` (fully qualified) and `family`.
 fn read(
-    message: &hickory_resolver::proto::op::Message,
+    message: &hickory_proto::op::Message,
     name: &str,
     family: Family,
 ) -> Result<Answer, String> {

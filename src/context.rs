@@ -141,12 +141,9 @@ impl Context {
     }
 
     /// The DNS client, built on first use.
-    pub fn dns(&self) -> Result<&Arc<Dns>> {
-        if let Some(dns) = self.dns.get() {
-            return Ok(dns);
-        }
-        let dns = Arc::new(Dns::new(self.resolvers.as_deref())?);
-        Ok(self.dns.get_or_init(|| dns))
+    pub fn dns(&self) -> &Arc<Dns> {
+        self.dns
+            .get_or_init(|| Arc::new(Dns::new(self.resolvers.as_deref())))
     }
 
     /// The HTTPS client, built on first use.
@@ -154,7 +151,7 @@ impl Context {
         if let Some(http) = self.http.get() {
             return Ok(http);
         }
-        let http = Http::new(Arc::clone(self.dns()?), self.ssl_cert_file.as_deref())?;
+        let http = Http::new(Arc::clone(self.dns()), self.ssl_cert_file.as_deref())?;
         Ok(self.http.get_or_init(|| http))
     }
 }

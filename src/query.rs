@@ -5,8 +5,8 @@
 //! the reply is truncated. A reply counts only if it is a response with our id and our
 //! question; stray datagrams are skipped until the time bound, so a spoofed reply cannot win.
 
-use hickory_resolver::proto::op::{Message, MessageType, Query};
-use hickory_resolver::proto::rr::{DNSClass, Name, RecordType};
+use hickory_proto::op::{Message, MessageType, Query};
+use hickory_proto::rr::{DNSClass, Name, RecordType};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::time::Duration;

@@ -213,9 +213,7 @@ fn report(
     // The stored servers, or (for a name set up before they were stored) looked up now; check
     // writes nothing, so `update` is what saves them.
     let servers = if entry.nameservers.is_empty() {
-        ctx.dns()
-            .and_then(|d| d.nameservers(&entry.zone))
-            .unwrap_or_default()
+        ctx.dns().nameservers(&entry.zone).unwrap_or_default()
     } else {
         entry.nameservers.clone()
     };
@@ -229,7 +227,7 @@ fn report(
             }
             None => (None, None, None),
         };
-        let (dns, dns_failed) = match ctx.dns().and_then(|d| d.lookup_ip(name, Some(family))) {
+        let (dns, dns_failed) = match ctx.dns().lookup_ip(name, Some(family)) {
             Ok(answers) => (answers, false),
             Err(e) => {
                 exit = exit.max(e.class.exit_code());

@@ -524,10 +524,7 @@ fn ask_authority(ctx: &Context, locked: &mut Locked, name: &str) -> Authority {
     let entry = locked.state.names[name].clone();
     let mut authority = ask(&entry.nameservers, &entry);
     if authority.is_empty() {
-        let learnt = ctx
-            .dns()
-            .and_then(|dns| dns.nameservers(&entry.zone))
-            .unwrap_or_default();
+        let learnt = ctx.dns().nameservers(&entry.zone).unwrap_or_default();
         if !learnt.is_empty() && learnt != entry.nameservers {
             authority = ask(&learnt, &entry);
             if let Ok(e) = entry_mut(locked, name) {

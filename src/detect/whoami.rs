@@ -5,8 +5,8 @@
 use crate::address::Family;
 use crate::error::{Error, Result};
 use crate::query::{self, Question};
-use hickory_resolver::proto::op::{Message, ResponseCode};
-use hickory_resolver::proto::rr::{DNSClass, RData, RecordType};
+use hickory_proto::op::{Message, ResponseCode};
+use hickory_proto::rr::{DNSClass, RData, RecordType};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
