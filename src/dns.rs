@@ -324,4 +324,17 @@ mod tests {
         assert!(parse_resolvers("").is_err());
         assert!(parse_resolvers("1.2.3.4:99999").is_err());
     }
+
+    /// idna_adapter is pinned to its ASCII-only stub (Cargo.toml): punycode names and a
+    /// resolv.conf with a punycode search domain still work.
+    #[test]
+    fn ascii_only_idna_keeps_punycode_names() {
+        assert_eq!(
+            fqdn("home.xn--bcher-kva.example").unwrap().to_ascii(),
+            "home.xn--bcher-kva.example."
+        );
+        let conf = "nameserver 192.0.2.53\nsearch xn--bcher-kva.example\n";
+        let (config, _) = hickory_resolver::system_conf::parse_resolv_conf(conf).unwrap();
+        assert_eq!(config.name_servers().len(), 2);
+    }
 }
