@@ -123,6 +123,22 @@ impl<In: Transport> Connector<In> for Tls {
     }
 }
 
+/// ddns never presents a client certificate, so it loads no private key: without ring's key
+/// loader the RSA, ECDSA and Ed25519 signing code stays out of the binary.
+#[derive(Debug)]
+struct NoKeys;
+
+impl rustls::crypto::KeyProvider for NoKeys {
+    fn load_private_key(
+        &self,
+        _key: rustls::pki_types::PrivateKeyDer<'static>,
+    ) -> Result<Arc<dyn rustls::sign::SigningKey>, rustls::Error> {
+        Err(rustls::Error::General(
+            "ddns uses no client certificate".into(),
+        ))
+    }
+}
+
 /// The connect timeout runs from the start of the connection (DNS, TCP), not from the TLS
 /// handshake: what is left of it.
 fn connect_time_left(details: &ConnectionDetails) -> NextTimeout {
@@ -180,7 +196,10 @@ impl Transport for TlsTransport {
 impl Http {
     /// Build the client. `ssl_cert_file` is the value of `SSL_CERT_FILE`.
     pub fn new(dns: Arc<Dns>, ssl_cert_file: Option<&str>) -> Result<Http> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let provider = Arc::new(rustls::crypto::CryptoProvider {
+            key_provider: &NoKeys,
+            ..rustls::crypto::ring::default_provider()
+        });
         let tls = ClientConfig::builder_with_provider(provider)
             .with_protocol_versions(rustls::ALL_VERSIONS)
             .map_err(|e| Error::new(crate::error::Class::Bug, format!("TLS setup failed ({e})")))?
