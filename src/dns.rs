@@ -462,4 +462,16 @@ mod tests {
             Lookup::None { .. }
         ));
     }
+
+    /// idna_adapter is pinned to its ASCII-only stub (Cargo.toml): punycode names and a
+    /// resolv.conf with a punycode search domain still work.
+    #[test]
+    fn ascii_only_idna_keeps_punycode_names() {
+        assert_eq!(
+            fqdn("home.xn--bcher-kva.example").unwrap(),
+            "home.xn--bcher-kva.example."
+        );
+        let conf = "nameserver 192.0.2.53\nsearch xn--bcher-kva.example\n";
+        assert_eq!(parse_resolv_conf(conf).len(), 1);
+    }
 }

@@ -6,11 +6,16 @@
 use crate::address::Family;
 use crate::dns::Dns;
 use crate::error::{Error, Result};
-use std::io::ErrorKind;
+use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
+use std::io::{ErrorKind, Read, Write};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
-use ureq::tls::{Certificate, RootCerts, TlsConfig};
+use ureq::unversioned::transport::{
+    Buffers, ConnectProxyConnector, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout,
+    TcpConnector, Transport, TransportAdapter, time,
+};
 
 /// Connecting may take this long.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -56,13 +61,22 @@ pub struct Http {
     agent: ureq::Agent,
 }
 
+/// The bundled Mozilla roots, as trust anchors made by `build.rs`.
+mod bundled {
+    use rustls::pki_types::{Der, TrustAnchor};
+    include!(concat!(env!("OUT_DIR"), "/roots.rs"));
+}
+
 /// The trusted roots: the bundled Mozilla roots plus the PEM file named by `SSL_CERT_FILE`,
 /// or else the first system bundle found.
-fn roots(ssl_cert_file: Option<&str>) -> Result<Vec<Certificate<'static>>> {
-    let mut certs: Vec<Certificate<'static>> = webpki_root_certs::TLS_SERVER_ROOT_CERTS
-        .iter()
-        .map(|c| Certificate::from_der(c.as_ref()).to_owned())
-        .collect();
+///
+/// The bundled roots are trust anchors (subject, public key, name constraints: all rustls keeps
+/// of a root), made from the certificates at build time; the extra certificates are reduced to
+/// the same anchors here, as ureq's own TLS setup would do with all of them.
+fn roots(ssl_cert_file: Option<&str>) -> Result<RootCertStore> {
+    let mut store = RootCertStore {
+        roots: bundled::ROOTS.to_vec(),
+    };
     let extra = match ssl_cert_file.filter(|s| !s.is_empty()) {
         Some(path) => Some(std::fs::read(path).map_err(|e| {
             Error::usage(format!(
@@ -74,24 +88,141 @@ fn roots(ssl_cert_file: Option<&str>) -> Result<Vec<Certificate<'static>>> {
         None => SYSTEM_BUNDLES.iter().find_map(|p| std::fs::read(p).ok()),
     };
     if let Some(pem) = extra {
-        certs.extend(ureq::tls::parse_pem(&pem).filter_map(|item| match item {
-            Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
+        store.add_parsable_certificates(ureq::tls::parse_pem(&pem).filter_map(|item| match item {
+            Ok(ureq::tls::PemItem::Certificate(c)) => {
+                Some(CertificateDer::from(c.der()).into_owned())
+            }
             _ => None,
         }));
     }
-    Ok(certs)
+    Ok(store)
+}
+
+/// ureq's TLS step with a rustls configuration built here (ureq 3.5 builds its own from whole
+/// certificates only). It does what ureq's `RustlsConnector` does: wrap the TCP stream of an
+/// `https` request in TLS for the URL's host, within what is left of the connect timeout.
+#[derive(Debug)]
+struct Tls(Arc<ClientConfig>);
+
+impl<In: Transport> Connector<In> for Tls {
+    type Out = Either<In, TlsTransport>;
+
+    fn connect(
+        &self,
+        details: &ConnectionDetails,
+        chained: Option<In>,
+    ) -> Result<Option<Self::Out>, ureq::Error> {
+        let Some(transport) = chained else {
+            return Ok(None);
+        };
+        if !details.needs_tls() || transport.is_tls() {
+            return Ok(Some(Either::A(transport)));
+        }
+        let host = details.uri.host().unwrap_or_default();
+        let host = host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(host);
+        let name = ServerName::try_from(host)
+            .map_err(|_| ureq::Error::Tls("Rustls invalid dns name error"))?
+            .to_owned();
+        let mut conn = ClientConnection::new(Arc::clone(&self.0), name)?;
+        let mut sock = TransportAdapter::new(transport.boxed(), details.current_time.clone());
+        sock.set_timeout(connect_time_left(details));
+        conn.complete_io(&mut sock)?;
+        Ok(Some(Either::B(TlsTransport {
+            buffers: LazyBuffers::new(
+                details.config.input_buffer_size(),
+                details.config.output_buffer_size(),
+            ),
+            stream: StreamOwned { conn, sock },
+        })))
+    }
+}
+
+/// ddns never presents a client certificate, so it loads no private key: without ring's key
+/// loader the RSA, ECDSA and Ed25519 signing code stays out of the binary.
+#[derive(Debug)]
+struct NoKeys;
+
+impl rustls::crypto::KeyProvider for NoKeys {
+    fn load_private_key(
+        &self,
+        _key: rustls::pki_types::PrivateKeyDer<'static>,
+    ) -> Result<Arc<dyn rustls::sign::SigningKey>, rustls::Error> {
+        Err(rustls::Error::General(
+            "ddns uses no client certificate".into(),
+        ))
+    }
+}
+
+/// The connect timeout runs from the start of the connection (DNS, TCP), not from the TLS
+/// handshake: what is left of it.
+fn connect_time_left(details: &ConnectionDetails) -> NextTimeout {
+    let mut timeout = details.timeout;
+    if let (time::Duration::Exact(after), time::Instant::Exact(start), time::Instant::Exact(now)) =
+        (timeout.after, details.now, (details.current_time)())
+    {
+        timeout.after =
+            time::Duration::Exact(after.saturating_sub(now.saturating_duration_since(start)));
+    }
+    timeout
+}
+
+/// A TLS connection as a ureq transport.
+struct TlsTransport {
+    buffers: LazyBuffers,
+    stream: StreamOwned<ClientConnection, TransportAdapter>,
+}
+
+impl std::fmt::Debug for TlsTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TlsTransport")
+    }
+}
+
+impl Transport for TlsTransport {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        &mut self.buffers
+    }
+
+    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        self.stream.get_mut().set_timeout(timeout);
+        let output = &self.buffers.output()[..amount];
+        self.stream.write_all(output)?;
+        Ok(())
+    }
+
+    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        self.stream.get_mut().set_timeout(timeout);
+        let input = self.buffers.input_append_buf();
+        let amount = self.stream.read(input)?;
+        self.buffers.input_appended(amount);
+        Ok(amount > 0)
+    }
+
+    fn is_open(&mut self) -> bool {
+        self.stream.get_mut().get_mut().is_open()
+    }
+
+    fn is_tls(&self) -> bool {
+        true
+    }
 }
 
 impl Http {
     /// Build the client. `ssl_cert_file` is the value of `SSL_CERT_FILE`.
     pub fn new(dns: Arc<Dns>, ssl_cert_file: Option<&str>) -> Result<Http> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let tls = TlsConfig::builder()
-            .root_certs(RootCerts::new_with_certs(&roots(ssl_cert_file)?))
-            .unversioned_rustls_crypto_provider(provider)
-            .build();
+        let provider = Arc::new(rustls::crypto::CryptoProvider {
+            key_provider: &NoKeys,
+            ..rustls::crypto::ring::default_provider()
+        });
+        let tls = ClientConfig::builder_with_provider(provider)
+            .with_protocol_versions(rustls::ALL_VERSIONS)
+            .map_err(|e| Error::new(crate::error::Class::Bug, format!("TLS setup failed ({e})")))?
+            .with_root_certificates(roots(ssl_cert_file)?)
+            .with_no_client_auth();
         let config = ureq::Agent::config_builder()
-            .tls_config(tls)
             .https_only(true)
             .http_status_as_error(false)
             .max_redirects(0)
@@ -101,11 +232,12 @@ impl Http {
             .accept("application/json, text/plain")
             .max_idle_connections(4)
             .build();
-        let agent = ureq::Agent::with_parts(
-            config,
-            ureq::unversioned::transport::DefaultConnector::default(),
-            UreqResolver(dns),
-        );
+        // ureq's default chain (proxy CONNECT, TCP, TLS), with our TLS step.
+        let connector =
+            ().chain(ConnectProxyConnector::default())
+                .chain(TcpConnector::default())
+                .chain(Tls(Arc::new(tls)));
+        let agent = ureq::Agent::with_parts(config, connector, UreqResolver(dns));
         Ok(Http { agent })
     }
 
