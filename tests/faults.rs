@@ -581,7 +581,7 @@ fn sigkill_in_the_rotation_window_is_the_only_loss_with_a_strict_provider() {
 #[test]
 fn bad_tls_is_refused_with_a_clear_message() {
     use support::tls::Flaw;
-    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_ddns"));
+    let bin = &support::ddns_bin();
     let all = [
         "dc.provider.test",
         "api.provider.test",

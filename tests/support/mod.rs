@@ -90,15 +90,22 @@ fn authoritative_listener(
     (first.expect("an address"), None)
 }
 
-/// A fresh world for the `ddns` binary of this test crate, with a scratch directory named after
-/// `tag`.
-#[expect(
-    clippy::option_env_unwrap,
-    reason = "tests are built with the binary's path; examples never call this"
-)]
+/// The `ddns` binary the tests run: this test crate's build, or the one named by
+/// `DDNS_TEST_BIN`. `.ci/run` runs the binary-level tests a second time against
+/// `dist/ddns-amd64`, the router build (`-Zfmt-debug=shallow`, `-Cpanic=immediate-abort`,
+/// size-tuned std), so every exact message and exit status they check holds in what ships.
+pub fn ddns_bin() -> PathBuf {
+    std::env::var_os("DDNS_TEST_BIN")
+        .map(PathBuf::from)
+        // Set by cargo for integration tests only (the examples share this module).
+        .or_else(|| option_env!("CARGO_BIN_EXE_ddns").map(PathBuf::from))
+        .expect("DDNS_TEST_BIN, or cargo's CARGO_BIN_EXE_ddns in a test")
+}
+
+/// A fresh world for the `ddns` binary under test ([`ddns_bin`]), with a scratch directory
+/// named after `tag`.
 pub fn world(tag: &str) -> World {
-    let bin = option_env!("CARGO_BIN_EXE_ddns").expect("only tests know the ddns binary");
-    World::new(Path::new(bin), tag)
+    World::new(&ddns_bin(), tag)
 }
 
 /// A fake world and a scratch directory for one test. Strict: when it is dropped, the test
