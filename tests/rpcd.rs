@@ -335,3 +335,71 @@ fn a_slow_update_goes_on_in_the_background() {
         "{s}"
     );
 }
+
+/// A run that a signal ends is said so on the page: a crash signal (the router builds end a
+/// panic with a trap and no message) is a `bug`, any other signal (the kernel's out-of-memory
+/// killer) a `transient` error; never "printed no JSON document".
+#[test]
+fn a_run_ended_by_a_signal_is_reported_as_such() {
+    use nix::sys::signal::{Signal, kill};
+    for (signal, class, words) in [
+        (
+            Signal::SIGABRT,
+            "bug",
+            "ddns update crashed (SIGABRT), a bug in ddns",
+        ),
+        (
+            Signal::SIGKILL,
+            "transient",
+            "ddns update was stopped by SIGKILL (the router may be short of memory)",
+        ),
+    ] {
+        let w = world(&format!("rpcd-{}", signal.as_str()));
+        assert_eq!(w.setup(&["--ipv4"]).code, Some(0));
+        // The apply is answered late, so the run is still waiting when the signal comes.
+        w.can(Route::Apply, support::provider::Canned::late(202, "", 8));
+        let state = w.state_arg.to_string_lossy().into_owned();
+        let killer = std::thread::spawn(move || {
+            let give_up = std::time::Instant::now() + std::time::Duration::from_secs(8);
+            loop {
+                assert!(std::time::Instant::now() < give_up, "no update run found");
+                if let Some(pid) = update_run_of(&state) {
+                    // Let it reach the apply first.
+                    std::thread::sleep(std::time::Duration::from_millis(1500));
+                    kill(nix::unistd::Pid::from_raw(pid), signal).unwrap();
+                    return;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        });
+        let reply = call(&w, "update", &json!({}));
+        killer.join().unwrap();
+        assert_eq!(reply["error"]["class"], class, "{reply}");
+        let message = reply["error"]["message"].as_str().unwrap();
+        assert!(message.starts_with(words), "{reply}");
+        assert_eq!(
+            w.state_json()["names"][NAME]["published"]["ipv4"],
+            Value::Null
+        );
+    }
+}
+
+/// The process id of the `update --json` run started for the state file `state`.
+fn update_run_of(state: &str) -> Option<i32> {
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        let environ = std::fs::read(entry.path().join("environ")).unwrap_or_default();
+        let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+        let wanted = format!("DDNS_STATE={state}");
+        if args.iter().any(|a| *a == b"update")
+            && args.iter().any(|a| *a == b"--json")
+            && environ.split(|b| *b == 0).any(|v| v == wanted.as_bytes())
+        {
+            return Some(pid);
+        }
+    }
+    None
+}

@@ -14,7 +14,8 @@
 use crate::error::{Class, Error, Result};
 use serde_json::{Map, Value, json};
 use std::io::Read;
-use std::process::{Child, Command, Stdio};
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 /// A call answers within this time.
@@ -153,19 +154,22 @@ fn subcommand(args: &[&str], late: Late, env: &[(&str, &str)]) -> Result<Value> 
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| Error::transient(format!("could not start ddns ({e})")))?;
-    if !finished_in_time(&mut child)? {
+    let what = args.first().copied().unwrap_or("");
+    let Some(status) = finished_in_time(&mut child)? else {
         if late == Late::Stop {
             let _ = child.kill();
             let _ = child.wait();
             return Err(Error::transient(format!(
-                "ddns {} did not finish within {} seconds (a slow network or provider?): try \
-                 again",
-                args.first().copied().unwrap_or(""),
+                "ddns {what} did not finish within {} seconds (a slow network or provider?): \
+                 try again",
                 ANSWER_WITHIN.as_secs()
             )));
         }
         // It goes on; its output is no longer read (ddns ignores a closed pipe).
         return Ok(json!({"running": true}));
+    };
+    if let Some(signal) = status.signal() {
+        return Err(ended_by(what, signal));
     }
     let mut out = Vec::new();
     if let Some(mut stdout) = child.stdout.take() {
@@ -175,23 +179,49 @@ fn subcommand(args: &[&str], late: Late, env: &[(&str, &str)]) -> Result<Value> 
         Ok(doc @ Value::Object(_)) => Ok(doc),
         _ => Err(Error::new(
             Class::Bug,
-            format!(
-                "ddns {} printed no JSON document",
-                args.first().copied().unwrap_or("")
-            ),
+            format!("ddns {what} printed no JSON document"),
         )),
     }
 }
 
-fn finished_in_time(child: &mut Child) -> Result<bool> {
+fn finished_in_time(child: &mut Child) -> Result<Option<ExitStatus>> {
     let deadline = Instant::now() + ANSWER_WITHIN;
     loop {
         match child.try_wait() {
-            Ok(Some(_)) => return Ok(true),
-            Ok(None) if Instant::now() >= deadline => return Ok(false),
+            Ok(Some(status)) => return Ok(Some(status)),
+            Ok(None) if Instant::now() >= deadline => return Ok(None),
             Ok(None) => std::thread::sleep(Duration::from_millis(20)),
             Err(e) => return Err(Error::transient(format!("could not wait for ddns ({e})"))),
         }
+    }
+}
+
+/// The error for a run that a signal ended. A crash signal is a bug in ddns: the router builds
+/// end a panic with a trap and no message (`-Cpanic=immediate-abort`), so this is all the page
+/// can say. Any other signal came from outside, such as the kernel stopping a process when
+/// memory runs out.
+fn ended_by(what: &str, signal: i32) -> Error {
+    use nix::sys::signal::Signal;
+    let known = Signal::try_from(signal).ok();
+    let name = known.map_or_else(|| format!("signal {signal}"), |s| s.as_str().to_string());
+    match known {
+        Some(
+            Signal::SIGILL
+            | Signal::SIGTRAP
+            | Signal::SIGABRT
+            | Signal::SIGBUS
+            | Signal::SIGFPE
+            | Signal::SIGSEGV,
+        ) => Error::new(
+            Class::Bug,
+            format!(
+                "ddns {what} crashed ({name}), a bug in ddns: please report it with the output \
+                 of `ddns --version`"
+            ),
+        ),
+        _ => Error::transient(format!(
+            "ddns {what} was stopped by {name} (the router may be short of memory): try again"
+        )),
     }
 }
 
@@ -301,6 +331,9 @@ fn remove(args: &Map<String, Value>) -> Result<Value> {
         .map_err(|e| Error::transient(format!("could not start ddns ({e})")))?;
     if output.status.success() {
         return Ok(json!({"name": name, "removed": true}));
+    }
+    if let Some(signal) = output.status.signal() {
+        return Err(ended_by("remove", signal));
     }
     let line = String::from_utf8_lossy(&output.stderr);
     let message = line
