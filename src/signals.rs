@@ -8,7 +8,7 @@
 //! HTTPS call (15 s) and one save. SIGKILL and power loss cannot be held: see the README's
 //! Reliability section.
 //!
-//! `ddns` is single-threaded (the DNS runtime is tokio's current-thread one), so the calling
+//! `ddns` is single-threaded (its DNS resolver blocks on the calling thread), so the calling
 //! thread's mask is the process's: no other thread can take the signal meanwhile.
 
 use nix::sys::signal::{SigSet, SigmaskHow, Signal};
