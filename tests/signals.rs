@@ -22,10 +22,18 @@ use support::{NAME, World, world};
 /// The token reply waits this long after the provider rotated the tokens.
 const DELAY: Duration = Duration::from_millis(1500);
 
-/// A world whose provider revokes a refresh token as soon as it issues the next.
+/// A world whose provider revokes a refresh token as soon as it issues the next. The binary
+/// starts with the stop signals at their default action: a test runner started in the
+/// background by a shell without job control ignores SIGINT, ddns would inherit that, and an
+/// ignored signal is rightly dropped.
 fn strict(tag: &str) -> World {
-    let w = world(tag);
+    let mut w = world(tag);
     w.provider().strict = true;
+    w.wrapper = vec![
+        "env".into(),
+        "--default-signal=HUP,INT,TERM".into(),
+        w.bin.to_string_lossy().into_owned(),
+    ];
     w
 }
 
