@@ -853,14 +853,16 @@ fn syslog_gets_each_line_in_the_classic_form() {
         lines.push(String::from_utf8_lossy(&buf[..n]).into_owned());
     }
     assert_eq!(lines.len(), 2, "{lines:?}");
+    let program = w.bin.file_name().unwrap().to_string_lossy().into_owned();
     let shape = |line: &str, pri: &str, msg: &str| {
         let rest = line.strip_prefix(pri).unwrap_or_else(|| panic!("{line}"));
-        // "Mmm dd hh:mm:ss " is 16 bytes, then "ddns[PID]: ".
+        // "Mmm dd hh:mm:ss " is 16 bytes, then "PROGRAM[PID]: ", the tag being the binary's
+        // file name (`ddns`, `ddns-dc` on OpenWrt, `ddns-amd64` in dist/).
         assert_eq!(&rest[3..4], " ", "{line}");
         assert_eq!(&rest[15..16], " ", "{line}");
         let tagged = &rest[16..];
         assert!(
-            tagged.starts_with("ddns[") && tagged.contains("]: "),
+            tagged.starts_with(&format!("{program}[")) && tagged.contains("]: "),
             "{line}"
         );
         assert_eq!(tagged.split_once("]: ").unwrap().1, msg, "{line}");
