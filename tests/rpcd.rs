@@ -280,11 +280,16 @@ fn log_returns_the_last_lines_of_logread() {
     let w = world("rpcd-log");
     let bin = w.dir.join("bin");
     std::fs::create_dir_all(&bin).unwrap();
-    // A stand-in for OpenWrt's logread, found through PATH as on the router.
+    // A stand-in for OpenWrt's logread, found through PATH as on the router. The backend asks
+    // for the lines tagged with its own file name (`ddns-dc` on a router).
+    let program = w.bin.file_name().unwrap().to_string_lossy().into_owned();
     let script = bin.join("logread");
     std::fs::write(
         &script,
-        "#!/bin/sh\n[ \"$1 $2\" = \"-e ddns\" ] || exit 1\ni=0\nwhile [ $i -lt 60 ]; do echo \"Nov 27 10:00:$i ddns[1]: line $i\"; i=$((i+1)); done\n",
+        format!(
+            "#!/bin/sh\n[ \"$1 $2\" = \"-e {program}\" ] || exit 1\ni=0\nwhile [ $i -lt 60 ]; do \
+             echo \"Nov 27 10:00:$i {program}[1]: line $i\"; i=$((i+1)); done\n"
+        ),
     )
     .unwrap();
     std::os::unix::fs::PermissionsExt::set_mode(
@@ -296,7 +301,7 @@ fn log_returns_the_last_lines_of_logread() {
     let r = call_env(&w, "log", &json!({}), &[("PATH", &path)]);
     let lines = r["lines"].as_array().unwrap();
     assert_eq!(lines.len(), 50);
-    assert_eq!(lines[49], "Nov 27 10:00:59 ddns[1]: line 59");
+    assert_eq!(lines[49], format!("Nov 27 10:00:59 {program}[1]: line 59"));
 }
 
 /// LuCI gives up on a call after 20 s: a slow update answers `running` within the bound and
