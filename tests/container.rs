@@ -80,6 +80,19 @@ fn archive() -> PathBuf {
 }
 
 /// `podman --runtime runc ARGS`, to completion, with no stdin.
+/// A first update from the container: the record published, and DNS answering with it.
+fn assert_published(w: &World, u: &Run) {
+    assert_eq!(
+        (u.code, u.stdout.as_str(), u.stderr.as_str()),
+        (Some(0), "home.example.com A 81.2.69.142 published\n", ""),
+        "{u:?}"
+    );
+    assert_eq!(
+        w.dns_answers(NAME),
+        ["81.2.69.142".parse::<std::net::IpAddr>().unwrap()]
+    );
+}
+
 fn podman(args: &[&str]) -> Run {
     Command::new("podman")
         .args(["--runtime", "runc"])
@@ -605,22 +618,8 @@ fn amd64_image_runs_as_the_readme_says() {
     set_wrapper(&mut w, &plain);
     let mut runs = Vec::new();
 
-    let v = w.run(&["--version"]);
-    assert_eq!(
-        (v.code, v.stdout.as_str()),
-        (Some(0), concat!("ddns ", env!("CARGO_PKG_VERSION"), "\n")),
-        "{v:?}"
-    );
     // The state path comes from the image (DDNS_STATE=/data/state.json), not from the test.
-    let c = w.run(&["check"]);
-    assert_eq!(
-        (c.code, c.stderr.as_str()),
-        (
-            Some(2),
-            "ddns: no name is set up in /data/state.json: run `ddns setup NAME` first\n"
-        ),
-        "{c:?}"
-    );
+    w.assert_starts_empty("container");
 
     // setup with the code on the command line, then again with the redirect pasted on stdin
     // (`-i`), which replaces the grant.
@@ -650,15 +649,7 @@ fn amd64_image_runs_as_the_readme_says() {
     // update: the record changes.
     assert_eq!(w.dns_answers(NAME), Vec::<std::net::IpAddr>::new());
     let u = w.run(&["update"]);
-    assert_eq!(
-        (u.code, u.stdout.as_str(), u.stderr.as_str()),
-        (Some(0), "home.example.com A 81.2.69.142 published\n", ""),
-        "{u:?}"
-    );
-    assert_eq!(
-        w.dns_answers(NAME),
-        ["81.2.69.142".parse::<std::net::IpAddr>().unwrap()]
-    );
+    assert_published(&w, &u);
     assert_eq!(w.count(Route::Apply), 1);
 
     // A second update changes nothing and writes nothing in the volume.
@@ -707,7 +698,7 @@ fn amd64_image_runs_as_the_readme_says() {
         w.state_json()["names"][NAME]["published"]["ipv4"],
         "81.2.69.142"
     );
-    runs.extend([v, c, s, s2, u, u2, j]);
+    runs.extend([c, s, s2, u, u2, j]);
 
     // No shell: `sh` is only an argument to ddns, and there is no sh to run instead.
     let base = &plain[3..plain.len() - 1]; // run --rm ... (without podman --runtime runc, image)
@@ -1098,14 +1089,6 @@ fn kubernetes_cronjob_container_runs_with_its_settings() {
     args.extend(strings(&c["args"]));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let u = podman(&args);
-    assert_eq!(
-        (u.code, u.stdout.as_str(), u.stderr.as_str()),
-        (Some(0), "home.example.com A 81.2.69.142 published\n", ""),
-        "{u:?}"
-    );
-    assert_eq!(
-        w.dns_answers(NAME),
-        ["81.2.69.142".parse::<std::net::IpAddr>().unwrap()]
-    );
+    assert_published(&w, &u);
     w.assert_strict();
 }

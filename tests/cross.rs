@@ -72,18 +72,7 @@ fn router_binaries_run_under_their_cpu_in_an_empty_root() {
         let wrapper: Vec<&str> = wrapper.iter().map(String::as_str).collect();
         w.use_root(&root, &wrapper);
 
-        let v = w.run(&["--version"]);
-        assert_eq!(v.code, Some(0), "{arch}: {v:?}");
-        assert!(v.stdout.starts_with("ddns "), "{arch}: {v:?}");
-        let c = w.run(&["check"]);
-        assert_eq!(
-            (c.code, c.stderr.as_str()),
-            (
-                Some(2),
-                "ddns: no name is set up in /data/state.json: run `ddns setup NAME` first\n"
-            ),
-            "{arch}"
-        );
+        w.assert_starts_empty(arch);
         let s = w.setup(&["--ipv4"]);
         assert_eq!(s.code, Some(0), "{arch}: {s:?}");
         let u = w.run(&["update"]);

@@ -65,18 +65,7 @@ fn static_binary_works_in_an_empty_root() {
         "only /ddns, /data and /ca.pem: {entries:?}"
     );
 
-    let v = w.run(&["--version"]);
-    assert_eq!(
-        (v.code, v.stdout.as_str()),
-        (Some(0), concat!("ddns ", env!("CARGO_PKG_VERSION"), "\n")),
-        "{v:?}"
-    );
-    let c = w.run(&["check"]);
-    assert_eq!(c.code, Some(2), "{c:?}");
-    assert_eq!(
-        c.stderr,
-        "ddns: no name is set up in /data/state.json: run `ddns setup NAME` first\n"
-    );
+    w.assert_starts_empty("empty root");
 
     let s = w.setup(&["--ipv4"]);
     assert_eq!(s.code, Some(0), "{s:?}");

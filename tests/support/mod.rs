@@ -219,6 +219,27 @@ impl World {
             .collect();
     }
 
+    /// The first runs of a `ddns` whose state is `/data/state.json` (an empty root made with
+    /// [`World::use_root`], a router binary under qemu, the container image): `--version`, and
+    /// `check` saying no name is set up there. `label` names the case in a failure.
+    pub fn assert_starts_empty(&self, label: &str) {
+        let v = self.run(&["--version"]);
+        assert_eq!(
+            (v.code, v.stdout.as_str()),
+            (Some(0), concat!("ddns ", env!("CARGO_PKG_VERSION"), "\n")),
+            "{label}: {v:?}"
+        );
+        let c = self.run(&["check"]);
+        assert_eq!(
+            (c.code, c.stderr.as_str()),
+            (
+                Some(2),
+                "ddns: no name is set up in /data/state.json: run `ddns setup NAME` first\n"
+            ),
+            "{label}: {c:?}"
+        );
+    }
+
     /// A monitor URL at the fake (`path` after the host and port, e.g. `/hc/uuid`).
     pub fn monitor_url(&self, path: &str) -> String {
         format!(
