@@ -2,7 +2,8 @@
 //! status. The list is generated from the source by this test, so it cannot drift: when a
 //! message changes, this test fails until the guide is regenerated with
 //! `DDNS_BLESS=1 cargo test --test messages` (and the diff reviewed). It also checks that each
-//! README troubleshooting entry, titled by an exact error text, still matches a message.
+//! README troubleshooting entry, titled by an exact error text, still matches a message, and
+//! that no shipped text goes through `Debug`.
 
 #![allow(
     clippy::unwrap_used,
@@ -215,4 +216,32 @@ fn readme_troubleshooting_titles_are_real_messages() {
         checked += 1;
     }
     assert!(checked >= 8, "only {checked} troubleshooting titles found");
+}
+
+/// No text `ddns` shows goes through `Debug`: the router binaries are built with
+/// `-Zfmt-debug=shallow` (packaging/build-all), where a derived `Debug` prints only a type or
+/// variant name. This fails on any `{:?}`-style format in `src/` outside its unit tests (and
+/// the test-only `fuzz.rs`). Messages that embed a library's error (rustls, serde_json) are
+/// checked for real: `.ci/run` runs the binary-level tests against `dist/ddns-amd64` too.
+#[test]
+fn no_debug_formatting_outside_tests() {
+    let mut files = Vec::new();
+    sources(&top().join("src"), &mut files);
+    assert!(files.len() > 10, "{files:?}");
+    let mut found = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let shipped = text.split("#[cfg(test)]\nmod tests").next().unwrap();
+        for (n, line) in shipped.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            if code.contains(":?}") || code.contains(":#?}") {
+                found.push(format!("{}:{}: {}", file.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "Debug formatting in shipped code (use Display):\n{}",
+        found.join("\n")
+    );
 }
