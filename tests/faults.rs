@@ -458,9 +458,9 @@ fn kill_rounds(tag: &str, strict: bool) -> (u32, u32, u32, Vec<u128>) {
             interrupted += 1;
         }
         // A token request the run sent just before it died may still be in the fake's hands;
-        // let the fake finish it (and rotate) before the state is judged, or a rotation that
+        // the fake must finish it (and rotate) before the state is judged, or a rotation that
         // happens after the check looks like a loss without one.
-        std::thread::sleep(Duration::from_millis(50));
+        w.provider_idle();
         // The state parses; its refresh token is one the provider accepts, unless (strict
         // only) the provider rotated in this round and the kill came before the save.
         let state = w.state_json();

@@ -292,6 +292,19 @@ impl World {
         cmd.output().expect("run ddns").into()
     }
 
+    /// Wait until the fake provider has finished every connection it accepted: a request a
+    /// killed client sent just before it died has then been handled (and a token rotated).
+    pub fn provider_idle(&self) {
+        let give_up = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while self.provider().open_connections > 0 {
+            assert!(
+                std::time::Instant::now() < give_up,
+                "the fake provider is still serving a connection"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+    }
+
     /// A DNS whoami source at the fake DNS server, over IPv4 (`v6` false) or IPv6.
     pub fn dns_source(&self, service: &str, v6: bool) -> String {
         if v6 {

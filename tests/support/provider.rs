@@ -162,6 +162,9 @@ pub struct Provider {
     pub token_delay: Duration,
     /// When each refresh rotated the refresh token (the provider's side of the window).
     pub rotated_at: Vec<SystemTime>,
+    /// Connections accepted and still being served. A request can only arrive on one (after
+    /// the TLS handshake, which needs the server), so at zero nothing a client sent is pending.
+    pub open_connections: usize,
     /// Codes issued by consent and not yet used.
     pub codes: BTreeSet<String>,
     /// Valid access tokens and their expiry (unix seconds).
@@ -276,6 +279,7 @@ pub fn start_on(
         strict: false,
         token_delay: Duration::ZERO,
         rotated_at: Vec::new(),
+        open_connections: 0,
         codes: BTreeSet::new(),
         access: BTreeMap::new(),
         refresh: BTreeSet::new(),
@@ -326,7 +330,11 @@ pub fn start_on(
                 let provider = Arc::clone(&provider);
                 let zones = Arc::clone(&zones);
                 let server = Arc::clone(&server);
-                std::thread::spawn(move || serve(stream, server, &provider, &zones));
+                provider.lock().expect("provider").open_connections += 1;
+                std::thread::spawn(move || {
+                    serve(stream, server, &provider, &zones);
+                    provider.lock().expect("provider").open_connections -= 1;
+                });
             }
         });
     }
