@@ -3,9 +3,9 @@
 //! The DNS and HTTPS clients are built on first use, so a run that needs neither builds neither.
 
 use crate::detect::{self, Source};
-use crate::dns::{self, Dns};
 use crate::error::{Error, Result};
-use crate::http::Http;
+use crate::net::dns::{self, Dns};
+use crate::net::http::Http;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};

@@ -236,7 +236,7 @@ fn report(
             }
         };
         let (authoritative, authoritative_error) =
-            match crate::authority::ask(&servers, name, family) {
+            match crate::net::authority::ask(&servers, name, family) {
                 Ok(answer) => {
                     let addresses = answer.addresses.clone();
                     authority.insert(family, answer);

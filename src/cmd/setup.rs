@@ -186,7 +186,7 @@ struct Finished<'a> {
 fn finish(ctx: &Context, args: &SetupArgs, name: &str, p: Pending, code: &str) -> Result<()> {
     let http = ctx.http()?;
     let mut locked = ctx.lock()?;
-    let held = crate::signals::hold();
+    let held = crate::platform::signals::hold();
     let tokens = client::exchange_code(http, &p.provider.url_api, code)?;
     let now = now();
     let entry = Entry {

@@ -10,7 +10,7 @@ use crate::context::{self, Context, Env};
 use crate::detect;
 use crate::domainconnect::client::{self, Applied};
 use crate::error::{Class, Error, Result};
-use crate::monitor::Monitor;
+use crate::notify::ping::Monitor;
 use crate::plan::{self, Action, Authority, Decision, RecordChange};
 use crate::state::Locked;
 use serde::Serialize;
@@ -44,9 +44,9 @@ impl Options {
             .map(|v| context::parse_ip("--ip-hint", v))
             .collect::<Result<_>>()?;
         let monitors = if args.ping.is_empty() {
-            crate::monitor::parse(env.ping.as_deref().unwrap_or(""))?
+            crate::notify::ping::parse(env.ping.as_deref().unwrap_or(""))?
         } else {
-            crate::monitor::parse(&args.ping.join(","))?
+            crate::notify::ping::parse(&args.ping.join(","))?
         };
         let on_change = args
             .on_change
@@ -55,7 +55,7 @@ impl Options {
             .filter(|p| !p.trim().is_empty())
             .map(PathBuf::from);
         if let Some(program) = &on_change {
-            crate::hook::check(program)?;
+            crate::notify::hook::check(program)?;
         }
         Ok(Options {
             names: args.names.clone(),
@@ -99,7 +99,7 @@ pub fn run(ctx: &Context, args: &UpdateArgs, env: &Env) -> Result<u8> {
         None => once(ctx, &options),
         Some(interval) => {
             // Held back for the whole loop: see `every`.
-            let _held = crate::signals::hold();
+            let _held = crate::platform::signals::hold();
             every(ctx, &options, interval)
         }
     }
@@ -132,9 +132,9 @@ fn ping(ctx: &Context, monitors: &[Monitor], status: u8, lines: &[String]) {
     let deadline = Instant::now() + PING_BUDGET;
     for request in monitors
         .iter()
-        .filter_map(|m| crate::monitor::ping(m, status, lines))
+        .filter_map(|m| crate::notify::ping::ping(m, status, lines))
     {
-        let host = crate::http::host_of(&request.url).to_string();
+        let host = crate::net::http::host_of(&request.url).to_string();
         let left = deadline.saturating_duration_since(Instant::now());
         let failure = if left.is_zero() {
             Some(format!(
@@ -192,7 +192,7 @@ fn every(ctx: &Context, o: &Options, interval: Duration) -> Result<u8> {
                 "update finished with status {status}; the next one in {shown}"
             ));
         }
-        if let Some(signal) = crate::signals::wait(interval) {
+        if let Some(signal) = crate::platform::signals::wait(interval) {
             crate::out::note(&format!("stopped by {}", signal.as_str()));
             return Ok(0);
         }
@@ -229,7 +229,7 @@ fn update(ctx: &Context, o: &Options) -> Result<u8> {
                 &line,
             );
             for event in events {
-                if let Err(e) = crate::hook::run(program, &event) {
+                if let Err(e) = crate::notify::hook::run(program, &event) {
                     crate::out::error(&format!("{name}: {}", e.message));
                 }
             }
@@ -514,7 +514,7 @@ fn ask_authority(ctx: &Context, locked: &mut Locked, name: &str) -> Authority {
         for family in Family::ALL {
             if entry.publishes(family)
                 && entry.published.get(family).is_some()
-                && let Ok(answer) = crate::authority::ask(servers, name, family)
+                && let Ok(answer) = crate::net::authority::ask(servers, name, family)
             {
                 authority.insert(family, answer);
             }
@@ -597,8 +597,8 @@ fn entry_mut<'a>(locked: &'a mut Locked, name: &str) -> Result<&'a mut crate::st
 /// Refresh the access token and save the state at once: a rotated refresh token must be on
 /// disk before anything relies on it, so the stop signals are held back from the request to
 /// the save (`signals.rs`); one that arrived meanwhile stops the run right after the save.
-fn refresh(http: &crate::http::Http, locked: &mut Locked, name: &str, now: u64) -> Result<()> {
-    let _held = crate::signals::hold();
+fn refresh(http: &crate::net::http::Http, locked: &mut Locked, name: &str, now: u64) -> Result<()> {
+    let _held = crate::platform::signals::hold();
     let e = entry_mut(locked, name)?;
     let refresh_token = e.grant.refresh_token.clone().ok_or_else(|| {
         Error::grant_lost(

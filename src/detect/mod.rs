@@ -211,7 +211,7 @@ pub fn confirm(ctx: &Context, first: &Detection) -> Result<()> {
 fn ask(ctx: &Context, source: &Source, family: Family) -> Result<IpAddr> {
     match &source.kind {
         Kind::Https(url) => {
-            let host = crate::http::host_of(url);
+            let host = crate::net::http::host_of(url);
             let reply = ctx.http()?.get(url, Some(family))?;
             if reply.status != 200 {
                 return Err(Error::transient(format!(

@@ -3,10 +3,10 @@
 //! each status means.
 
 use crate::address::Addresses;
-use crate::dns::Dns;
 use crate::domainconnect::protocol::{self, Settings, Template, Tokens};
 use crate::error::{Error, Result};
-use crate::http::{Http, Reply, host_of};
+use crate::net::dns::Dns;
+use crate::net::http::{Http, Reply, host_of};
 use crate::state::Entry;
 
 /// Discover the provider of `zone` and the template it supports (section 1).

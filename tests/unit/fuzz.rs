@@ -5,7 +5,8 @@
 
 use crate::detect::{self, ifaddr, whoami};
 use crate::domainconnect::protocol;
-use crate::{address, dns, name, state, url};
+use crate::net::dns;
+use crate::{address, name, state, url};
 
 /// xorshift64*: small, deterministic, good enough to shake parsers.
 struct Rng(u64);

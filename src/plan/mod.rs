@@ -3,7 +3,7 @@
 //! about the record; and whether the access token needs a refresh.
 
 use crate::address::{Addresses, Family};
-use crate::authority::Answer;
+use crate::net::authority::Answer;
 use crate::state::{Entry, Grant};
 use serde::Serialize;
 use std::collections::BTreeMap;

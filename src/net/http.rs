@@ -4,8 +4,8 @@
 //! secret-carrying URL.
 
 use crate::address::Family;
-use crate::dns::Dns;
 use crate::error::{Error, Result};
+use crate::net::dns::Dns;
 use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
 use std::io::{ErrorKind, Read, Write};
@@ -278,7 +278,11 @@ impl Http {
 impl Http {
     /// A health-check ping: `GET`, or `POST` with a plain-text body, within `within` (less
     /// than the usual call limit: a ping must never hold a run up for long).
-    pub fn ping(&self, ping: &crate::monitor::Ping, within: Duration) -> Result<Reply, CallError> {
+    pub fn ping(
+        &self,
+        ping: &crate::notify::ping::Ping,
+        within: Duration,
+    ) -> Result<Reply, CallError> {
         let limit = Some(within.min(CALL_TIMEOUT));
         let connect = Some(within.min(CONNECT_TIMEOUT));
         if ping.method == "POST" {

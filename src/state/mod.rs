@@ -473,7 +473,7 @@ mod tests {
     /// published) reads and writes back byte for byte.
     #[test]
     fn a_state_file_of_the_first_release_round_trips_byte_identical() {
-        let old = include_bytes!("../tests/fixtures/state-0.1.0.json");
+        let old = include_bytes!("../../tests/fixtures/state-0.1.0.json");
         let state = State::parse(old, Path::new("state.json")).unwrap();
         assert_eq!(state.names.len(), 3);
         assert_eq!(

@@ -4,7 +4,7 @@
 //! edited it in the provider's control panel, another client may have overwritten it).
 
 use crate::address::Family;
-use crate::query::{self, Question};
+use crate::net::query::{self, Question};
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::{DNSClass, RData, RecordType};
 use std::net::{IpAddr, SocketAddr};
