@@ -1,14 +1,11 @@
-//! What every subcommand needs, resolved once from flags and the environment: the state path,
-//! the resolver, the IP sources and the trust store, with the production defaults in one place.
-//! The DNS and HTTPS clients are built on first use, so a run that needs neither builds neither.
+//! What every subcommand needs, resolved once from flags and the environment (flag, then
+//! environment, then default): the state path, the resolver, the IP sources, the trust store
+//! and the lock wait. The network clients are built on first use (`net::Net`).
 
 use crate::detect::{self, Source};
 use crate::error::{Error, Result};
-use crate::net::dns::{self, Dns};
-use crate::net::http::Http;
-use std::net::SocketAddr;
+use crate::net::{Net, dns};
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 /// How long a run waits for another run's lock on the state file.
@@ -82,17 +79,15 @@ pub fn default_state_path(env: &Env) -> PathBuf {
     }
 }
 
-/// The settings of one run, and its lazily built clients.
+/// The settings of one run, and its network clients.
 pub struct Context {
     /// The state file.
     pub state_path: PathBuf,
-    resolvers: Option<Vec<SocketAddr>>,
     /// The IP sources, in order.
     pub sources: Vec<Source>,
-    ssl_cert_file: Option<String>,
     lock_wait: Duration,
-    dns: OnceLock<Arc<Dns>>,
-    http: OnceLock<Http>,
+    /// The DNS and HTTPS clients, built on first use.
+    pub net: Net,
 }
 
 impl Context {
@@ -126,33 +121,15 @@ impl Context {
         };
         Ok(Context {
             state_path,
-            resolvers,
             sources,
-            ssl_cert_file: env.ssl_cert_file.clone(),
             lock_wait,
-            dns: OnceLock::new(),
-            http: OnceLock::new(),
+            net: Net::new(resolvers, env.ssl_cert_file.clone()),
         })
     }
 
     /// Lock the state file and load it (see `state::lock`).
     pub fn lock(&self) -> Result<crate::state::Locked> {
         crate::state::lock(&self.state_path, self.lock_wait)
-    }
-
-    /// The DNS client, built on first use.
-    pub fn dns(&self) -> &Arc<Dns> {
-        self.dns
-            .get_or_init(|| Arc::new(Dns::new(self.resolvers.as_deref())))
-    }
-
-    /// The HTTPS client, built on first use.
-    pub fn http(&self) -> Result<&Http> {
-        if let Some(http) = self.http.get() {
-            return Ok(http);
-        }
-        let http = Http::new(Arc::clone(self.dns()), self.ssl_cert_file.as_deref())?;
-        Ok(self.http.get_or_init(|| http))
     }
 }
 

@@ -19,6 +19,7 @@ mod notify;
 mod out;
 mod plan;
 mod platform;
+mod report;
 mod state;
 mod url;
 

@@ -44,11 +44,6 @@ impl Family {
         }
     }
 
-    /// The family whose [`Family::key`] is `key`.
-    pub fn from_key(key: &str) -> Option<Family> {
-        Family::ALL.into_iter().find(|f| f.key() == key)
-    }
-
     /// The family of an address.
     pub fn of(ip: &IpAddr) -> Family {
         match ip {

@@ -9,9 +9,10 @@ use crate::cli::SetupArgs;
 use crate::clock::now;
 use crate::context::Context;
 use crate::domainconnect::client;
-use crate::domainconnect::protocol::{self, Settings, Template};
+use crate::domainconnect::oauth;
+use crate::domainconnect::protocol::{self, Template};
 use crate::error::{Error, Result};
-use crate::state::{Entry, Grant, Locked, Pending, Provider};
+use crate::state::{Entry, Grant, Locked, Pending, Setup};
 use crate::{name, out};
 use serde::Serialize;
 use std::io::BufRead;
@@ -37,24 +38,24 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<()> {
                      start again with `ddns setup {name} --begin`"
                 )));
             }
-            let code = protocol::parse_code_reply(code, Some(&pending.state))?;
+            let code = oauth::parse_code_reply(code, Some(&pending.state))?;
             return finish(ctx, args, &name, pending.clone(), &code);
         }
     }
     let pending = discover(ctx, args, &name)?;
     let code = match &args.code {
-        Some(code) => protocol::parse_code_reply(code, None)?,
+        Some(code) => oauth::parse_code_reply(code, None)?,
         None => {
             out::note(&format!(
                 "{name} is hosted by {}. Open this address in a browser, sign in and approve \
                  the request:",
-                pending.provider.name
+                pending.setup.provider.name
             ));
             out::say(&consent_url(&pending));
             out::note(
                 "Then paste the code the page shows (or the whole address it ended on) here:",
             );
-            protocol::parse_code_reply(&read_line()?, Some(&pending.state))?
+            oauth::parse_code_reply(&read_line()?, Some(&pending.state))?
         }
     };
     finish(ctx, args, &name, pending, &code)
@@ -84,7 +85,7 @@ fn begin(ctx: &Context, args: &SetupArgs, name: &str) -> Result<()> {
     if args.json {
         out::say_json(&Begun {
             name,
-            provider: &pending.provider.name,
+            provider: &pending.setup.provider.name,
             url: &url,
             expires_at: pending.expires_at(),
         });
@@ -92,7 +93,7 @@ fn begin(ctx: &Context, args: &SetupArgs, name: &str) -> Result<()> {
         out::note(&format!(
             "{name} is hosted by {}. Open this address in a browser, sign in and approve the \
              request (within an hour):",
-            pending.provider.name
+            pending.setup.provider.name
         ));
         out::say(&url);
         out::note(&format!(
@@ -111,7 +112,7 @@ fn forget_expired(locked: &mut Locked, now: u64) {
 /// Everything a consent for `name` needs: the zone, the provider and its template, the
 /// families, and a fresh random OAuth `state`.
 fn discover(ctx: &Context, args: &SetupArgs, name: &str) -> Result<Pending> {
-    let dns = ctx.dns();
+    let dns = ctx.net.dns();
     let zone = match &args.zone {
         Some(z) => name::normalise(z)?,
         None => dns.zone_of(name)?,
@@ -131,41 +132,33 @@ fn discover(ctx: &Context, args: &SetupArgs, name: &str) -> Result<Pending> {
         })?),
         None => None,
     };
-    let (settings, template) = client::discover(dns, ctx.http()?, &zone)?;
+    let (provider, template) = client::discover(dns, ctx.net.http()?, &zone)?;
     let families = families(args, template)?;
     // For comparing the record with what was published later; learnt again by `update` when
     // this fails now.
     let nameservers = dns.nameservers(&zone).unwrap_or_default();
-    let Settings {
-        provider_id,
-        provider_name,
-        url_api,
-        url_async_ux,
-    } = settings;
     Ok(Pending {
-        zone,
-        host,
-        provider: Provider {
-            id: provider_id,
-            name: provider_name,
-            url_api,
-            url_async_ux,
+        setup: Setup {
+            zone,
+            host,
+            provider,
+            template,
+            families,
+            ipv6_suffix,
+            nameservers,
         },
-        template,
-        families,
-        ipv6_suffix,
-        nameservers,
         state: random_state()?,
         started_at: now(),
     })
 }
 
 fn consent_url(p: &Pending) -> String {
+    let s = &p.setup;
     protocol::consent_url(
-        &p.provider.url_async_ux,
-        p.template,
-        &p.zone,
-        &p.host,
+        &s.provider.url_async_ux,
+        s.template,
+        &s.zone,
+        &s.host,
         &p.state,
     )
 }
@@ -184,19 +177,13 @@ struct Finished<'a> {
 /// its pending consent. The stop signals are held back from the request to the save: a code
 /// works once, so losing the reply would mean consenting again.
 fn finish(ctx: &Context, args: &SetupArgs, name: &str, p: Pending, code: &str) -> Result<()> {
-    let http = ctx.http()?;
+    let http = ctx.net.http()?;
     let mut locked = ctx.lock()?;
     let held = crate::platform::signals::hold();
-    let tokens = client::exchange_code(http, &p.provider.url_api, code)?;
+    let tokens = client::exchange_code(http, &p.setup.provider.url_api, code)?;
     let now = now();
     let entry = Entry {
-        zone: p.zone,
-        host: p.host,
-        provider: p.provider,
-        template: p.template,
-        families: p.families,
-        ipv6_suffix: p.ipv6_suffix,
-        nameservers: p.nameservers,
+        setup: p.setup,
         grant: Grant {
             access_token: tokens.access_token,
             access_expires_at: tokens.expires_in.map(|s| now.saturating_add(s)),
@@ -206,11 +193,9 @@ fn finish(ctx: &Context, args: &SetupArgs, name: &str, p: Pending, code: &str) -
         last_applied: None,
         grant_lost_at: None,
     };
-    let provider_name = entry.provider.name.clone();
-    let template = entry.template;
-    let records: Vec<&'static str> = Family::ALL
-        .into_iter()
-        .filter(|f| entry.publishes(*f))
+    let provider_name = entry.setup.provider.name.clone();
+    let template = entry.setup.template;
+    let records: Vec<&'static str> = (entry.setup.published_families().into_iter())
         .map(Family::record)
         .collect();
     forget_expired(&mut locked, now);

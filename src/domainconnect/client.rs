@@ -3,14 +3,16 @@
 //! each status means.
 
 use crate::address::Addresses;
-use crate::domainconnect::protocol::{self, Settings, Template, Tokens};
+use crate::domainconnect::oauth::{self, Tokens};
+use crate::domainconnect::protocol::{self, Provider, Template};
 use crate::error::{Error, Result};
 use crate::net::dns::Dns;
 use crate::net::http::{Http, Reply, host_of};
+use crate::plan::Applied;
 use crate::state::Entry;
 
 /// Discover the provider of `zone` and the template it supports (section 1).
-pub fn discover(dns: &Dns, http: &Http, zone: &str) -> Result<(Settings, Template)> {
+pub fn discover(dns: &Dns, http: &Http, zone: &str) -> Result<(Provider, Template)> {
     let txt = dns.txt(&format!("_domainconnect.{zone}"))?;
     if txt.is_empty() {
         return Err(Error::refused(format!(
@@ -48,7 +50,7 @@ pub fn discover(dns: &Dns, http: &Http, zone: &str) -> Result<(Settings, Templat
     Err(Error::refused(format!(
         "{} supports Domain Connect but has not onboarded the dynamic DNS templates \
          (dynamicdns-v2, dynamicdns) for {zone}: ask them to",
-        settings.provider_name
+        settings.name
     )))
 }
 
@@ -79,12 +81,12 @@ fn scrub(mut error: Error, secrets: &[&str]) -> Error {
 /// Exchange an authorization code for tokens (section 3).
 pub fn exchange_code(http: &Http, url_api: &str, code: &str) -> Result<Tokens> {
     let reply = http.post_json(
-        &protocol::code_token_url(url_api, code),
+        &oauth::code_token_url(url_api, code),
         protocol::TOKEN_BODY,
         None,
     )?;
     let result = match reply.status {
-        200..=299 => protocol::parse_tokens(&reply.body),
+        200..=299 => oauth::parse_tokens(&reply.body),
         400 | 401 => Err(Error::refused(format!(
             "the provider did not accept the code ({}): it may be mistyped, used already or \
              expired; run setup again and paste the new code",
@@ -97,10 +99,10 @@ pub fn exchange_code(http: &Http, url_api: &str, code: &str) -> Result<Tokens> {
 
 /// Refresh the access token (section 3). Any 400 or 401 means the grant is gone.
 pub fn refresh(http: &Http, url_api: &str, refresh_token: &str) -> Result<Tokens> {
-    let url = protocol::refresh_token_url(url_api, refresh_token);
+    let url = oauth::refresh_token_url(url_api, refresh_token);
     let reply = http.post_json(&url, protocol::TOKEN_BODY, None)?;
     let result = match reply.status {
-        200..=299 => protocol::parse_tokens(&reply.body),
+        200..=299 => oauth::parse_tokens(&reply.body),
         400 | 401 => Err(Error::grant_lost(format!(
             "the provider no longer accepts this name's grant ({}): run `ddns setup` for it again",
             protocol::provider_message(&reply.body)
@@ -110,23 +112,14 @@ pub fn refresh(http: &Http, url_api: &str, refresh_token: &str) -> Result<Tokens
     result.map_err(|e| scrub(e, &[refresh_token]))
 }
 
-/// How an apply ended.
-#[derive(Debug)]
-pub enum Applied {
-    /// Any 2xx: accepted.
-    Ok,
-    /// 401: the access token was not accepted.
-    Unauthorized,
-}
-
 /// Apply `entry`'s template with these addresses and its access token (section 4); `force` lets the provider overwrite
 /// conflicting records.
 pub fn apply(http: &Http, entry: &Entry, addresses: &Addresses, force: bool) -> Result<Applied> {
     let url = protocol::apply_url(
-        &entry.provider.url_api,
-        entry.template,
-        &entry.zone,
-        &entry.host,
+        &entry.setup.provider.url_api,
+        entry.setup.template,
+        &entry.setup.zone,
+        &entry.setup.host,
         addresses,
         force,
     );

@@ -1,10 +1,19 @@
-//! The update decision, a pure function of what is stored, what was observed and the time:
-//! whether to apply, with which addresses, and why; whether the zone's servers are worth asking
-//! about the record; and whether the access token needs a refresh.
+//! The per-name decision, pure: from what is stored, what this run observed, what the zone's
+//! servers answered (when asked) and the clock, [`Run::next`] says the next step (ask the
+//! zone's servers, refresh the token, apply, done) and why. `update` and `check` drive the same
+//! [`Run`]: `update` takes every step, `check` stops where `update` would apply ("update
+//! due"). The subcommands only act on the steps and feed the results back; no other file
+//! decides. [`Run::finish`] gives the run's typed result for the name (`report.rs`).
+
+mod decide;
+#[cfg(test)]
+mod tests;
+
+pub use decide::{changes, decide, needs_refresh, wants_authority, would_change};
 
 use crate::address::{Addresses, Family};
-use crate::net::authority::Answer;
-use crate::state::{Entry, Grant};
+use crate::error::Error;
+use crate::state::Entry;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -19,12 +28,31 @@ pub const KEEPALIVE_SECS: u64 = 7 * 24 * 3600;
 /// must never be repeated in a loop.
 pub const SETTLE_SECS: u64 = 300;
 
+/// Refresh an access token this close to its expiry.
+pub const EXPIRY_MARGIN_SECS: u64 = 60;
+
+/// The record of one family as the zone's authoritative servers answered it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// The addresses in the record; empty when the name has none of this family.
+    pub addresses: Vec<IpAddr>,
+    /// Its time to live in seconds (for no record: the zone's negative TTL, or 0).
+    pub ttl: u32,
+}
+
 /// What the zone's authoritative servers answered for a name, per family asked (a family that
 /// was not asked, or whose servers could not be asked, is absent).
 pub type Authority = BTreeMap<Family, Answer>;
 
-/// Refresh an access token this close to its expiry.
-pub const EXPIRY_MARGIN_SECS: u64 = 60;
+/// What this run learnt about the public addresses: one per family where it could, and why
+/// not where it could not.
+#[derive(Debug, Clone, Default)]
+pub struct Observed {
+    /// The addresses found (detected, given with `--ip`, or a publishable `--ip-hint`).
+    pub addresses: Addresses,
+    /// Why a family could not be detected.
+    pub failures: BTreeMap<Family, Error>,
+}
 
 /// Why an apply is due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -55,7 +83,7 @@ impl Reason {
     }
 }
 
-/// What happened to one record of a name in a run.
+/// What happened (or, for `check`, would happen) to one record of a name in a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Action {
@@ -72,8 +100,7 @@ pub enum Action {
     NotPublished,
 }
 
-/// One record's old and new value and what was done, for the line `update` prints, its JSON
-/// and the on-change hook.
+/// One record's old and new value and what was done.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RecordChange {
     /// The record's family (`A` or `AAAA`).
@@ -90,148 +117,7 @@ pub struct RecordChange {
     pub answered: Option<Vec<IpAddr>>,
 }
 
-/// The change to each record of `entry` when `sent` was applied for `reason` (`None`: nothing
-/// was sent, so every record keeps its value); `authority` says which records had drifted.
-pub fn changes(
-    entry: &Entry,
-    sent: &Addresses,
-    reason: Option<Reason>,
-    authority: &Authority,
-    now: u64,
-) -> Vec<RecordChange> {
-    let drifted = drifted(entry, authority, now);
-    Family::ALL
-        .into_iter()
-        .filter(|f| entry.publishes(*f))
-        .map(|family| {
-            let old = entry.published.get(family);
-            let new = sent.get(family);
-            let was_drifted = reason == Some(Reason::Drift) && drifted.contains(&family);
-            let action = match (old, new, reason) {
-                (_, None, _) => Action::NotPublished,
-                (Some(o), Some(n), Some(_)) if o != n => Action::Updated,
-                (None, Some(_), Some(_)) => Action::Published,
-                (_, Some(_), Some(Reason::Forced | Reason::Keepalive)) => Action::Resent,
-                (_, Some(_), Some(Reason::Drift)) if was_drifted => Action::Resent,
-                (_, Some(_), _) => Action::Unchanged,
-            };
-            RecordChange {
-                family,
-                old,
-                new,
-                action,
-                reason: reason.filter(|_| action != Action::Unchanged),
-                answered: was_drifted
-                    .then(|| authority.get(&family).map(|a| a.addresses.clone()))
-                    .flatten(),
-            }
-        })
-        .collect()
-}
-
-/// One run of the on-change program: a record that changed, or a name whose update failed.
-/// Its fields become the program's environment (`DDNS_NAME`, `DDNS_RECORD`, ...).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HookEvent {
-    /// The name.
-    pub name: String,
-    /// `A` or `AAAA`; for a failure, every record of the name (`A AAAA`).
-    pub record: String,
-    /// The address before the run (for a failure: the published ones), or empty.
-    pub old: String,
-    /// The address after it, or empty (a failure).
-    pub new: String,
-    /// The exit status this name calls for (0 for a change).
-    pub status: u8,
-    /// The class of the failure, or `ok`.
-    pub class: &'static str,
-    /// The line shown for the name (its result line, or its first error line).
-    pub message: String,
-}
-
-/// The on-change program's runs for one name after an update: one per record that changed
-/// (first published, updated, or put back after it differed at the provider), and one if the
-/// name's update failed. Re-sending the same address (`--force`, keep-alive) is no change.
-pub fn hook_events(
-    entry: &Entry,
-    name: &str,
-    changes: &[RecordChange],
-    errors: &[crate::error::Error],
-    line: &str,
-) -> Vec<HookEvent> {
-    let text = |ip: Option<IpAddr>| ip.map(|i| i.to_string()).unwrap_or_default();
-    let mut events: Vec<HookEvent> = changes
-        .iter()
-        .filter(|c| {
-            matches!(c.action, Action::Published | Action::Updated)
-                || (c.action == Action::Resent && c.answered.is_some())
-        })
-        .map(|c| HookEvent {
-            name: name.to_string(),
-            record: c.family.record().to_string(),
-            old: text(c.old),
-            new: text(c.new),
-            status: 0,
-            class: "ok",
-            message: line.to_string(),
-        })
-        .collect();
-    if let Some(worst) = errors.iter().max_by_key(|e| e.class) {
-        let families: Vec<Family> = Family::ALL
-            .into_iter()
-            .filter(|f| entry.publishes(*f))
-            .collect();
-        let join = |parts: Vec<String>| parts.join(" ");
-        events.push(HookEvent {
-            name: name.to_string(),
-            record: join(families.iter().map(|f| f.record().to_string()).collect()),
-            old: join(
-                families
-                    .iter()
-                    .filter_map(|f| entry.published.get(*f))
-                    .map(|ip| ip.to_string())
-                    .collect(),
-            ),
-            new: String::new(),
-            status: worst.class.exit_code(),
-            class: worst.class.key(),
-            message: format!("{name}: {}", worst.message),
-        });
-    }
-    events
-}
-
-/// Whether the zone's servers are worth asking about `entry`'s records: something was
-/// published, and not so recently that the provider may still be publishing it.
-pub fn wants_authority(entry: &Entry, now: u64) -> bool {
-    !entry.published.is_empty()
-        && entry
-            .last_applied
-            .is_some_and(|at| now.saturating_sub(at) >= SETTLE_SECS)
-}
-
-/// The families whose record at the zone's servers is not exactly what was published, once
-/// the last apply is older than [`SETTLE_SECS`] and the answer's TTL.
-pub fn drifted(entry: &Entry, authority: &Authority, now: u64) -> Vec<Family> {
-    Family::ALL
-        .into_iter()
-        .filter(|f| entry.publishes(*f))
-        .filter(|family| {
-            let (Some(published), Some(answer)) =
-                (entry.published.get(*family), authority.get(family))
-            else {
-                return false;
-            };
-            let settle = SETTLE_SECS.max(u64::from(answer.ttl));
-            let settled = entry
-                .last_applied
-                .is_some_and(|at| now.saturating_sub(at) >= settle);
-            settled && answer.addresses != [published]
-        })
-        .collect()
-}
-
-/// What `update` must do for one name.
+/// What [`decide`] says for one name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
     /// Everything published is current.
@@ -248,418 +134,211 @@ pub enum Decision {
     NoAddress,
 }
 
-/// Decide what to do for `entry`, given the public addresses observed this run and what the
-/// zone's servers answered (empty when they were not asked).
-pub fn plan(
-    entry: &Entry,
-    observed: &Addresses,
+/// How an apply request ended, as far as the decision cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// Any 2xx: accepted.
+    Ok,
+    /// 401: the access token was not accepted.
+    Unauthorized,
+}
+
+/// The next thing to do for a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Ask the zone's authoritative servers what the record holds, then [`Run::authority`].
+    AskAuthority,
+    /// Refresh the access token (about to expire, or refused with a 401), save the new tokens,
+    /// then [`Run::refreshed`].
+    Refresh,
+    /// Send these addresses, then [`Run::applied`].
+    Apply {
+        /// What to send.
+        send: Addresses,
+        /// Why.
+        reason: Reason,
+    },
+    /// Nothing more: [`Run::finish`].
+    Done,
+}
+
+/// What the driver of a [`Run`] does with an apply: `update` sends it, `check` only says it
+/// is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `update`: take every step (`force`: apply even when nothing changed).
+    Update {
+        /// `--force`.
+        force: bool,
+    },
+    /// `check`: stop where `update` would refresh or apply.
+    Check,
+}
+
+/// How a name's run ended, for its report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing was due.
+    Current,
+    /// An apply was accepted (`update`).
+    Sent(Reason),
+    /// An apply is due (`check`).
+    Due(Reason),
+    /// Nothing to send, or the refresh or apply failed: see the errors.
+    NotSent,
+}
+
+/// The decision for one name, driven step by step: see the module documentation.
+#[derive(Debug)]
+pub struct Run<'a> {
+    entry: &'a Entry,
+    observed: &'a Observed,
     now: u64,
-    force: bool,
-    authority: &Authority,
-) -> Decision {
-    let observed_v6 = observed.ipv6.map(|a| {
-        entry
-            .ipv6_suffix
-            .map_or(a, |s| crate::address::with_suffix(a, s))
-    });
-    let send = Addresses {
-        ipv4: entry
-            .publishes(Family::Ipv4)
-            .then(|| observed.ipv4.or(entry.published.ipv4))
-            .flatten(),
-        ipv6: entry
-            .publishes(Family::Ipv6)
-            .then(|| observed_v6.or(entry.published.ipv6))
-            .flatten(),
-    };
-    if send.is_empty() {
-        return Decision::NoAddress;
-    }
-    let changed = send.ipv4 != entry.published.ipv4 || send.ipv6 != entry.published.ipv6;
-    let reason = match entry.last_applied {
-        None => Some(Reason::First),
-        Some(_) if changed => Some(Reason::Changed),
-        Some(_) if force => Some(Reason::Forced),
-        Some(_) if !drifted(entry, authority, now).is_empty() => Some(Reason::Drift),
-        // A clock behind the last apply (router before NTP) is not a reason to apply.
-        Some(at) if now.saturating_sub(at) >= KEEPALIVE_SECS => Some(Reason::Keepalive),
-        Some(_) => None,
-    };
-    match reason {
-        Some(reason) => Decision::Apply { send, reason },
-        None => Decision::Unchanged,
-    }
+    mode: Mode,
+    authority: Option<Authority>,
+    /// A refresh worked this run.
+    refreshed: bool,
+    /// The last apply was answered 401 and no refresh has followed it yet.
+    unauthorized: bool,
+    /// A refresh followed a 401 this run.
+    refreshed_after_401: bool,
+    /// The apply was accepted.
+    sent: Option<(Addresses, Reason)>,
+    /// What ended the run early: a failed refresh or apply.
+    failed: Option<Error>,
 }
 
-/// Whether publishing `ip` would change `entry`'s record of that family (with the name's IPv6
-/// suffix applied): the question that decides whether a detection needs a second opinion.
-pub fn would_change(entry: &Entry, ip: IpAddr) -> bool {
-    let family = Family::of(&ip);
-    let ip = match (ip, entry.ipv6_suffix) {
-        (IpAddr::V6(v6), Some(suffix)) => IpAddr::V6(crate::address::with_suffix(v6, suffix)),
-        _ => ip,
-    };
-    entry.publishes(family) && entry.published.get(family) != Some(ip)
-}
-
-/// Whether the access token must be refreshed before use: expired, within a minute of expiry,
-/// or of unknown lifetime. A clock that jumped back only makes a token look fresher; a 401
-/// then triggers the refresh.
-pub fn needs_refresh(grant: &Grant, now: u64) -> bool {
-    match grant.access_expires_at {
-        Some(at) => now.saturating_add(EXPIRY_MARGIN_SECS) >= at,
-        None => true,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domainconnect::protocol::Template;
-    use crate::state::Provider;
-
-    const NOW: u64 = 1_800_000_000;
-
-    fn entry(families: &[Family], published: Addresses, last: Option<u64>) -> Entry {
-        Entry {
-            zone: "example.com".into(),
-            host: "home".into(),
-            provider: Provider {
-                id: "p".into(),
-                name: "P".into(),
-                url_api: "https://a".into(),
-                url_async_ux: "https://b".into(),
-            },
-            template: Template::V2,
-            families: families.to_vec(),
-            ipv6_suffix: None,
-            nameservers: Vec::new(),
-            grant: Grant {
-                access_token: "A".into(),
-                access_expires_at: None,
-                refresh_token: None,
-            },
-            published,
-            last_applied: last,
-            grant_lost_at: None,
+impl<'a> Run<'a> {
+    /// Start the decision for `entry` (as stored before this run) with what was observed.
+    pub fn new(entry: &'a Entry, observed: &'a Observed, now: u64, mode: Mode) -> Run<'a> {
+        Run {
+            entry,
+            observed,
+            now,
+            mode,
+            authority: None,
+            refreshed: false,
+            unauthorized: false,
+            refreshed_after_401: false,
+            sent: None,
+            failed: None,
         }
     }
 
-    fn v4(s: &str) -> Option<std::net::Ipv4Addr> {
-        s.parse().ok()
-    }
-    fn v6(s: &str) -> Option<std::net::Ipv6Addr> {
-        s.parse().ok()
+    /// What the zone's servers answered (empty when they could not be asked).
+    pub fn authority(&mut self, authority: Authority) {
+        self.authority = Some(authority);
     }
 
-    #[test]
-    fn first_run_applies() {
-        let e = entry(&[Family::Ipv4], Addresses::default(), None);
-        let seen = Addresses {
-            ipv4: v4("81.2.69.142"),
-            ipv6: None,
-        };
-        assert_eq!(
-            plan(&e, &seen, NOW, false, &Authority::new()),
-            Decision::Apply {
-                send: Addresses {
-                    ipv4: v4("81.2.69.142"),
-                    ipv6: None
-                },
-                reason: Reason::First
+    /// The decision with what is known now.
+    fn decision(&self) -> Decision {
+        let force = matches!(self.mode, Mode::Update { force: true });
+        let none = Authority::new();
+        let authority = self.authority.as_ref().unwrap_or(&none);
+        decide(
+            self.entry,
+            &self.observed.addresses,
+            self.now,
+            force,
+            authority,
+        )
+    }
+
+    /// The next step.
+    pub fn next(&self) -> Step {
+        if self.failed.is_some() || self.sent.is_some() {
+            return Step::Done;
+        }
+        match (self.decision(), self.mode) {
+            (Decision::Unchanged, _)
+                if self.authority.is_none() && wants_authority(self.entry, self.now) =>
+            {
+                Step::AskAuthority
             }
-        );
-    }
-
-    #[test]
-    fn same_address_is_unchanged_and_a_new_one_applies() {
-        let e = entry(
-            &[Family::Ipv4],
-            Addresses {
-                ipv4: v4("81.2.69.142"),
-                ipv6: None,
-            },
-            Some(NOW - 60),
-        );
-        assert_eq!(
-            plan(
-                &e,
-                &Addresses {
-                    ipv4: v4("81.2.69.142"),
-                    ipv6: None
-                },
-                NOW,
-                false,
-                &Authority::new()
-            ),
-            Decision::Unchanged
-        );
-        assert_eq!(
-            plan(
-                &e,
-                &Addresses {
-                    ipv4: v4("81.2.69.143"),
-                    ipv6: None
-                },
-                NOW,
-                false,
-                &Authority::new()
-            ),
-            Decision::Apply {
-                send: Addresses {
-                    ipv4: v4("81.2.69.143"),
-                    ipv6: None
-                },
-                reason: Reason::Changed
+            (Decision::Unchanged | Decision::NoAddress, _) | (_, Mode::Check) => Step::Done,
+            (Decision::Apply { .. }, Mode::Update { .. })
+                if (self.unauthorized && !self.refreshed_after_401)
+                    || (!self.refreshed && needs_refresh(&self.entry.grant, self.now)) =>
+            {
+                Step::Refresh
             }
-        );
-    }
-
-    #[test]
-    fn force_and_keepalive_apply_the_same_address() {
-        let published = Addresses {
-            ipv4: v4("81.2.69.142"),
-            ipv6: None,
-        };
-        let seen = Addresses {
-            ipv4: v4("81.2.69.142"),
-            ipv6: None,
-        };
-        let e = entry(&[Family::Ipv4], published, Some(NOW - 60));
-        assert!(matches!(
-            plan(&e, &seen, NOW, true, &Authority::new()),
-            Decision::Apply {
-                reason: Reason::Forced,
-                ..
-            }
-        ));
-        let old = entry(&[Family::Ipv4], published, Some(NOW - KEEPALIVE_SECS));
-        assert!(matches!(
-            plan(&old, &seen, NOW, false, &Authority::new()),
-            Decision::Apply {
-                reason: Reason::Keepalive,
-                ..
-            }
-        ));
-        let almost = entry(&[Family::Ipv4], published, Some(NOW - KEEPALIVE_SECS + 1));
-        assert_eq!(
-            plan(&almost, &seen, NOW, false, &Authority::new()),
-            Decision::Unchanged
-        );
-    }
-
-    #[test]
-    fn clock_before_last_apply_does_not_apply() {
-        let published = Addresses {
-            ipv4: v4("81.2.69.142"),
-            ipv6: None,
-        };
-        let e = entry(&[Family::Ipv4], published, Some(NOW));
-        assert_eq!(
-            plan(
-                &e,
-                &Addresses {
-                    ipv4: v4("81.2.69.142"),
-                    ipv6: None
-                },
-                0,
-                false,
-                &Authority::new()
-            ),
-            Decision::Unchanged
-        );
-    }
-
-    #[test]
-    fn an_undetected_family_keeps_its_last_value_and_unconfigured_is_never_sent() {
-        let published = Addresses {
-            ipv4: v4("81.2.69.142"),
-            ipv6: v6("2a00::1"),
-        };
-        let e = entry(&Family::ALL, published, Some(NOW - 60));
-        let only_v6 = Addresses {
-            ipv4: None,
-            ipv6: v6("2a00::2"),
-        };
-        assert_eq!(
-            plan(&e, &only_v6, NOW, false, &Authority::new()),
-            Decision::Apply {
-                send: Addresses {
-                    ipv4: v4("81.2.69.142"),
-                    ipv6: v6("2a00::2")
-                },
-                reason: Reason::Changed
-            }
-        );
-        assert_eq!(
-            plan(&e, &Addresses::default(), NOW, false, &Authority::new()),
-            Decision::Unchanged
-        );
-        let e4 = entry(&[Family::Ipv4], Addresses::default(), None);
-        let both = Addresses {
-            ipv4: v4("81.2.69.142"),
-            ipv6: v6("2a00::2"),
-        };
-        assert!(matches!(
-            plan(&e4, &both, NOW, false, &Authority::new()),
-            Decision::Apply {
-                send: Addresses { ipv6: None, .. },
-                ..
-            }
-        ));
-    }
-
-    #[test]
-    fn ipv6_suffix_is_combined_with_the_detected_prefix() {
-        let mut e = entry(
-            &[Family::Ipv6],
-            Addresses {
-                ipv4: None,
-                ipv6: v6("2a00:1:2:3::99"),
-            },
-            Some(NOW - 60),
-        );
-        e.ipv6_suffix = crate::address::parse_suffix("::99");
-        let same_prefix = Addresses {
-            ipv4: None,
-            ipv6: v6("2a00:1:2:3::1"),
-        };
-        assert_eq!(
-            plan(&e, &same_prefix, NOW, false, &Authority::new()),
-            Decision::Unchanged
-        );
-        let new_prefix = Addresses {
-            ipv4: None,
-            ipv6: v6("2a00:1:2:4::1"),
-        };
-        assert_eq!(
-            plan(&e, &new_prefix, NOW, false, &Authority::new()),
-            Decision::Apply {
-                send: Addresses {
-                    ipv4: None,
-                    ipv6: v6("2a00:1:2:4::99")
-                },
-                reason: Reason::Changed
-            }
-        );
-    }
-
-    #[test]
-    fn nothing_to_send_is_reported() {
-        let e = entry(&[Family::Ipv4], Addresses::default(), None);
-        assert_eq!(
-            plan(
-                &e,
-                &Addresses {
-                    ipv4: None,
-                    ipv6: v6("2a00::1")
-                },
-                NOW,
-                false,
-                &Authority::new()
-            ),
-            Decision::NoAddress
-        );
-    }
-
-    #[test]
-    fn legacy_template_never_sends_ipv6() {
-        let mut e = entry(&Family::ALL, Addresses::default(), None);
-        e.template = Template::V1;
-        let both = Addresses {
-            ipv4: v4("81.2.69.142"),
-            ipv6: v6("2a00::2"),
-        };
-        assert!(matches!(
-            plan(&e, &both, NOW, false, &Authority::new()),
-            Decision::Apply {
-                send: Addresses { ipv6: None, .. },
-                ..
-            }
-        ));
-    }
-
-    #[test]
-    fn would_change_applies_the_suffix_and_ignores_unpublished_families() {
-        let mut e = entry(
-            &[Family::Ipv6],
-            Addresses {
-                ipv4: None,
-                ipv6: v6("2a00:1:2:3::99"),
-            },
-            Some(NOW),
-        );
-        e.ipv6_suffix = crate::address::parse_suffix("::99");
-        assert!(!would_change(&e, "2a00:1:2:3::1".parse().unwrap()));
-        assert!(would_change(&e, "2a00:1:2:4::1".parse().unwrap()));
-        assert!(!would_change(&e, "81.2.69.142".parse().unwrap()));
-    }
-
-    fn answered(ips: &[&str], ttl: u32) -> Answer {
-        Answer {
-            addresses: ips.iter().map(|s| s.parse().unwrap()).collect(),
-            ttl,
+            (Decision::Apply { send, reason }, Mode::Update { .. }) => Step::Apply { send, reason },
         }
     }
 
-    #[test]
-    fn a_record_changed_behind_our_back_is_resent_once_settled() {
-        let published = Addresses {
-            ipv4: v4("81.2.69.142"),
-            ipv6: None,
-        };
-        let seen = published;
-        let mut authority = Authority::new();
-        authority.insert(Family::Ipv4, answered(&["81.2.69.99"], 60));
-        // An hour after the last apply: re-sent, and only A is marked re-sent.
-        let e = entry(&[Family::Ipv4], published, Some(NOW - 3600));
-        assert!(wants_authority(&e, NOW));
-        assert_eq!(drifted(&e, &authority, NOW), vec![Family::Ipv4]);
-        assert_eq!(
-            plan(&e, &seen, NOW, false, &authority),
-            Decision::Apply {
-                send: published,
-                reason: Reason::Drift
+    /// How the refresh went (its new tokens already saved).
+    pub fn refreshed(&mut self, result: Result<(), Error>) {
+        match result {
+            Ok(()) => {
+                self.refreshed = true;
+                if self.unauthorized {
+                    self.refreshed_after_401 = true;
+                    self.unauthorized = false;
+                }
             }
-        );
-        let c = changes(&e, &published, Some(Reason::Drift), &authority, NOW);
-        assert_eq!(c[0].action, Action::Resent);
-        assert_eq!(c[0].answered, Some(vec!["81.2.69.99".parse().unwrap()]));
-        // Right after an apply, a different (stale) answer is not a reason to apply again,
-        // and the servers are not even asked.
-        let fresh = entry(&[Family::Ipv4], published, Some(NOW - 60));
-        assert!(!wants_authority(&fresh, NOW));
-        assert_eq!(
-            plan(&fresh, &seen, NOW, false, &authority),
-            Decision::Unchanged
-        );
-        // The settling time is the record's TTL when that is longer.
-        authority.insert(Family::Ipv4, answered(&["81.2.69.99"], 7200));
-        assert_eq!(plan(&e, &seen, NOW, false, &authority), Decision::Unchanged);
-        // A deleted record is drift too; a correct one, or no answer at all, is not.
-        authority.insert(Family::Ipv4, answered(&[], 0));
-        assert_eq!(drifted(&e, &authority, NOW), vec![Family::Ipv4]);
-        authority.insert(Family::Ipv4, answered(&["81.2.69.142"], 60));
-        assert_eq!(plan(&e, &seen, NOW, false, &authority), Decision::Unchanged);
-        assert_eq!(
-            plan(&e, &seen, NOW, false, &Authority::new()),
-            Decision::Unchanged
-        );
-        // An extra address next to ours is drift: the record must hold exactly what we sent.
-        authority.insert(Family::Ipv4, answered(&["81.2.69.142", "81.2.69.1"], 60));
-        assert_eq!(drifted(&e, &authority, NOW), vec![Family::Ipv4]);
+            Err(e) => self.failed = Some(e),
+        }
     }
 
-    #[test]
-    fn refresh_when_expiring_or_unknown() {
-        let g = |at| Grant {
-            access_token: "A".into(),
-            access_expires_at: at,
-            refresh_token: None,
+    /// How the apply of `send` for `reason` went.
+    pub fn applied(&mut self, send: Addresses, reason: Reason, result: Result<Applied, Error>) {
+        match result {
+            Ok(Applied::Ok) => self.sent = Some((send, reason)),
+            Ok(Applied::Unauthorized) if !self.refreshed_after_401 => self.unauthorized = true,
+            Ok(Applied::Unauthorized) => {
+                self.failed = Some(Error::grant_lost(
+                    "the provider rejected a freshly refreshed access token: run `ddns setup` \
+                     for this name again",
+                ));
+            }
+            Err(e) => self.failed = Some(e),
+        }
+    }
+
+    /// The run's end for this name: how it ended, each record's change, and the errors (the
+    /// refresh's or apply's first, then the detection failures of the families it publishes).
+    pub fn finish(self) -> (Outcome, Vec<RecordChange>, Vec<Error>) {
+        let authority = self.authority.clone().unwrap_or_default();
+        let entry = self.entry;
+        let mut errors: Vec<Error> = self.failed.iter().cloned().collect();
+        let (outcome, records) = match (self.sent, self.decision()) {
+            (Some((send, reason)), _) => (
+                Outcome::Sent(reason),
+                changes(entry, &send, Some(reason), &authority, self.now),
+            ),
+            (None, _) if self.failed.is_some() => (Outcome::NotSent, Vec::new()),
+            (None, Decision::Unchanged) => (
+                Outcome::Current,
+                changes(entry, &entry.published, None, &authority, self.now),
+            ),
+            (None, Decision::Apply { send, reason }) => (
+                Outcome::Due(reason),
+                changes(entry, &send, Some(reason), &authority, self.now),
+            ),
+            (None, Decision::NoAddress) => {
+                if self.observed.failures.is_empty() && self.mode != Mode::Check {
+                    // Only with --ip: detection failures explain themselves.
+                    let wanted: Vec<&str> = entry
+                        .setup
+                        .published_families()
+                        .iter()
+                        .map(|f| f.label())
+                        .collect();
+                    errors.push(Error::usage(format!(
+                        "nothing was sent: --ip gave no {} address and none was published before",
+                        wanted.join(" or ")
+                    )));
+                }
+                (Outcome::NotSent, Vec::new())
+            }
         };
-        assert!(needs_refresh(&g(None), NOW));
-        assert!(needs_refresh(&g(Some(NOW)), NOW));
-        assert!(needs_refresh(&g(Some(NOW + 60)), NOW));
-        assert!(!needs_refresh(&g(Some(NOW + 61)), NOW));
+        errors.extend(
+            entry
+                .setup
+                .published_families()
+                .iter()
+                .filter_map(|f| self.observed.failures.get(f).cloned()),
+        );
+        (outcome, records, errors)
     }
 }
