@@ -4,7 +4,7 @@
 
 use crate::detect::{self, Source};
 use crate::error::{Error, Result};
-use crate::net::{Net, dns};
+use crate::net::{Net, resolv};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -103,7 +103,7 @@ impl Context {
             .map_or_else(|| default_state_path(env), PathBuf::from);
         let resolvers = resolver
             .or(env.resolver.as_deref())
-            .map(dns::parse_resolvers)
+            .map(resolv::parse_resolvers)
             .transpose()?;
         let sources = if ip_sources.is_empty() {
             detect::parse_sources(env.ip_sources.as_deref().unwrap_or(detect::DEFAULT_SOURCES))?

@@ -27,10 +27,10 @@ fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
         .collect();
     entries.sort();
     for path in entries {
-        if path.is_dir() {
+        if path.is_dir() && !path.ends_with("tests") {
             sources(&path, out);
         } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("tests.rs") {
-            // (A module's unit tests in their own `tests.rs` are not shipped.)
+            // (A module's unit tests in their own `tests.rs` or `tests/` are not shipped.)
             out.push(path);
         }
     }

@@ -87,7 +87,7 @@ fn check_one(
         let dns = match ctx.net.dns().lookup_ip(name, Some(family)) {
             Ok(answers) => Some(answers),
             Err(e) => {
-                errors.push(e);
+                errors.push(e.into());
                 None
             }
         };

@@ -18,7 +18,6 @@ use crate::error::{Class, Code, Error, Result};
 use crate::platform::openwrt;
 use serde_json::{Map, Value, json};
 use std::io::Read;
-use std::os::unix::process::ExitStatusExt;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
@@ -58,7 +57,7 @@ pub fn run(args: &[String]) {
 }
 
 fn call_method(method: &str) -> Result<Value> {
-    let args = read_args()?;
+    let args = openwrt::read_args(MAX_INPUT)?;
     match method {
         "status" => status(),
         "log" => log(),
@@ -74,52 +73,10 @@ fn call_method(method: &str) -> Result<Value> {
     }
 }
 
-/// The arguments: one JSON object on stdin, at most [`MAX_INPUT`] bytes.
-fn read_args() -> Result<Map<String, Value>> {
-    let mut input = Vec::new();
-    std::io::stdin()
-        .lock()
-        .take(MAX_INPUT + 1)
-        .read_to_end(&mut input)
-        .map_err(|e| Error::usage(format!("could not read the arguments ({e})")))?;
-    if input.len() as u64 > MAX_INPUT {
-        return Err(Error::usage(
-            "the arguments are larger than 64 KiB: nothing was run",
-        ));
-    }
-    if input.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Map::new());
-    }
-    match serde_json::from_slice(&input) {
-        Ok(Value::Object(map)) => Ok(map),
-        _ => Err(Error::usage(
-            "the arguments are not a JSON object: nothing was run",
-        )),
-    }
-}
-
-/// A string argument: `Ok(None)` when absent (or empty), an error when of another type.
-fn text<'a>(args: &'a Map<String, Value>, key: &str) -> Result<Option<&'a str>> {
-    match args.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.as_str())),
-        Some(_) => Err(Error::usage(format!("'{key}' must be a string"))),
-    }
-}
-
-fn flag(args: &Map<String, Value>, key: &str) -> Result<bool> {
-    match args.get(key) {
-        None | Some(Value::Null) => Ok(false),
-        Some(Value::Bool(b)) => Ok(*b),
-        Some(_) => Err(Error::usage(format!("'{key}' must be true or false"))),
-    }
-}
-
 /// The `name` argument, checked as a domain name before it goes near a command line (a
 /// value starting with `-` would otherwise read as an option).
 fn name(args: &Map<String, Value>) -> Result<String> {
-    let raw = text(args, "name")?.ok_or_else(|| Error::usage("'name' is missing"))?;
+    let raw = openwrt::text(args, "name")?.ok_or_else(|| Error::usage("'name' is missing"))?;
     crate::name::normalise(raw)
 }
 
@@ -170,8 +127,8 @@ fn subcommand(args: &[&str], late: Late, env: &[(&str, &str)]) -> Result<Value> 
         // It goes on; its output is no longer read (ddns ignores a closed pipe).
         return Ok(json!({"running": true}));
     };
-    if let Some(signal) = status.signal() {
-        return Err(ended_by(what, signal));
+    if let Some(e) = crate::platform::signals::ended_by(what, status) {
+        return Err(e);
     }
     let mut out = Vec::new();
     if let Some(mut stdout) = child.stdout.take() {
@@ -216,35 +173,6 @@ fn finished_in_time(child: &mut Child) -> Result<Option<ExitStatus>> {
     }
 }
 
-/// The error for a run that a signal ended. A crash signal is a bug in ddns: the router builds
-/// end a panic with a trap and no message (`-Cpanic=immediate-abort`), so this is all the page
-/// can say. Any other signal came from outside, such as the kernel stopping a process when
-/// memory runs out.
-fn ended_by(what: &str, signal: i32) -> Error {
-    use nix::sys::signal::Signal;
-    let known = Signal::try_from(signal).ok();
-    let name = known.map_or_else(|| format!("signal {signal}"), |s| s.as_str().to_string());
-    match known {
-        Some(
-            Signal::SIGILL
-            | Signal::SIGTRAP
-            | Signal::SIGABRT
-            | Signal::SIGBUS
-            | Signal::SIGFPE
-            | Signal::SIGSEGV,
-        ) => Error::new(
-            Class::Bug,
-            format!(
-                "ddns {what} crashed ({name}), a bug in ddns: please report it with the output \
-                 of `ddns --version`"
-            ),
-        ),
-        _ => Error::transient(format!(
-            "ddns {what} was stopped by {name} (the router may be short of memory): try again"
-        )),
-    }
-}
-
 /// The lock is not waited on for long from a web page: a run holding it finishes first.
 const SHORT_LOCK_WAIT: (&str, &str) = ("DDNS_LOCK_WAIT", "10");
 
@@ -277,13 +205,13 @@ fn update_running() -> bool {
 fn begin(args: &Map<String, Value>) -> Result<Value> {
     let name = name(args)?;
     let mut command_line = vec!["setup", name.as_str(), "--begin", "--json"];
-    let zone = text(args, "zone")?
+    let zone = openwrt::text(args, "zone")?
         .map(crate::name::normalise)
         .transpose()?;
     if let Some(zone) = &zone {
         command_line.extend(["--zone", zone.as_str()]);
     }
-    let suffix = text(args, "ipv6_suffix")?;
+    let suffix = openwrt::text(args, "ipv6_suffix")?;
     if let Some(suffix) = suffix {
         crate::address::parse_suffix(suffix).ok_or_else(|| {
             Error::usage(format!(
@@ -294,7 +222,7 @@ fn begin(args: &Map<String, Value>) -> Result<Value> {
         })?;
         command_line.extend(["--ipv6-suffix", suffix.trim()]);
     }
-    if flag(args, "ipv6")? || suffix.is_some() {
+    if openwrt::flag(args, "ipv6")? || suffix.is_some() {
         command_line.extend(["--ipv4", "--ipv6"]);
     } else {
         command_line.push("--ipv4");
@@ -304,7 +232,7 @@ fn begin(args: &Map<String, Value>) -> Result<Value> {
 
 fn finish(args: &Map<String, Value>) -> Result<Value> {
     let name = name(args)?;
-    let code = text(args, "code")?
+    let code = openwrt::text(args, "code")?
         .map(str::trim)
         .ok_or_else(|| Error::usage("'code' is missing: paste the code the consent page showed"))?;
     if code.starts_with('-') || code.len() > 4096 {
@@ -321,11 +249,11 @@ fn finish(args: &Map<String, Value>) -> Result<Value> {
 }
 
 fn update(args: &Map<String, Value>) -> Result<Value> {
-    let name = text(args, "name")?
+    let name = openwrt::text(args, "name")?
         .map(crate::name::normalise)
         .transpose()?;
     let mut command_line = vec!["update", "--json"];
-    if flag(args, "force")? {
+    if openwrt::flag(args, "force")? {
         command_line.push("--force");
     }
     if let Some(name) = &name {

@@ -10,8 +10,9 @@ use crate::clock::now;
 use crate::context::Context;
 use crate::domainconnect::client;
 use crate::domainconnect::oauth;
-use crate::domainconnect::protocol::{self, Template};
+use crate::domainconnect::protocol;
 use crate::error::{Error, Result};
+use crate::plan;
 use crate::state::{Entry, Grant, Locked, Pending, Setup};
 use crate::{name, out};
 use serde::Serialize;
@@ -133,7 +134,9 @@ fn discover(ctx: &Context, args: &SetupArgs, name: &str) -> Result<Pending> {
         None => None,
     };
     let (provider, template) = client::discover(dns, ctx.net.http()?, &zone)?;
-    let families = families(args, template)?;
+    let ipv6 = args.ipv6 || args.ipv6_suffix.is_some();
+    let default_v6 = !args.ipv4 && !ipv6 && crate::detect::has_global_ipv6();
+    let families = plan::families(template, args.ipv4, ipv6, default_v6)?;
     // For comparing the record with what was published later; learnt again by `update` when
     // this fails now.
     let nameservers = dns.nameservers(&zone).unwrap_or_default();
@@ -147,7 +150,7 @@ fn discover(ctx: &Context, args: &SetupArgs, name: &str) -> Result<Pending> {
             ipv6_suffix,
             nameservers,
         },
-        state: random_state()?,
+        state: oauth::random_state()?,
         started_at: now(),
     })
 }
@@ -226,52 +229,6 @@ fn finish(ctx: &Context, args: &SetupArgs, name: &str, p: Pending, code: &str) -
         ));
     }
     Ok(())
-}
-
-/// The families to publish: as asked, else IPv4 always and IPv6 when this machine has a global
-/// IPv6 route. The legacy template carries IPv4 only.
-fn families(args: &SetupArgs, template: Template) -> Result<Vec<Family>> {
-    let ipv6 = args.ipv6 || args.ipv6_suffix.is_some();
-    if ipv6 && !template.carries(Family::Ipv6) {
-        return Err(Error::refused(
-            "the provider supports only the legacy dynamicdns template, which has no AAAA \
-             record: set up without --ipv6",
-        ));
-    }
-    let mut families = Vec::new();
-    if args.ipv4 || !ipv6 {
-        families.push(Family::Ipv4);
-    }
-    let default_v6 = !args.ipv4 && !ipv6 && has_global_ipv6();
-    if (ipv6 || default_v6) && template.carries(Family::Ipv6) {
-        families.push(Family::Ipv6);
-    }
-    Ok(families)
-}
-
-/// Whether the kernel would route to the global IPv6 internet from a global address (a UDP
-/// connect sends nothing).
-fn has_global_ipv6() -> bool {
-    let Ok(socket) = std::net::UdpSocket::bind("[::]:0") else {
-        return false;
-    };
-    socket.connect("[2001:4860:4860::8888]:53").is_ok()
-        && socket
-            .local_addr()
-            .is_ok_and(|a| crate::address::not_global(&a.ip()).is_none())
-}
-
-/// A random OAuth `state` value, 128 bits in hex.
-fn random_state() -> Result<String> {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut bytes = [0u8; 16];
-    getrandom::getrandom(&mut bytes)
-        .map_err(|e| Error::transient(format!("could not get random bytes ({e})")))?;
-    Ok(bytes
-        .iter()
-        .flat_map(|b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]])
-        .map(char::from)
-        .collect())
 }
 
 /// One line from stdin, at most 4 KiB.

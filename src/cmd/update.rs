@@ -251,7 +251,7 @@ fn ask_authority(ctx: &Context, locked: &mut Locked, name: &str) -> Authority {
             .unwrap_or_default();
         if !learnt.is_empty() && learnt != entry.setup.nameservers {
             authority = ask(&learnt, &entry);
-            if let Ok(e) = entry_mut(locked, name) {
+            if let Ok(e) = locked.entry_mut(name) {
                 e.setup.nameservers = learnt;
             }
             // A failed save only means they are looked up again next run.
@@ -270,9 +270,9 @@ fn apply(
     now: u64,
     force: bool,
 ) -> Result<Applied> {
-    let applied = client::apply(ctx.net.http()?, entry_mut(locked, name)?, send, force)?;
+    let applied = client::apply(ctx.net.http()?, locked.entry_mut(name)?, send, force)?;
     if applied == Applied::Ok {
-        let e = entry_mut(locked, name)?;
+        let e = locked.entry_mut(name)?;
         e.published = *send;
         e.last_applied = Some(now);
         locked.save()?;
@@ -292,14 +292,6 @@ fn mark_grant_lost(locked: &mut Locked, name: &str, now: u64) {
     }
 }
 
-fn entry_mut<'a>(locked: &'a mut Locked, name: &str) -> Result<&'a mut Entry> {
-    locked
-        .state
-        .names
-        .get_mut(name)
-        .ok_or_else(|| Error::new(Class::Bug, "the entry vanished under lock"))
-}
-
 /// Refresh the access token and save the state at once: a rotated refresh token must be on
 /// disk before anything relies on it, so the stop signals are held back from the request to
 /// the save (`platform/signals.rs`); one that arrived meanwhile stops the run right after the
@@ -307,7 +299,7 @@ fn entry_mut<'a>(locked: &'a mut Locked, name: &str) -> Result<&'a mut Entry> {
 fn refresh(ctx: &Context, locked: &mut Locked, name: &str, now: u64) -> Result<()> {
     let http = ctx.net.http()?;
     let _held = crate::platform::signals::hold();
-    let e = entry_mut(locked, name)?;
+    let e = locked.entry_mut(name)?;
     let refresh_token = e.grant.refresh_token.clone().ok_or_else(|| {
         Error::grant_lost(
             "the access token expired and the provider issued no refresh token: run `ddns \

@@ -255,6 +255,18 @@ fn ask(net: &Net, source: &Source, family: Family) -> Result<IpAddr> {
     }
 }
 
+/// Whether the kernel would route to the global IPv6 internet from a global address (a UDP
+/// connect sends nothing).
+pub fn has_global_ipv6() -> bool {
+    let Ok(socket) = std::net::UdpSocket::bind("[::]:0") else {
+        return false;
+    };
+    socket.connect("[2001:4860:4860::8888]:53").is_ok()
+        && socket
+            .local_addr()
+            .is_ok_and(|a| address::not_global(&a.ip()).is_none())
+}
+
 /// A temporary IPv6 privacy address of this machine (what outgoing connections use) is swapped
 /// for a stable address of the same interface and prefix: the temporary one expires.
 fn prefer_stable(ip: IpAddr) -> IpAddr {

@@ -62,6 +62,19 @@ pub fn parse_code_reply(input: &str, expected_state: Option<&str>) -> Result<Str
     }
 }
 
+/// A random OAuth `state` value, 128 bits in hex.
+pub fn random_state() -> Result<String> {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut bytes = [0u8; 16];
+    getrandom::getrandom(&mut bytes)
+        .map_err(|e| Error::transient(format!("could not get random bytes ({e})")))?;
+    Ok(bytes
+        .iter()
+        .flat_map(|b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]])
+        .map(char::from)
+        .collect())
+}
+
 /// The URL that exchanges an authorization code for tokens (section 3). It carries a secret:
 /// never show it.
 pub fn code_token_url(url_api: &str, code: &str) -> String {

@@ -1,6 +1,5 @@
-//! Domain Connect for dynamic DNS, as pure functions: the URLs and bodies `ddns` sends and the
-//! replies it reads. No sockets here; see `client.rs` for the calls.
-//! Reference: `shared/domain-connect.md` (sections 1 to 4 are cited below).
+//! Domain Connect for dynamic DNS, as pure functions: discovery, consent and apply (tokens are
+//! `oauth.rs`). Reference: `shared/domain-connect.md` (sections 1 to 4 are cited below).
 
 use crate::address::{Addresses, Family};
 use crate::error::{Error, Result};

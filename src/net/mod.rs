@@ -7,6 +7,8 @@ pub mod authority;
 pub mod dns;
 pub mod http;
 pub mod query;
+pub mod resolv;
+pub mod tls;
 
 use crate::error::Result;
 use std::net::SocketAddr;

@@ -8,6 +8,8 @@ use super::{
     SETTLE_SECS,
 };
 use crate::address::{Addresses, Family};
+use crate::domainconnect::protocol::Template;
+use crate::error::{Error, Result};
 use crate::state::{Entry, Grant};
 use std::net::IpAddr;
 
@@ -143,4 +145,29 @@ pub fn needs_refresh(grant: &Grant, now: u64) -> bool {
         Some(at) => now.saturating_add(EXPIRY_MARGIN_SECS) >= at,
         None => true,
     }
+}
+
+/// The families to publish: as asked (`ipv4`, `ipv6`), else IPv4 always and IPv6 when
+/// `default_v6` (neither was asked for and this machine has a global IPv6 route). The legacy
+/// template carries IPv4 only.
+pub fn families(
+    template: Template,
+    ipv4: bool,
+    ipv6: bool,
+    default_v6: bool,
+) -> Result<Vec<Family>> {
+    if ipv6 && !template.carries(Family::Ipv6) {
+        return Err(Error::refused(
+            "the provider supports only the legacy dynamicdns template, which has no AAAA \
+             record: set up without --ipv6",
+        ));
+    }
+    let mut families = Vec::new();
+    if ipv4 || !ipv6 {
+        families.push(Family::Ipv4);
+    }
+    if (ipv6 || default_v6) && template.carries(Family::Ipv6) {
+        families.push(Family::Ipv6);
+    }
+    Ok(families)
 }

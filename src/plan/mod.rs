@@ -6,10 +6,8 @@
 //! decides. [`Run::finish`] gives the run's typed result for the name (`report.rs`).
 
 mod decide;
-#[cfg(test)]
-mod tests;
 
-pub use decide::{changes, decide, needs_refresh, wants_authority, would_change};
+pub use decide::{changes, decide, families, needs_refresh, wants_authority, would_change};
 
 use crate::address::{Addresses, Family};
 use crate::error::Error;
@@ -342,3 +340,6 @@ impl<'a> Run<'a> {
         (outcome, records, errors)
     }
 }
+
+#[cfg(test)]
+mod tests;

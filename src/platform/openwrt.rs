@@ -1,13 +1,57 @@
-//! OpenWrt's own interfaces, for the router page's backend (`cmd/rpcd.rs`): root's crontab
-//! (`/etc/crontabs/root`, read by busybox crond; `DDNS_CRONTAB` overrides the path) and the
-//! system log (`logread`).
+//! OpenWrt's own interfaces, for the router page's backend (`cmd/rpcd.rs`): the arguments of an
+//! rpcd exec plugin's call, root's crontab (`/etc/crontabs/root`, read by busybox crond;
+//! `DDNS_CRONTAB` overrides the path) and the system log (`logread`).
 
 use crate::error::{Error, Result};
+use serde_json::{Map, Value};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// Where cron reads root's jobs on OpenWrt.
 const CRONTAB: &str = "/etc/crontabs/root";
+
+/// An rpcd call's arguments: one JSON object on stdin, at most `max` bytes.
+pub fn read_args(max: u64) -> Result<Map<String, Value>> {
+    let mut input = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(max + 1)
+        .read_to_end(&mut input)
+        .map_err(|e| Error::usage(format!("could not read the arguments ({e})")))?;
+    if input.len() as u64 > max {
+        return Err(Error::usage(
+            "the arguments are larger than 64 KiB: nothing was run",
+        ));
+    }
+    if input.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    match serde_json::from_slice(&input) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(Error::usage(
+            "the arguments are not a JSON object: nothing was run",
+        )),
+    }
+}
+
+/// A string argument of a call: `Ok(None)` when absent (or empty), an error when of another type.
+pub fn text<'a>(args: &'a Map<String, Value>, key: &str) -> Result<Option<&'a str>> {
+    match args.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.as_str())),
+        Some(_) => Err(Error::usage(format!("'{key}' must be a string"))),
+    }
+}
+
+pub fn flag(args: &Map<String, Value>, key: &str) -> Result<bool> {
+    match args.get(key) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(_) => Err(Error::usage(format!("'{key}' must be true or false"))),
+    }
+}
 
 /// The last `count` lines the system log holds for `tag` (`logread -e`), oldest first, each
 /// made printable.

@@ -125,6 +125,15 @@ fn sidecar(path: &Path, suffix: &str) -> PathBuf {
 }
 
 impl Locked {
+    /// The entry of `name`, to change (a bug if it is not there: callers hold the lock since
+    /// they found it).
+    pub fn entry_mut(&mut self, name: &str) -> Result<&mut super::Entry> {
+        self.state
+            .names
+            .get_mut(name)
+            .ok_or_else(|| Error::new(crate::error::Class::Bug, "the entry vanished under lock"))
+    }
+
     /// Write the state if it differs from what is on disk: a temp file in the same directory,
     /// fsync, rename over the old file, fsync the directory. Returns whether it wrote.
     pub fn save(&mut self) -> Result<bool> {

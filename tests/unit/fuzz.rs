@@ -5,7 +5,7 @@
 
 use crate::detect::{self, ifaddr, whoami};
 use crate::domainconnect::{oauth, protocol};
-use crate::net::dns;
+use crate::net::resolv;
 use crate::{address, name, state, url};
 
 /// xorshift64*: small, deterministic, good enough to shake parsers.
@@ -107,7 +107,7 @@ fn parsers_survive_random_and_mutated_input() {
         let _ = state::State::parse(&pick(&mut rng, &valid_state), path);
         let s = String::from_utf8_lossy(&pick(&mut rng, SOURCES)).into_owned();
         let _ = detect::parse_sources(&s);
-        let _ = dns::parse_resolvers(&s);
+        let _ = resolv::parse_resolvers(&s);
         let _ = address::parse_echo(&s);
         let _ = address::parse_suffix(&s);
         let _ = ifaddr::parse_if_inet6(&s);
