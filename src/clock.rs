@@ -41,7 +41,7 @@ pub fn duration(flag: &str, value: &str, zero_ok: bool) -> Result<Duration> {
         (Some(n), Some(scale)) if n <= 100_000 => Ok(scale * n),
         _ => Err(Error::usage(format!(
             "{flag} '{}' is not a duration: give a number and a unit, such as 30s, 5m or 1h",
-            crate::out::printable(value, 40)
+            crate::error::printable(value, 40)
         ))),
     }
 }

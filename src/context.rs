@@ -114,7 +114,7 @@ impl Context {
             Some(secs) => Duration::from_secs(secs.trim().parse().map_err(|_| {
                 Error::usage(format!(
                     "DDNS_LOCK_WAIT '{}' is not a number of seconds",
-                    crate::out::printable(secs, 80)
+                    crate::error::printable(secs, 80)
                 ))
             })?),
             None => LOCK_WAIT,
@@ -138,7 +138,7 @@ pub fn parse_ip(flag: &str, value: &str) -> Result<std::net::IpAddr> {
     value.trim().parse().map_err(|_| {
         Error::usage(format!(
             "{flag} '{}' is not an IP address",
-            crate::out::printable(value, 80)
+            crate::error::printable(value, 80)
         ))
     })
 }

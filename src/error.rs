@@ -158,5 +158,45 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// `input` made safe to print on one line of a terminal or a log: runs of white space become
+/// one space, anything else that is not printable ASCII becomes `?`, and at most `max`
+/// characters are kept (then `...`). The one place that decides what may be echoed back.
+pub fn printable(input: &str, max: usize) -> String {
+    let mut out = String::new();
+    let mut count = 0usize;
+    let mut space = false;
+    for c in input.trim().chars() {
+        if c.is_whitespace() {
+            space = true;
+            continue;
+        }
+        if count >= max {
+            out.push_str("...");
+            return out;
+        }
+        if space {
+            out.push(' ');
+            count += 1;
+            space = false;
+        }
+        out.push(if c.is_ascii_graphic() { c } else { '?' });
+        count += 1;
+    }
+    out
+}
+
 /// Shorthand for results in `ddns`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printable_is_one_bounded_ascii_line() {
+        assert_eq!(printable(" a\n\t b\u{7f}\u{e9} ", 80), "a b??");
+        assert_eq!(printable(&"x".repeat(100), 80).len(), 83);
+        assert_eq!(printable(&"x".repeat(80), 80).len(), 80);
+        assert_eq!(printable("", 80), "");
+    }
+}

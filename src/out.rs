@@ -5,33 +5,6 @@
 use crate::platform::syslog::{self, ERR, INFO};
 use std::io::Write;
 
-/// `input` made safe to print on one line of a terminal or a log: runs of white space become
-/// one space, anything else that is not printable ASCII becomes `?`, and at most `max`
-/// characters are kept (then `...`). The one place that decides what may be echoed back.
-pub fn printable(input: &str, max: usize) -> String {
-    let mut out = String::new();
-    let mut count = 0usize;
-    let mut space = false;
-    for c in input.trim().chars() {
-        if c.is_whitespace() {
-            space = true;
-            continue;
-        }
-        if count >= max {
-            out.push_str("...");
-            return out;
-        }
-        if space {
-            out.push(' ');
-            count += 1;
-            space = false;
-        }
-        out.push(if c.is_ascii_graphic() { c } else { '?' });
-        count += 1;
-    }
-    out
-}
-
 /// Print one result line on stdout; a write error (such as a closed pipe) is ignored.
 pub fn say(line: &str) {
     let mut out = std::io::stdout().lock();
@@ -57,7 +30,7 @@ pub fn print_only(text: &str) {
 }
 
 /// A result line that stdout does not show (it carries a JSON document instead): it still goes
-/// to syslog and into the run's record, so the log reads the same with `--json`.
+/// to syslog, so the log reads the same with `--json`.
 pub fn log_only(line: &str) {
     syslog::send(INFO, line);
 }
@@ -72,17 +45,4 @@ pub fn error(message: &str) {
 pub fn note(message: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{message}");
     syslog::send(INFO, message);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn printable_is_one_bounded_ascii_line() {
-        assert_eq!(printable(" a\n\t b\u{7f}\u{e9} ", 80), "a b??");
-        assert_eq!(printable(&"x".repeat(100), 80).len(), 83);
-        assert_eq!(printable(&"x".repeat(80), 80).len(), 80);
-        assert_eq!(printable("", 80), "");
-    }
 }

@@ -92,6 +92,15 @@ impl Addresses {
     }
 }
 
+/// The record of one family as the zone's authoritative servers answered it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// The addresses in the record; empty when the name has none of this family.
+    pub addresses: Vec<IpAddr>,
+    /// Its time to live in seconds (for no record: the zone's negative TTL, or 0).
+    pub ttl: u32,
+}
+
 /// The address made of `prefix_from`'s upper 64 bits (the delegated /64 prefix) and
 /// `suffix`'s lower 64 bits (a host's fixed interface identifier).
 pub fn with_suffix(prefix_from: Ipv6Addr, suffix: Ipv6Addr) -> Ipv6Addr {

@@ -68,7 +68,7 @@ fn call_method(method: &str) -> Result<Value> {
         "schedule" => schedule(&args),
         other => Err(Error::usage(format!(
             "there is no method '{}': see `ddns rpcd list`",
-            crate::out::printable(other, 40)
+            crate::error::printable(other, 40)
         ))),
     }
 }
@@ -217,7 +217,7 @@ fn begin(args: &Map<String, Value>) -> Result<Value> {
             Error::usage(format!(
                 "'{}' is not an interface identifier: give the host's lower 64 bits, such as \
                  ::1234:5678:9abc:def0",
-                crate::out::printable(suffix, 80)
+                crate::error::printable(suffix, 80)
             ))
         })?;
         command_line.extend(["--ipv6-suffix", suffix.trim()]);

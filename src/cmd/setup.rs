@@ -128,7 +128,7 @@ fn discover(ctx: &Context, args: &SetupArgs, name: &str) -> Result<Pending> {
             Error::usage(format!(
                 "--ipv6-suffix '{}' is not an interface identifier: give the host's lower 64 \
                  bits, such as ::1234:5678:9abc:def0",
-                crate::out::printable(v, 80)
+                crate::error::printable(v, 80)
             ))
         })?),
         None => None,

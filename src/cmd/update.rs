@@ -270,7 +270,10 @@ fn apply(
     now: u64,
     force: bool,
 ) -> Result<Applied> {
-    let applied = client::apply(ctx.net.http()?, locked.entry_mut(name)?, send, force)?;
+    let http = ctx.net.http()?;
+    let entry = locked.entry_mut(name)?;
+    let url = entry.setup.apply_url(send, force);
+    let applied = client::apply(http, &url, &entry.grant.access_token)?;
     if applied == Applied::Ok {
         let e = locked.entry_mut(name)?;
         e.published = *send;

@@ -91,7 +91,7 @@ fn parse_source(entry: &str) -> Result<Source> {
         Error::usage(format!(
             "'{}' is not an IP source: use [ipv4:|ipv6:] followed by https://URL, \
              dns:opendns|cloudflare|google[@IP[:PORT]] or interface:NAME, comma-separated",
-            crate::out::printable(entry, 80)
+            crate::error::printable(entry, 80)
         ))
     };
     let (family, rest) = if let Some(r) = entry.strip_prefix("ipv4:") {

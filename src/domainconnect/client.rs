@@ -2,14 +2,12 @@
 //! refresh, and apply. Request and reply formats live in `protocol.rs`; this file decides what
 //! each status means.
 
-use crate::address::Addresses;
 use crate::domainconnect::oauth::{self, Tokens};
-use crate::domainconnect::protocol::{self, Provider, Template};
+use crate::domainconnect::protocol::{self, Applied, Provider, Template};
+use crate::domainconnect::reply;
 use crate::error::{Error, Result};
 use crate::net::dns::Dns;
 use crate::net::http::{Http, Reply, host_of};
-use crate::plan::Applied;
-use crate::state::Entry;
 
 /// Discover the provider of `zone` and the template it supports (section 1).
 pub fn discover(dns: &Dns, http: &Http, zone: &str) -> Result<(Provider, Template)> {
@@ -57,7 +55,7 @@ pub fn discover(dns: &Dns, http: &Http, zone: &str) -> Result<(Provider, Templat
 /// An error for an unexpected status: 5xx and 429 are transient, anything else is a refusal.
 /// `request` is a noun phrase: "the code exchange", "the update".
 fn status_error(status: u16, reply: &Reply, request: &str) -> Error {
-    let message = protocol::provider_message(&reply.body);
+    let message = reply::provider_message(&reply.body);
     if status >= 500 || status == 429 {
         Error::transient(format!(
             "the provider could not complete {request} (HTTP {status}: {message}): try again \
@@ -90,7 +88,7 @@ pub fn exchange_code(http: &Http, url_api: &str, code: &str) -> Result<Tokens> {
         400 | 401 => Err(Error::refused(format!(
             "the provider did not accept the code ({}): it may be mistyped, used already or \
              expired; run setup again and paste the new code",
-            protocol::provider_message(&reply.body)
+            reply::provider_message(&reply.body)
         ))),
         status => Err(status_error(status, &reply, "the code exchange")),
     };
@@ -105,26 +103,16 @@ pub fn refresh(http: &Http, url_api: &str, refresh_token: &str) -> Result<Tokens
         200..=299 => oauth::parse_tokens(&reply.body),
         400 | 401 => Err(Error::grant_lost(format!(
             "the provider no longer accepts this name's grant ({}): run `ddns setup` for it again",
-            protocol::provider_message(&reply.body)
+            reply::provider_message(&reply.body)
         ))),
         status => Err(status_error(status, &reply, "the token refresh")),
     };
     result.map_err(|e| scrub(e, &[refresh_token]))
 }
 
-/// Apply `entry`'s template with these addresses and its access token (section 4); `force` lets the provider overwrite
-/// conflicting records.
-pub fn apply(http: &Http, entry: &Entry, addresses: &Addresses, force: bool) -> Result<Applied> {
-    let url = protocol::apply_url(
-        &entry.setup.provider.url_api,
-        entry.setup.template,
-        &entry.setup.zone,
-        &entry.setup.host,
-        addresses,
-        force,
-    );
-    let access_token = entry.grant.access_token.as_str();
-    let reply = http.post_json(&url, "", Some(access_token)).map_err(|e| {
+/// Apply a template: POST its `url` (`protocol::apply_url`) with the access token (section 4).
+pub fn apply(http: &Http, url: &str, access_token: &str) -> Result<Applied> {
+    let reply = http.post_json(url, "", Some(access_token)).map_err(|e| {
         if e.maybe_sent {
             // The request may have reached the provider before the connection failed.
             Error::new(
@@ -144,7 +132,7 @@ pub fn apply(http: &Http, entry: &Entry, addresses: &Addresses, force: bool) -> 
         409 => Err(Error::refused(format!(
             "the provider refused the update because other records conflict ({}): remove them \
              at the provider, or run `ddns update --force` to let the template overwrite them",
-            protocol::provider_message(&reply.body)
+            reply::provider_message(&reply.body)
         ))),
         status => Err(status_error(status, &reply, "the update")),
     };

@@ -39,8 +39,8 @@ pub fn parse_code_reply(input: &str, expected_state: Option<&str>) -> Result<Str
         let description = get("error_description").unwrap_or("no description given");
         return Err(Error::refused(format!(
             "the provider did not grant access ({}: {}): run setup again and approve the request",
-            crate::out::printable(error, 80),
-            crate::out::printable(description, 80)
+            crate::error::printable(error, 80),
+            crate::error::printable(description, 80)
         )));
     }
     if let (Some(expected), Some(got)) = (expected_state, get("state"))
@@ -174,7 +174,7 @@ pub fn parse_tokens(body: &[u8]) -> Result<Tokens> {
     {
         return Err(Error::refused(format!(
             "the provider issued a '{}' token, but Domain Connect uses bearer tokens",
-            crate::out::printable(kind, 80)
+            crate::error::printable(kind, 80)
         )));
     }
     let token_ok =

@@ -51,7 +51,7 @@ fn require_https(what: &str, value: &str) -> Result<String> {
         Error::refused(format!(
             "the provider's {what} is not an https:// URL ('{}'): ddns only sends tokens over \
              verified TLS",
-            crate::out::printable(value, 80)
+            crate::error::printable(value, 80)
         ))
     })?;
     let authority = rest.split('/').next().unwrap_or("");
@@ -59,7 +59,7 @@ fn require_https(what: &str, value: &str) -> Result<String> {
     if authority.is_empty() || trimmed.contains(bad) {
         return Err(Error::refused(format!(
             "the provider's {what} is not a usable URL ('{}')",
-            crate::out::printable(value, 80)
+            crate::error::printable(value, 80)
         )));
     }
     Ok(trimmed.to_string())
@@ -84,7 +84,7 @@ pub fn settings_url(txt: &[String], zone: &str) -> Result<String> {
         return Err(Error::refused(format!(
             "the _domainconnect.{zone} TXT record ('{}') is not a host name: the DNS \
              provider's Domain Connect record is broken",
-            crate::out::printable(value, 80)
+            crate::error::printable(value, 80)
         )));
     }
     let base = require_https("_domainconnect record", &format!("https://{value}"))?;
@@ -131,7 +131,7 @@ pub fn parse_settings(body: &[u8], zone: &str) -> Result<Provider> {
         .or(json.provider_name)
         .filter(|s| !s.trim().is_empty())
         .unwrap_or_else(|| "the DNS provider".to_string());
-    let provider_name = crate::out::printable(&provider_name, 80);
+    let provider_name = crate::error::printable(&provider_name, 80);
     let url_api = json.url_api.ok_or_else(|| {
         Error::refused(format!(
             "the Domain Connect settings for {zone} have no urlAPI"
@@ -230,61 +230,13 @@ pub fn apply_url(
     )
 }
 
-/// What a provider's non-2xx reply said, as one printable line of at most 300 characters:
-/// `error: error_description`, `message` (with 409's conflicting records), or the plain text.
-pub fn provider_message(body: &[u8]) -> String {
-    #[derive(Deserialize)]
-    struct Record {
-        #[serde(rename = "type")]
-        kind: Option<String>,
-        host: Option<String>,
-        data: Option<String>,
-    }
-    #[derive(Deserialize)]
-    struct ErrorJson {
-        error: Option<String>,
-        error_description: Option<String>,
-        message: Option<String>,
-        records: Option<Vec<Record>>,
-    }
-    let text = match serde_json::from_slice::<ErrorJson>(body) {
-        Ok(json) => {
-            let mut parts: Vec<String> = Vec::new();
-            match (json.error, json.error_description) {
-                (Some(e), Some(d)) => parts.push(format!("{e}: {d}")),
-                (Some(e), None) => parts.push(e),
-                (None, Some(d)) => parts.push(d),
-                (None, None) => {}
-            }
-            parts.extend(json.message);
-            let records: Vec<String> = json
-                .records
-                .unwrap_or_default()
-                .into_iter()
-                .map(|r| {
-                    format!(
-                        "{} {} {}",
-                        r.kind.unwrap_or_default(),
-                        r.host
-                            .filter(|h| !h.is_empty())
-                            .unwrap_or_else(|| "@".into()),
-                        r.data.unwrap_or_default()
-                    )
-                })
-                .collect();
-            if !records.is_empty() {
-                parts.push(format!("conflicting records: {}", records.join(", ")));
-            }
-            parts.join("; ")
-        }
-        Err(_) => String::from_utf8_lossy(body).into_owned(),
-    };
-    let line = crate::out::printable(&text, 300);
-    if line.is_empty() {
-        "no reason given".to_string()
-    } else {
-        line
-    }
+/// How an apply request ended (errors aside).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// Any 2xx: accepted.
+    Ok,
+    /// 401: the access token was not accepted.
+    Unauthorized,
 }
 
 #[cfg(test)]
@@ -378,23 +330,5 @@ mod tests {
             apply_url("https://a", Template::V2, "e.com", "h", &v4, true)
                 .ends_with("&groupId=IPv4&force=1")
         );
-    }
-
-    #[test]
-    fn provider_message_reads_json_text_and_conflicts() {
-        assert_eq!(
-            provider_message(br#"{"error":"invalid_grant","error_description":"expired"}"#),
-            "invalid_grant: expired"
-        );
-        assert_eq!(
-            provider_message(br#"{"code":"c","message":"Conflict","records":[{"type":"CNAME","host":"home","data":"x.example.net"}]}"#),
-            "Conflict; conflicting records: CNAME home x.example.net"
-        );
-        assert_eq!(
-            provider_message(b"Bad refresh token\n\x01"),
-            "Bad refresh token ?"
-        );
-        assert_eq!(provider_message(b""), "no reason given");
-        assert_eq!(provider_message(&[b'x'; 1000]).len(), 303);
     }
 }

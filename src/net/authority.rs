@@ -3,9 +3,9 @@
 //! is the record itself, which `update` compares with what it published (someone may have
 //! edited it in the provider's control panel, another client may have overwritten it).
 
-use crate::address::Family;
+use crate::address::{Answer, Family};
 use crate::net::query::{self, Question};
-use crate::plan::Answer;
+
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::{DNSClass, RData, RecordType};
 use std::net::{IpAddr, SocketAddr};

@@ -111,30 +111,32 @@ impl Http {
     /// than the usual call limit: a ping must never hold a run up for long).
     pub fn ping(
         &self,
-        ping: &crate::notify::ping::Ping,
+        method: &str,
+        url: &str,
+        body: &str,
         within: Duration,
     ) -> Result<Reply, CallError> {
         let limit = Some(within.min(CALL_TIMEOUT));
         let connect = Some(within.min(CONNECT_TIMEOUT));
-        if ping.method == "POST" {
+        if method == "POST" {
             let request = self
                 .agent
-                .post(&ping.url)
+                .post(url)
                 .header("Content-Type", "text/plain; charset=utf-8")
                 .config()
                 .timeout_global(limit)
                 .timeout_connect(connect)
                 .build();
-            finish(&ping.url, request.send(ping.body.as_str()), within)
+            finish(url, request.send(body), within)
         } else {
             let request = self
                 .agent
-                .get(&ping.url)
+                .get(url)
                 .config()
                 .timeout_global(limit)
                 .timeout_connect(connect)
                 .build();
-            finish(&ping.url, request.call(), within)
+            finish(url, request.call(), within)
         }
     }
 }

@@ -15,7 +15,7 @@ pub fn parse_resolvers(setting: &str) -> Result<Vec<SocketAddr>> {
     let bad = |item: &str| {
         Error::usage(format!(
             "'{}' is not a resolver address: use IP, IP:PORT or [IPv6]:PORT, comma-separated",
-            crate::out::printable(item, 80)
+            crate::error::printable(item, 80)
         ))
     };
     let list: Vec<SocketAddr> = setting

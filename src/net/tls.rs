@@ -41,7 +41,7 @@ fn roots(ssl_cert_file: Option<&str>) -> Result<RootCertStore> {
             Error::usage(format!(
                 "could not read SSL_CERT_FILE {} ({e}): point it at a PEM file of CA \
                  certificates, or unset it",
-                crate::out::printable(path, 80)
+                crate::error::printable(path, 80)
             ))
         })?),
         None => SYSTEM_BUNDLES.iter().find_map(|p| std::fs::read(p).ok()),

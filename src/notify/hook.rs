@@ -148,7 +148,7 @@ fn note(line: &[u8], passed: &mut usize, printed: &mut Vec<String>) {
         return;
     }
     *passed += line.len();
-    let text = crate::out::printable(&String::from_utf8_lossy(line), 500);
+    let text = crate::error::printable(&String::from_utf8_lossy(line), 500);
     let note = format!("on-change: {text}");
     crate::out::note(&note);
     printed.push(note);

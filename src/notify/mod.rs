@@ -24,7 +24,9 @@ pub fn ping_all(net: &Net, monitors: &[Monitor], status: u8, lines: &[String]) {
                 PING_BUDGET.as_secs()
             ))
         } else {
-            match net.http().map(|http| http.ping(&request, left)) {
+            match (net.http())
+                .map(|http| http.ping(request.method, &request.url, &request.body, left))
+            {
                 Ok(Ok(reply)) if (200..300).contains(&reply.status) => None,
                 Ok(Ok(reply)) => Some(format!("it answered HTTP {}", reply.status)),
                 Ok(Err(e)) => Some(e.error.message),

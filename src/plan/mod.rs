@@ -9,7 +9,9 @@ mod decide;
 
 pub use decide::{changes, decide, families, needs_refresh, wants_authority, would_change};
 
+pub use crate::address::Answer;
 use crate::address::{Addresses, Family};
+pub use crate::domainconnect::protocol::Applied;
 use crate::error::Error;
 use crate::state::Entry;
 use serde::Serialize;
@@ -28,15 +30,6 @@ pub const SETTLE_SECS: u64 = 300;
 
 /// Refresh an access token this close to its expiry.
 pub const EXPIRY_MARGIN_SECS: u64 = 60;
-
-/// The record of one family as the zone's authoritative servers answered it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Answer {
-    /// The addresses in the record; empty when the name has none of this family.
-    pub addresses: Vec<IpAddr>,
-    /// Its time to live in seconds (for no record: the zone's negative TTL, or 0).
-    pub ttl: u32,
-}
 
 /// What the zone's authoritative servers answered for a name, per family asked (a family that
 /// was not asked, or whose servers could not be asked, is absent).
@@ -130,15 +123,6 @@ pub enum Decision {
     },
     /// No configured family has an address to send (none detected, none published before).
     NoAddress,
-}
-
-/// How an apply request ended, as far as the decision cares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Applied {
-    /// Any 2xx: accepted.
-    Ok,
-    /// 401: the access token was not accepted.
-    Unauthorized,
 }
 
 /// The next thing to do for a name.

@@ -66,7 +66,7 @@ pub fn log_lines(tag: &str, count: usize) -> Result<Vec<String>> {
     let lines: Vec<&str> = text.lines().collect();
     Ok(lines[lines.len().saturating_sub(count)..]
         .iter()
-        .map(|l| crate::out::printable(l, 500))
+        .map(|l| crate::error::printable(l, 500))
         .collect())
 }
 

@@ -36,7 +36,7 @@ pub fn syslog_line(severity: u8, unix: u64, tag: &str, pid: u32, msg: &str) -> S
     let mp = (5 * doy + 2) / 153;
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let line = crate::out::printable(msg, usize::MAX);
+    let line = crate::error::printable(msg, usize::MAX);
     format!(
         "<{}>{} {:>2} {:02}:{:02}:{:02} {tag}[{pid}]: {line}",
         DAEMON * 8 + severity,

@@ -80,6 +80,18 @@ impl Setup {
         self.families.contains(&family) && self.template.carries(family)
     }
 
+    /// The apply URL that sends `send` for this name (`force`: overwrite conflicting records).
+    pub fn apply_url(&self, send: &Addresses, force: bool) -> String {
+        crate::domainconnect::protocol::apply_url(
+            &self.provider.url_api,
+            self.template,
+            &self.zone,
+            &self.host,
+            send,
+            force,
+        )
+    }
+
     /// The families this name publishes, IPv4 first.
     pub fn published_families(&self) -> Vec<Family> {
         Family::ALL
@@ -220,7 +232,7 @@ impl State {
             if !consistent(name, setup) {
                 return Err(corrupt(format!(
                     "the entry for '{}' is inconsistent",
-                    crate::out::printable(name, 80)
+                    crate::error::printable(name, 80)
                 )));
             }
         }

@@ -4,7 +4,7 @@
 //! adding a parameter.
 
 use crate::detect::{self, ifaddr, whoami};
-use crate::domainconnect::{oauth, protocol};
+use crate::domainconnect::{oauth, protocol, reply};
 use crate::net::resolv;
 use crate::{address, name, state, url};
 
@@ -92,7 +92,7 @@ fn parsers_survive_random_and_mutated_input() {
             assert!(t.access_token.bytes().all(|c| c.is_ascii_graphic()));
         }
         let b = pick(&mut rng, ERROR);
-        let m = protocol::provider_message(&b);
+        let m = reply::provider_message(&b);
         assert!(
             m.len() <= 303 && m.bytes().all(|c| c == b' ' || c.is_ascii_graphic()),
             "{m:?}"

@@ -59,7 +59,7 @@ impl From<DnsError> for Error {
             )),
             DnsError::BadName(name) => Error::usage(format!(
                 "'{}' is not a valid DNS name",
-                crate::out::printable(&name, 80)
+                crate::error::printable(&name, 80)
             )),
             DnsError::NoZone(name) => Error::usage(format!(
                 "could not find the DNS zone that holds {name} (no SOA record answered): check \
