@@ -10,9 +10,10 @@
 //! Needs root, podman and runc (always `podman --runtime runc`: Debian's default runtime, crun,
 //! refuses this machine's hybrid cgroups), the dist/ binaries from `packaging/build-all amd64
 //! arm64 arm` and, to read the YAML files, kubernetes-validate (PyPI, with PyYAML) in
-//! `target/tools/k8s`. `.ci/run` provides them all and builds the image; without the image (or
-//! with one that holds other binaries than dist/) the first test builds it. Anything else
-//! missing is a printed skip.
+//! `target/tools/k8s`. The tests that need them are ignored unless asked for (`cargo test --
+//! --include-ignored`, as `.ci/run` does, which provides them all and builds the image); then
+//! anything missing fails them. Without the image (or with one that holds other binaries than
+//! dist/) the first of them builds it.
 
 #![allow(
     clippy::unwrap_used,
@@ -135,24 +136,20 @@ fn machine_flags() -> Vec<String> {
     .to_vec()
 }
 
-/// Why the container tests cannot run here, if they cannot.
+/// What the container tests need that this machine lacks, if anything.
 fn missing() -> Option<String> {
     if !support::is_root() {
-        return Some("the container tests run podman as root".into());
+        return Some("root (the container tests run podman as root)".into());
     }
     for tool in ["podman", "runc"] {
-        let ok = Command::new(tool)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if !ok {
-            return Some(format!("no {tool} (apt-get install podman runc)"));
+        if !support::have(tool) {
+            return Some(format!("{tool} (apt-get install podman runc)"));
         }
     }
     for p in &PLATFORMS {
         if !repo().join("dist").join(p.dist).exists() {
             return Some(format!(
-                "no dist/{} (run packaging/build-all amd64 arm64 arm)",
+                "dist/{} (run packaging/build-all amd64 arm64 arm)",
                 p.dist
             ));
         }
@@ -160,13 +157,14 @@ fn missing() -> Option<String> {
     None
 }
 
-/// Whether the image is there, built from the dist/ binaries: built once per test run when it
-/// is not (CI builds it in `.ci/run`, right after the binaries). False after a printed skip.
-fn image_ready() -> bool {
+/// The image, built from the dist/ binaries: built once per test run when it is not there or
+/// holds other binaries (CI builds it in `.ci/run`, right after the binaries). Fails the test
+/// when root, podman, runc or the binaries are missing.
+fn require_image() {
     static READY: OnceLock<Result<(), String>> = OnceLock::new();
     let ready = READY.get_or_init(|| {
-        if let Some(why) = missing() {
-            return Err(why);
+        if let Some(what) = missing() {
+            return Err(what);
         }
         if !image_is_current() {
             eprintln!("container: building the image with packaging/build-image");
@@ -183,12 +181,8 @@ fn image_ready() -> bool {
         }
         Ok(())
     });
-    match ready {
-        Ok(()) => true,
-        Err(why) => {
-            support::skip(why);
-            false
-        }
+    if let Err(what) = ready {
+        support::require(false, what);
     }
 }
 
@@ -352,10 +346,9 @@ fn elf_class_and_machine(bytes: &[u8]) -> (u8, u16) {
 }
 
 #[test]
+#[ignore = "needs root, podman, runc and the dist/ binaries of packaging/build-all amd64 arm64 arm"]
 fn archive_holds_only_each_platforms_binary_and_data() {
-    if !image_ready() {
-        return;
-    }
+    require_image();
     let scratch = Scratch::new("archive");
     let images = unpack_archive(&archive(), &scratch.0);
     let platforms: Vec<_> = images
@@ -604,10 +597,9 @@ fn snapshot(dir: &Path) -> Vec<(String, u64, i64, i64, i64, i64, u64)> {
 }
 
 #[test]
+#[ignore = "needs root, podman, runc and the dist/ binaries of packaging/build-all amd64 arm64 arm"]
 fn amd64_image_runs_as_the_readme_says() {
-    if !image_ready() {
-        return;
-    }
+    require_image();
     let mut w = World::new(&repo().join("dist/ddns-amd64"), "container-readme");
     let volume = Volume::create("readme");
     w.state = volume.mountpoint.join("state.json");
@@ -732,16 +724,16 @@ fn amd64_image_runs_as_the_readme_says() {
 }
 
 /// A YAML file as JSON values, one per document, read by PyYAML from the kubernetes-validate
-/// environment; None (after a printed skip) when that environment is not installed.
-fn yaml_documents(file: &str) -> Option<Vec<Value>> {
+/// environment (the test fails when it is not installed).
+fn yaml_documents(file: &str) -> Vec<Value> {
     let python = k8s_tools().join("bin/python");
-    if !python.exists() {
-        support::skip(&format!(
-            "no {} (python3 -m venv target/tools/k8s && target/tools/k8s/bin/pip install kubernetes-validate)",
+    support::require(
+        python.exists(),
+        &format!(
+            "{} (python3 -m venv target/tools/k8s && target/tools/k8s/bin/pip install kubernetes-validate)",
             python.display()
-        ));
-        return None;
-    }
+        ),
+    );
     let out: Run = Command::new(python)
         .args([
             "-c",
@@ -752,7 +744,7 @@ fn yaml_documents(file: &str) -> Option<Vec<Value>> {
         .expect("run python")
         .into();
     assert_eq!(out.code, Some(0), "{file}: {out:?}");
-    Some(serde_json::from_str(&out.stdout).unwrap())
+    serde_json::from_str(&out.stdout).unwrap()
 }
 
 fn k8s_tools() -> PathBuf {
@@ -803,13 +795,10 @@ fn wait_for_record(w: &World, ip: &str, limit: Duration) -> bool {
 /// of the service becomes the podman flag compose would pass (a key this test does not know
 /// fails it), plus the flags that point it at the fake world. Needs `ddns update --every`.
 #[test]
+#[ignore = "needs root, podman, runc, the dist/ binaries of packaging/build-all amd64 arm64 arm and kubernetes-validate in target/tools/k8s"]
 fn compose_service_keeps_updating_and_stops_cleanly_on_sigterm() {
-    let Some(docs) = yaml_documents("packaging/compose.yaml") else {
-        return;
-    };
-    if !image_ready() {
-        return;
-    }
+    let docs = yaml_documents("packaging/compose.yaml");
+    require_image();
     let compose = &docs[0];
     let services = compose["services"].as_object().unwrap();
     assert_eq!(services.keys().collect::<Vec<_>>(), ["ddns"], "{compose}");
@@ -956,10 +945,9 @@ fn compose_service_keeps_updating_and_stops_cleanly_on_sigterm() {
 /// The CronJob manifest against the Kubernetes schema (kubernetes-validate, strict: unknown
 /// fields fail), then the fields the README promises.
 #[test]
+#[ignore = "needs kubernetes-validate (PyPI) in target/tools/k8s"]
 fn kubernetes_cronjob_passes_the_schema_and_keeps_its_promises() {
-    let Some(docs) = yaml_documents("packaging/kubernetes/cronjob.yaml") else {
-        return;
-    };
+    let docs = yaml_documents("packaging/kubernetes/cronjob.yaml");
     let validate = k8s_tools().join("bin/kubernetes-validate");
     let file = repo().join("packaging/kubernetes/cronjob.yaml");
     // The oldest and the newest schema the validator carries (CronJob is batch/v1 since 1.21).
@@ -1040,13 +1028,10 @@ fn cronjob_and_claim(docs: &[Value]) -> (&Value, &Value) {
 /// root, no capabilities, no privilege escalation, its environment, its args, the claim as a
 /// volume on its mount path.
 #[test]
+#[ignore = "needs root, podman, runc, the dist/ binaries of packaging/build-all amd64 arm64 arm and kubernetes-validate in target/tools/k8s"]
 fn kubernetes_cronjob_container_runs_with_its_settings() {
-    let Some(docs) = yaml_documents("packaging/kubernetes/cronjob.yaml") else {
-        return;
-    };
-    if !image_ready() {
-        return;
-    }
+    let docs = yaml_documents("packaging/kubernetes/cronjob.yaml");
+    require_image();
     let (cron, _) = cronjob_and_claim(&docs);
     let pod = &cron["spec"]["jobTemplate"]["spec"]["template"]["spec"];
     let c = &pod["containers"][0];

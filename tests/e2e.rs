@@ -82,10 +82,7 @@ fn setup_with_code_flag_and_both_families() {
         s.stdout,
         "home.example.com is set up with Fake DNS (dynamicdns-v2, A and AAAA records); run `ddns update` to publish the address\n"
     );
-    if !w.fake.ipv6 {
-        support::skip("the IPv6 half: no ::1 on this machine");
-        return;
-    }
+    w.require_ipv6();
     let u = w.run(&["update"]);
     assert_eq!(
         u.stdout, "home.example.com A 81.2.69.142 published, AAAA 2a02:898:0:20::1 published\n",
@@ -946,13 +943,14 @@ fn several_names_each_with_its_own_grant() {
 }
 
 /// The real clock trouble: the process's clock at 1970 (a router before NTP), through
-/// libfaketime. Skipped with a reason when faketime is not installed.
+/// libfaketime.
 #[test]
+#[ignore = "needs faketime"]
 fn clock_at_1970_says_the_clock_looks_wrong_and_writes_nothing() {
-    if !std::path::Path::new("/usr/bin/faketime").exists() {
-        support::skip("no faketime (apt-get install faketime)");
-        return;
-    }
+    support::require(
+        std::path::Path::new("/usr/bin/faketime").exists(),
+        "/usr/bin/faketime (apt-get install faketime)",
+    );
     let mut w = published("clock");
     w.set_public_v4("81.2.69.171");
     let before = w.state_bytes();
@@ -973,25 +971,24 @@ fn age_last_apply(w: &World, name: &str, secs: u64) {
 }
 
 /// A published world whose zone's authoritative server answers on port 53 (needs root).
-fn published_with_authority(tag: &str) -> Option<World> {
+fn published_with_authority(tag: &str) -> World {
+    support::require_root("the zone's authoritative server listens on port 53");
     let w = published(tag);
-    let Some(ns) = w.authoritative else {
-        support::skip("the zone's authoritative server must listen on port 53 (needs root)");
-        return None;
-    };
+    let ns = w
+        .authoritative
+        .expect("as root, the fake answers on port 53");
     assert_eq!(
         w.state_json()["names"][NAME]["nameservers"],
         serde_json::json!([ns.to_string()]),
         "setup stores the zone's servers"
     );
-    Some(w)
+    w
 }
 
 #[test]
+#[ignore = "needs root (the zone's authoritative server on port 53)"]
 fn a_record_changed_behind_our_back_is_put_back() {
-    let Some(w) = published_with_authority("drift") else {
-        return;
-    };
+    let w = published_with_authority("drift");
     w.zones()
         .addresses
         .insert(NAME.into(), vec!["81.2.69.99".parse().unwrap()]);
@@ -1030,10 +1027,9 @@ fn a_record_changed_behind_our_back_is_put_back() {
 }
 
 #[test]
+#[ignore = "needs root (the zone's authoritative server on port 53)"]
 fn a_fresh_apply_is_not_repeated_for_a_stale_answer() {
-    let Some(w) = published_with_authority("settle") else {
-        return;
-    };
+    let w = published_with_authority("settle");
     w.zones()
         .addresses
         .insert(NAME.into(), vec!["81.2.69.99".parse().unwrap()]);
@@ -1098,10 +1094,9 @@ fn unreachable_zone_servers_change_nothing() {
 /// and saves them (one write), and every no-op run after costs one more UDP exchange per
 /// family and writes nothing.
 #[test]
+#[ignore = "needs root (the zone's authoritative server on port 53)"]
 fn names_set_up_before_learn_their_zone_servers_once() {
-    let Some(w) = published_with_authority("learn") else {
-        return;
-    };
+    let w = published_with_authority("learn");
     let mut state = w.state_json();
     state["names"][NAME]
         .as_object_mut()

@@ -348,18 +348,15 @@ fn many_concurrent_updates_apply_once() {
 struct Tmpfs(std::path::PathBuf);
 
 impl Tmpfs {
-    fn new(dir: &std::path::Path, opts: &str) -> Option<Tmpfs> {
+    fn new(dir: &std::path::Path, opts: &str) -> Tmpfs {
         std::fs::create_dir_all(dir).unwrap();
         let ok = std::process::Command::new("mount")
             .args(["-t", "tmpfs", "-o", opts, "tmpfs"])
             .arg(dir)
             .status()
             .is_ok_and(|s| s.success());
-        if !ok {
-            support::skip("cannot mount a tmpfs here");
-            return None;
-        }
-        Some(Tmpfs(dir.to_path_buf()))
+        support::require(ok, "a tmpfs mount (mount -t tmpfs, as root)");
+        Tmpfs(dir.to_path_buf())
     }
 }
 
@@ -370,16 +367,12 @@ impl Drop for Tmpfs {
 }
 
 #[test]
+#[ignore = "needs root (mounts a tmpfs)"]
 fn full_disk_and_read_only_storage_keep_the_old_state() {
-    if !support::is_root() {
-        support::skip("mounting a tmpfs needs root");
-        return;
-    }
+    support::require_root("mounting a tmpfs");
     let mut w = world("disk");
     let mnt = w.dir.join("mnt");
-    let Some(_fs) = Tmpfs::new(&mnt, "size=64k,mode=0700") else {
-        return;
-    };
+    let _fs = Tmpfs::new(&mnt, "size=64k,mode=0700");
     w.state = mnt.join("state.json");
     w.state_arg = w.state.clone();
     assert_eq!(w.setup(&["--ipv4"]).code, Some(0));

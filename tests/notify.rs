@@ -236,10 +236,7 @@ fn the_hook_sees_an_ipv4_change_and_a_failure() {
 #[test]
 fn the_hook_sees_an_ipv6_change() {
     let w = world("hook6");
-    if !w.fake.ipv6 {
-        support::skip("this machine has no ::1");
-        return;
-    }
+    w.require_ipv6();
     let code = w.consent_code("home");
     assert_eq!(
         w.run(&["setup", NAME, "--ipv6", "--code", &code]).code,

@@ -63,10 +63,7 @@ fn noop_update_with_dns_source_makes_no_https_request() {
 #[test]
 fn ipv6_is_asked_over_ipv6() {
     let w = world("dns6");
-    if !w.fake.ipv6 {
-        support::skip("this machine has no ::1");
-        return;
-    }
+    w.require_ipv6();
     let sources = format!(
         "{},{}",
         w.dns_source("cloudflare", true),
@@ -157,10 +154,7 @@ fn disagreeing_sources_publish_nothing() {
 #[test]
 fn ipv6_suffix_publishes_the_host_behind_the_router() {
     let w = world("suffix");
-    if !w.fake.ipv6 {
-        support::skip("this machine has no ::1");
-        return;
-    }
+    w.require_ipv6();
     let s = w.setup(&["--ipv6-suffix", "::1234:5678:9abc:def0"]);
     assert_eq!(s.code, Some(0), "{s:?}");
     assert!(s.stdout.contains("(dynamicdns-v2, AAAA record)"), "{s:?}");
@@ -190,18 +184,15 @@ impl Drop for Netns {
 }
 
 impl Netns {
-    /// A fresh namespace, or `None` (with the reason printed) when that cannot be done here.
-    fn new(tag: &str) -> Option<Netns> {
+    /// A fresh namespace (the test fails when one cannot be made here).
+    fn new(tag: &str) -> Netns {
         let name = format!("ddns-{tag}-{}", std::process::id());
         let ok = std::process::Command::new("ip")
             .args(["netns", "add", &name])
             .status()
             .is_ok_and(|s| s.success());
-        if !ok {
-            support::skip("cannot create a network namespace (needs root and iproute2)");
-            return None;
-        }
-        Some(Netns(name))
+        support::require(ok, "a network namespace (ip netns add: root and iproute2)");
+        Netns(name)
     }
 
     fn ip(&self, args: &str) {
@@ -225,11 +216,11 @@ impl Netns {
 }
 
 #[test]
+#[ignore = "needs root and iproute2 (a network namespace)"]
 fn interface_source_reads_the_wan_address() {
+    support::require_root("ip netns add");
     let w = world("iface");
-    let Some(ns) = Netns::new("iface") else {
-        return;
-    };
+    let ns = Netns::new("iface");
     ns.interface("wan0", &["81.2.69.77/24", "2a02:898:0:30::7/64"]);
     ns.interface("lan0", &["100.64.3.4/10", "fd00::5/64"]);
     // The state is set up in the host namespace, where the fake provider is.

@@ -43,15 +43,41 @@ pub fn published(tag: &str) -> World {
     w
 }
 
-/// Report that a test cannot run here, loudly, and return. With `DDNS_NO_SKIP=1` (set by
-/// `.ci/run`) a skip is a failure instead: in CI every test must run.
-pub fn skip(reason: &str) {
-    let line = format!("SKIPPED (not tested here): {reason}");
+/// Fail the test unless `ok`, saying what it needs. A test that needs more than a toolchain
+/// and loopback (root, podman, qemu, busybox, faketime, node, make, the `dist/` binaries) is
+/// marked `#[ignore = "needs ..."]`, so a plain `cargo test` counts it as ignored, never as
+/// passed. It runs only when asked (`cargo test -- --include-ignored`, as `.ci/run` does), and
+/// there a missing requirement fails it: nothing is ever skipped while reported as passing.
+#[track_caller]
+pub fn require(ok: bool, what: &str) {
     assert!(
-        std::env::var_os("DDNS_NO_SKIP").is_none_or(|v| v != "1"),
-        "{line}, and DDNS_NO_SKIP=1 forbids skipping"
+        ok,
+        "this test needs {what}, which this machine lacks (docs/development.md lists what each \
+         ignored test needs)"
     );
-    eprintln!("\n*** {line} ***\n");
+}
+
+/// [`require`] root, for `why` (chroot, mounts, network namespaces, port 53).
+#[track_caller]
+pub fn require_root(why: &str) {
+    require(is_root(), &format!("root ({why})"));
+}
+
+/// Whether `program --version` runs and succeeds.
+pub fn have(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// [`require`] `program` (found by `--version`); `install` says how to get it.
+#[track_caller]
+pub fn require_program(program: &str, install: &str) {
+    require(have(program), &format!("{program} ({install})"));
 }
 
 /// A loopback address of its own for this world's authoritative name server, and whether the
@@ -238,6 +264,13 @@ impl World {
             ),
             "{label}: {c:?}"
         );
+    }
+
+    /// Fail unless the fake also listens on `::1`: the IPv6 tests need an IPv6 loopback, as
+    /// every Linux machine has unless IPv6 is switched off (then they fail, saying so).
+    #[track_caller]
+    pub fn require_ipv6(&self) {
+        require(self.fake.ipv6, "an IPv6 loopback address (::1)");
     }
 
     /// A monitor URL at the fake (`path` after the host and port, e.g. `/hc/uuid`).
