@@ -396,3 +396,43 @@ fn the_development_guide_lists_every_ignored_test() {
          `DDNS_BLESS=1 cargo test --test docs` and review the diff"
     );
 }
+
+/// `.ci/run` runs the binary-level test files a second time against the router build
+/// (`DDNS_TEST_BIN`); it names them one by one, so a new file (or a renamed one) must be added
+/// there. Every test file that runs the binary under test through `support` (`world(`,
+/// `published(`, `ddns_bin()`) is named, and every name is a test file.
+#[test]
+fn the_ci_second_pass_names_every_binary_level_test_file() {
+    let ci = std::fs::read_to_string(top().join(".ci/run")).unwrap();
+    let second = ci
+        .split("DDNS_TEST_BIN=$PWD/dist/ddns-amd64 cargo test")
+        .nth(1)
+        .expect(".ci/run's second pass");
+    let named: Vec<&str> = second
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .windows(2)
+        .filter(|w| w[0] == "--test")
+        .map(|w| w[1])
+        .collect();
+    let mut want = Vec::new();
+    for e in std::fs::read_dir(top().join("tests")).unwrap() {
+        let path = e.unwrap().path();
+        // (This file names those calls only in the list above.)
+        if path.extension().is_none_or(|e| e != "rs") || path.ends_with("docs.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let runs_the_binary = ["world(", "published(", "ddns_bin()"].iter().any(|call| {
+            text.match_indices(call)
+                .any(|(at, _)| !text[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_'))
+        });
+        if runs_the_binary {
+            want.push(path.file_stem().unwrap().to_str().unwrap().to_string());
+        }
+    }
+    want.sort();
+    let mut got: Vec<String> = named.iter().map(ToString::to_string).collect();
+    got.sort();
+    assert_eq!(got, want, ".ci/run's second pass (--test NAME ...)");
+}

@@ -521,6 +521,13 @@ impl World {
         );
     }
 
+    /// Assert no token or code the provider ever issued appears in the output of `runs`.
+    pub fn assert_no_secrets_in(&self, runs: &[&Run]) {
+        for r in runs {
+            self.assert_no_secrets(&format!("{}{}", r.stdout, r.stderr));
+        }
+    }
+
     /// Requests `route` received so far.
     pub fn count(&self, route: Route) -> usize {
         self.provider().count(route)
