@@ -52,9 +52,9 @@ fn main() {
         "ddns update",
         "(nothing changed: no request to the provider, no write to the state file)",
     );
-    let before = std::fs::metadata(&w.state).unwrap().modified().unwrap();
+    let before = w.state_file();
     show(&w.run(&["update"]));
-    let after = std::fs::metadata(&w.state).unwrap().modified().unwrap();
+    let after = w.state_file();
     println!(
         "  [state file written: {}]",
         if before == after { "no" } else { "yes" }

@@ -33,7 +33,7 @@ fn check_exit_statuses() {
         "{r:?}"
     );
     assert_eq!(w.run(&["update"]).code, Some(0));
-    let before = w.state_bytes();
+    let before = w.state_file();
     assert_eq!(w.run(&["check"]).code, Some(0));
     w.set_public_v4("81.2.69.240");
     let r = w.run(&["check", "--json"]);
@@ -48,7 +48,7 @@ fn check_exit_statuses() {
         1,
         "check changes nothing"
     );
-    assert_eq!(w.state_bytes(), before);
+    assert_eq!(w.state_file(), before);
     let r = w.run(&["check", "other.example.com"]);
     assert_eq!(r.code, Some(2));
     w.provider().can(Route::Echo, Canned::new(500, "down"));

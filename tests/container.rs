@@ -27,8 +27,9 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use support::provider::Route;
+use support::timing::timing;
 use support::{NAME, Run, World};
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -570,28 +571,20 @@ fn set_wrapper(w: &mut World, args: &[String]) {
     w.wrapper = args.to_vec();
 }
 
-/// Every entry of a directory with its size, change and modification times and inode, and the
-/// directory's own times: equal snapshots mean nothing was written, created or renamed there.
-fn snapshot(dir: &Path) -> Vec<(String, u64, i64, i64, i64, i64, u64)> {
-    let entry = |name: String, m: std::fs::Metadata| {
-        (
-            name,
-            m.len(),
-            m.mtime(),
-            m.mtime_nsec(),
-            m.ctime(),
-            m.ctime_nsec(),
-            m.ino(),
-        )
-    };
-    let mut out = vec![entry(".".into(), std::fs::metadata(dir).unwrap())];
-    for e in std::fs::read_dir(dir).unwrap() {
-        let e = e.unwrap();
-        out.push(entry(
-            e.file_name().to_string_lossy().into_owned(),
-            e.metadata().unwrap(),
-        ));
-    }
+/// Every file of a directory by name, with its inode, size and bytes ([`support::FileState`]):
+/// equal snapshots mean nothing was written, created, removed or replaced there (`ddns` saves
+/// by renaming a new file over the old, which changes the inode; no clock is involved).
+fn snapshot(dir: &Path) -> Vec<(String, support::FileState)> {
+    let mut out: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                support::FileState::of(&e.path()),
+            )
+        })
+        .collect();
     out.sort();
     out
 }
@@ -646,16 +639,13 @@ fn amd64_image_runs_as_the_readme_says() {
 
     // A second update changes nothing and writes nothing in the volume.
     let before = snapshot(&volume.mountpoint);
-    let state_before = w.state_bytes();
-    std::thread::sleep(Duration::from_millis(20));
     let u2 = w.run(&["update"]);
     assert_eq!(
         (u2.code, u2.stdout.as_str(), u2.stderr.as_str()),
         (Some(0), "home.example.com A 81.2.69.142 unchanged\n", ""),
         "{u2:?}"
     );
-    assert_eq!(snapshot(&volume.mountpoint), before);
-    assert!(w.state_bytes() == state_before);
+    assert_eq!(snapshot(&volume.mountpoint), before, "nothing written");
     assert_eq!(w.count(Route::Apply), 1);
 
     let c = w.run(&["check"]);
@@ -779,18 +769,6 @@ fn setup_in_volume(w: &World, volume: &Volume) {
     assert_eq!(out.code, Some(0), "{out:?}");
 }
 
-/// Wait until the fake DNS answers `ip` for the name, or `limit` passes.
-fn wait_for_record(w: &World, ip: &str, limit: Duration) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if w.dns_answers(NAME) == [ip.parse::<std::net::IpAddr>().unwrap()] {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    false
-}
-
 /// packaging/compose.yaml's service, started the way `docker compose up -d` starts it: every key
 /// of the service becomes the podman flag compose would pass (a key this test does not know
 /// fails it), plus the flags that point it at the fake world. Needs `ddns update --every`.
@@ -902,13 +880,22 @@ fn compose_service_keeps_updating_and_stops_cleanly_on_sigterm() {
     };
     let inspect = |format: &str| podman_ok(&["inspect", "--format", format, &container.0]);
     // The first update runs at once, and the process stays up for the next one.
-    assert!(
-        wait_for_record(&w, "81.2.69.142", Duration::from_secs(30)),
-        "no update within 30 s; state {}, logs:\n{}",
-        inspect("{{.State.Status}} {{.State.ExitCode}}"),
-        tail()
-    );
-    std::thread::sleep(Duration::from_secs(1));
+    let record_published =
+        || w.dns_answers(NAME) == ["81.2.69.142".parse::<std::net::IpAddr>().unwrap()];
+    let waiting = || logs().contains("update finished with status 0; the next one in 5 min");
+    let limit = timing().container_start;
+    let start = Instant::now();
+    while !(record_published() && waiting()) {
+        assert!(
+            start.elapsed() < limit,
+            "no first update within {limit:?}; state {}, logs:\n{}",
+            inspect("{{.State.Status}} {{.State.ExitCode}}"),
+            tail()
+        );
+        std::thread::sleep(timing().poll);
+    }
+    // It said it waits for the next run; a process about to exit would be gone by now.
+    std::thread::sleep(timing().at_once);
     assert_eq!(
         inspect("{{.State.Status}} {{.RestartCount}}").trim(),
         "running 0",
@@ -922,9 +909,10 @@ fn compose_service_keeps_updating_and_stops_cleanly_on_sigterm() {
     );
 
     // `docker compose stop`: SIGTERM to ddns (PID 1 in the container, so only a handler can
-    // stop it), then SIGKILL after 10 s. It must stop at once, with status 0.
+    // stop it), then SIGKILL after twice the slack. It must stop well before, with status 0.
+    let kill_after = (2 * timing().slack).as_secs().to_string();
     let start = Instant::now();
-    let stop = podman(&["stop", "--time", "10", &container.0]);
+    let stop = podman(&["stop", "--time", &kill_after, &container.0]);
     let took = start.elapsed();
     assert_eq!(stop.code, Some(0), "{stop:?}");
     assert_eq!(
@@ -933,7 +921,7 @@ fn compose_service_keeps_updating_and_stops_cleanly_on_sigterm() {
         "logs:\n{}",
         tail()
     );
-    assert!(took < Duration::from_secs(5), "stop took {took:?}");
+    assert!(took < timing().slack, "stop took {took:?}");
     eprintln!("container: compose service stopped in {took:?} with status 0");
     let meta = std::fs::metadata(&w.state).unwrap();
     assert_eq!((meta.uid(), meta.mode() & 0o777), (65532, 0o600));

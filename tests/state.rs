@@ -16,7 +16,7 @@ fn corrupt_state_is_left_untouched() {
     let w = world("corrupt");
     std::fs::create_dir_all(w.state.parent().unwrap()).unwrap();
     std::fs::write(&w.state, b"{\"version\":1,\"names\":{\"home.example.com\":").unwrap();
-    let before = w.state_bytes();
+    let before = w.state_file();
     for args in [&["update"][..], &["check"], &["remove", NAME]] {
         let r = w.run(args);
         assert_eq!(r.code, Some(2), "{args:?}: {r:?}");
@@ -31,7 +31,7 @@ fn corrupt_state_is_left_untouched() {
     }
     let s = w.run(&["setup", NAME, "--code", "x", "--ipv4"]);
     assert_ne!(s.code, Some(0));
-    assert_eq!(w.state_bytes(), before);
+    assert_eq!(w.state_file(), before);
     std::fs::write(&w.state, br#"{"version":9,"names":{}}"#).unwrap();
     let r = w.run(&["update"]);
     assert_eq!(r.code, Some(2));

@@ -92,7 +92,7 @@ fn begin_then_finish_with_the_pasted_address() {
 fn a_wrong_paste_keeps_the_pending_consent() {
     let w = world("two-step-wrong");
     let b = begin(&w, &["--ipv4"]);
-    let before = w.state_bytes();
+    let before = w.state_file();
     let foreign = "https://dynamicdns.domainconnect.org/ddnscode?code=abc&state=not-ours";
     let r = w.run(&["setup", NAME, "--code", foreign]);
     assert_eq!(r.code, Some(2), "{r:?}");
@@ -100,10 +100,10 @@ fn a_wrong_paste_keeps_the_pending_consent() {
         r.stderr.contains("belongs to a different setup attempt"),
         "{r:?}"
     );
-    assert_eq!(w.state_bytes(), before, "the pending consent stays");
+    assert_eq!(w.state_file(), before, "the pending consent stays");
     let unknown = w.run(&["setup", NAME, "--code", "not-a-code-the-provider-issued"]);
     assert_eq!(unknown.code, Some(4), "{unknown:?}");
-    assert_eq!(w.state_bytes(), before);
+    assert_eq!(w.state_file(), before);
     // The right one still works.
     let redirect = w.browse(b["url"].as_str().unwrap());
     let f = w.run(&["setup", NAME, "--code", &redirect]);

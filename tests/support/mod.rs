@@ -11,6 +11,7 @@ pub mod adb;
 pub mod dns;
 pub mod provider;
 pub mod tar;
+pub mod timing;
 pub mod tls;
 
 use provider::{Provider, Route};
@@ -163,6 +164,32 @@ pub struct World {
     pub wrapper: Vec<String>,
     /// Exact request counts per route, checked on drop.
     budgets: Mutex<BTreeMap<Route, usize>>,
+}
+
+/// A file as it is, to tell whether anything wrote it: its device and inode (`ddns` saves by
+/// renaming a new file over the old, so every save changes the inode), its size and its bytes.
+/// Equal states mean nothing was written, whatever the file system's timestamp resolution.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FileState {
+    /// Device and inode.
+    pub id: (u64, u64),
+    /// Size in bytes.
+    pub len: u64,
+    /// Content.
+    pub bytes: Vec<u8>,
+}
+
+impl FileState {
+    /// The file at `path` as it is now.
+    pub fn of(path: &Path) -> FileState {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        FileState {
+            id: (meta.dev(), meta.ino()),
+            len: meta.len(),
+            bytes: std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+        }
+    }
 }
 
 /// A finished run of the binary.
@@ -328,14 +355,9 @@ impl World {
     /// Wait until the fake provider has finished every connection it accepted: a request a
     /// killed client sent just before it died has then been handled (and a token rotated).
     pub fn provider_idle(&self) {
-        let give_up = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while self.provider().open_connections > 0 {
-            assert!(
-                std::time::Instant::now() < give_up,
-                "the fake provider is still serving a connection"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(2));
-        }
+        timing::eventually("the fake provider finishing its connections", || {
+            self.provider().open_connections == 0
+        });
     }
 
     /// A DNS whoami source at the fake DNS server, over IPv4 (`v6` false) or IPv6.
@@ -494,6 +516,11 @@ impl World {
         let mut run: Run = out.into();
         run.stdout = format!("{first}{rest}");
         run
+    }
+
+    /// The state file as it is now ([`FileState`]): compare two to tell whether a run wrote it.
+    pub fn state_file(&self) -> FileState {
+        FileState::of(&self.state)
     }
 
     /// The state file's bytes.
