@@ -73,6 +73,10 @@ fn main() {
     step("ddns check --json", "");
     show(&w.run(&["check", "--json"]));
 
+    // The fake is strict, as in the tests: these are the requests the tour makes (a setup;
+    // three updates and three checks that each detect; two of the updates apply).
+    w.expect_all(&support::SETUP);
+    w.expect_all(&[(Route::Echo, 6), (Route::Apply, 2)]);
     let p = w.provider();
     println!(
         "\nThe fake provider saw: settings {}, template {}, consent {}, token {}, refresh {}, apply {}, echo {}.",

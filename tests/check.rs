@@ -10,7 +10,7 @@
 mod support;
 
 use support::provider::{Canned, Route};
-use support::{published, world};
+use support::{SETUP, published, world};
 
 #[test]
 fn check_exit_statuses() {
@@ -61,6 +61,10 @@ fn check_exit_statuses() {
         "{r:?}"
     );
     w.assert_no_secrets_in(&[&r]);
+    // The setup; then every check and the one update asked the echo once (the check of a
+    // name that is not set up asks nothing), and only the update applied.
+    w.expect_all(&SETUP);
+    w.expect_all(&[(Route::Echo, 5), (Route::Apply, 1)]);
 }
 
 /// Regression: a DNS failure was shown as "no record" and reported as "update due" (exit 1).
@@ -84,4 +88,6 @@ fn check_reports_a_dns_failure_as_an_error() {
     let doc: serde_json::Value = serde_json::from_str(&j.stdout).unwrap();
     assert_eq!(doc["names"][0]["status"], "error");
     assert_eq!(doc["exit"], 3);
+    // Each check still detected the public address.
+    w.expect(Route::Echo, 2);
 }

@@ -115,4 +115,8 @@ fn syslog_gets_each_line_in_the_classic_form() {
         "<30>",
         "home.example.com A updated 81.2.69.142 -> 81.2.69.144",
     );
+    // Three updates (published, failed, updated) each detected and applied; the check
+    // detected.
+    w.expect_all(&support::SETUP);
+    w.expect_all(&[(Route::Echo, 4), (Route::Apply, 3)]);
 }

@@ -30,7 +30,7 @@ use std::sync::OnceLock;
 use std::time::Instant;
 use support::provider::Route;
 use support::timing::timing;
-use support::{NAME, Run, World};
+use support::{NAME, Run, SETUP, World};
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -710,6 +710,11 @@ fn amd64_image_runs_as_the_readme_says() {
     for r in &runs {
         w.assert_no_secrets(&format!("{}{}", r.stdout, r.stderr));
     }
+    // Two setups (the code given, then pasted); the two updates and two checks detected, the
+    // first update applied; the shell attempts never reached ddns's network code.
+    w.expect_all(&SETUP);
+    w.expect_all(&SETUP);
+    w.expect_all(&[(Route::Echo, 4), (Route::Apply, 1)]);
     w.assert_strict();
 }
 
@@ -925,8 +930,10 @@ fn compose_service_keeps_updating_and_stops_cleanly_on_sigterm() {
     eprintln!("container: compose service stopped in {took:?} with status 0");
     let meta = std::fs::metadata(&w.state).unwrap();
     assert_eq!((meta.uid(), meta.mode() & 0o777), (65532, 0o600));
-    assert_eq!(w.count(Route::Apply), 1);
     w.assert_no_secrets(&logs());
+    // The setup, and the service's first run (the next is 5 minutes away).
+    w.expect_all(&SETUP);
+    w.expect_all(&[(Route::Echo, 1), (Route::Apply, 1)]);
     w.assert_strict();
 }
 
@@ -1063,5 +1070,7 @@ fn kubernetes_cronjob_container_runs_with_its_settings() {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let u = podman(&args);
     assert_published(&w, &u);
+    w.expect_all(&SETUP);
+    w.expect_all(&[(Route::Echo, 1), (Route::Apply, 1)]);
     w.assert_strict();
 }

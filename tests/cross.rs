@@ -16,6 +16,7 @@ mod support;
 
 use std::path::{Path, PathBuf};
 use support::World;
+use support::provider::Route;
 
 /// (dist name, qemu binary, CPU model); x86_64 runs natively.
 const ARCHS: &[(&str, Option<&str>, &str)] = &[
@@ -74,6 +75,8 @@ fn router_binaries_run_under_their_cpu_in_an_empty_root() {
         );
         let c = w.run(&["check"]);
         assert_eq!(c.code, Some(0), "{arch}: {c:?}");
+        w.expect_all(&support::SETUP);
+        w.expect_all(&[(Route::Echo, 2), (Route::Apply, 1)]);
         w.assert_strict();
         eprintln!("{arch}: ok");
         ran += 1;

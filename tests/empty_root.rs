@@ -15,6 +15,7 @@ mod support;
 
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
+use support::provider::Route;
 use support::{NAME, World};
 
 fn static_binary() -> PathBuf {
@@ -79,5 +80,7 @@ fn static_binary_works_in_an_empty_root() {
     let meta = std::fs::metadata(&w.state).unwrap();
     assert_eq!((meta.uid(), meta.mode() & 0o777), (65532, 0o600));
     assert!(w.state_json()["names"][NAME]["published"]["ipv4"] == "81.2.69.142");
+    w.expect_all(&support::SETUP);
+    w.expect_all(&[(Route::Echo, 2), (Route::Apply, 1)]);
     w.assert_strict();
 }

@@ -18,7 +18,7 @@ use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 use support::provider::Route;
 use support::timing::{eventually, timing};
-use support::{NAME, World, world};
+use support::{NAME, SETUP, World, world};
 
 /// A running `update --every`, its stderr lines arriving on a channel.
 struct Looping {
@@ -111,6 +111,11 @@ fn it_updates_then_does_nothing_quietly_and_stops_at_once() {
     assert_eq!(code, Some(0), "{rest:?}");
     assert!(took < timing().at_once, "stopped at once: {took:?}");
     assert_eq!(rest.last().map(String::as_str), Some("stopped by SIGTERM"));
+    // Five runs of the loop and the one-shot run detected, and two of them applied (the first
+    // publish, the change). The stop comes right after a run ends, 1 s before the next
+    // starts; a test thread held up for longer (a loaded machine) lets one more begin.
+    w.expect_all(&SETUP);
+    w.budget_between(Route::Echo, 6, 7);
     w.budget(Route::Apply, 2);
 }
 
@@ -126,6 +131,9 @@ fn sigint_and_sighup_stop_it_too() {
         assert!(took < timing().at_once, "{took:?}");
         assert_eq!(rest.last().cloned(), Some(format!("stopped by {name}")));
     }
+    // Each loop ran once (1 h apart): the first published, the second found it unchanged.
+    w.expect_all(&SETUP);
+    w.expect_all(&[(Route::Echo, 2), (Route::Apply, 1)]);
 }
 
 #[test]
@@ -172,6 +180,15 @@ fn a_failing_name_is_reported_every_run_while_the_others_go_on() {
         vec!["81.2.69.198".parse::<std::net::IpAddr>().unwrap()],
         "the other name went on"
     );
+    // Two setups and a first update of both names; then each loop run detected, tried home's
+    // refresh (refused), and the first applied www's change. A third run may begin when the
+    // stop comes over 1 s after the second ended (a loaded machine).
+    w.expect_all(&SETUP);
+    w.expect_all(&SETUP);
+    w.expect_all(&[(Route::Echo, 1), (Route::Apply, 2)]);
+    w.budget_between(Route::Echo, 3, 4);
+    w.budget_between(Route::TokenRefresh, 2, 3);
+    w.expect(Route::Apply, 1);
 }
 
 #[test]
@@ -202,6 +219,11 @@ fn it_waits_for_a_setup_and_ends_on_an_error_no_run_can_fix() {
             "ddns: --every '5' is not a duration: give a number and a unit, such as 30s, 5m or 1h\n"
         )
     );
+    // The first run after the setup published. The corrupt file is written right after it
+    // ended, 1 s before the next run; a held-up test lets that one run (no change) first.
+    w.expect_all(&SETUP);
+    w.expect(Route::Apply, 1);
+    w.budget_between(Route::Echo, 1, 2);
 }
 
 /// A stop during a run lets the run finish (the record published, the state saved), then ends
@@ -235,4 +257,6 @@ fn a_stop_during_a_run_ends_the_loop_right_after_it() {
         "81.2.69.142",
         "the run finished and saved"
     );
+    w.expect_all(&SETUP);
+    w.expect_all(&[(Route::Echo, 1), (Route::Apply, 1)]);
 }

@@ -15,7 +15,7 @@ mod support;
 use std::time::{Duration, Instant};
 use support::provider::{Canned, Mode, Route};
 use support::timing::{HTTP_CALL, timing, within};
-use support::{NAME, Run, World, world};
+use support::{NAME, Run, SETUP, World, world};
 
 /// How long any faulty run may take: the call limit plus the slack.
 fn bound() -> Duration {
@@ -222,6 +222,15 @@ fn setup_endpoint_faults() {
                 !w.state.exists(),
                 "{route:?} {name}: a failed setup writes nothing"
             );
+            // The browser's consent; then setup went as far as the faulty route, once, and
+            // stopped there (no retry).
+            w.expect(Route::Consent, 1);
+            for step in [Route::Settings, Route::Template, Route::TokenCode] {
+                w.expect(step, 1);
+                if step == route {
+                    break;
+                }
+            }
         }
     }
 }
@@ -272,6 +281,19 @@ fn update_endpoint_faults() {
                 1,
                 "{route:?} {name}: nothing applied"
             );
+            // The setup and first update; then the faulty run went as far as the faulty
+            // route, once, and stopped there (no retry).
+            w.expect_all(&SETUP);
+            w.expect_all(&[(Route::Echo, 1), (Route::Apply, 1)]);
+            for step in [Route::Echo, Route::TokenRefresh, Route::Apply] {
+                if step == Route::TokenRefresh && route != Route::TokenRefresh {
+                    continue; // (the access token is fresh unless the test expired it)
+                }
+                w.expect(step, 1);
+                if step == route {
+                    break;
+                }
+            }
         }
     }
 }
@@ -294,6 +316,8 @@ fn connection_refused_is_transient() {
         3,
         &format!("could not detect the public IPv4 address: could not talk to 127.0.0.1:{port}"),
     );
+    // The setup only: the update reached nothing.
+    w.expect_all(&SETUP);
 }
 
 #[test]
@@ -318,6 +342,9 @@ fn vanished_domainconnect_record_and_dns_faults_do_not_break_updates() {
         3,
         "could not detect the public IPv4 address",
     );
+    // The first update published without the TXT record; the second could resolve nothing.
+    w.expect_all(&SETUP);
+    w.expect_all(&[(Route::Echo, 1), (Route::Apply, 1)]);
 }
 
 #[test]
@@ -340,7 +367,9 @@ fn many_concurrent_updates_apply_once() {
         runs.iter().filter(|r| r.stdout.contains("updated")).count(),
         1
     );
-    assert_eq!(w.count(Route::Apply), 2);
+    // The first update, then 24 runs that each detected; one of them applied.
+    w.expect_all(&SETUP);
+    w.expect_all(&[(Route::Echo, 25), (Route::Apply, 2)]);
     assert_eq!(
         w.state_json()["names"][NAME]["published"]["ipv4"],
         "81.2.69.152"
@@ -413,6 +442,10 @@ fn full_disk_and_read_only_storage_keep_the_old_state() {
     // check still works on a read-only state.
     let c = w.run(&["check"]);
     assert_eq!(c.code, Some(1), "{c:?}");
+    // The first update; the full-disk run detected and applied, then could not save; the
+    // read-only run stopped before asking anything; the check detected.
+    w.expect_all(&SETUP);
+    w.expect_all(&[(Route::Echo, 3), (Route::Apply, 2)]);
 }
 
 /// SIGKILL during `update` runs that refresh a rotating token, save it, apply and save, at many
@@ -552,6 +585,31 @@ fn kill_rounds(tag: &str, strict: bool) -> (u32, u32, u32, Vec<u128>) {
         interrupted > kills / 4,
         "too few kills landed mid-run: {interrupted}"
     );
+    // A killed run sent anything from nothing to all a run sends, so only ranges can be
+    // declared: per round the killed run (0 or 1 echo, refresh and apply), for a lost grant
+    // an update refused (echo and refresh) and a new setup, then the recovering run (an echo,
+    // a refresh when the killed run saved none, an apply when the killed run's is not saved);
+    // the window rounds send one of each. Discovery happens only at the setups.
+    let (rounds, lost_n, window) = (kills as usize, lost as usize, windows.len());
+    for step in [
+        Route::Settings,
+        Route::Template,
+        Route::Consent,
+        Route::TokenCode,
+    ] {
+        w.budget(step, 1 + lost_n);
+    }
+    w.budget_between(
+        Route::Echo,
+        1 + rounds + lost_n + window,
+        1 + 2 * rounds + lost_n + window,
+    );
+    w.budget_between(
+        Route::TokenRefresh,
+        lost_n + window,
+        2 * rounds + lost_n + window,
+    );
+    w.budget_between(Route::Apply, 1 + rounds + window, 1 + 2 * rounds + window);
     windows.sort_unstable();
     (kills, interrupted, lost, windows)
 }
@@ -655,4 +713,6 @@ fn bad_tls_is_refused_with_a_clear_message() {
         r.stderr,
         "ddns: the provider's urlAPI is not an https:// URL ('http://api.provider.test'): ddns only sends tokens over verified TLS\n"
     );
+    // The settings were read (and refused); nothing was sent to the plain-http urlAPI.
+    w.expect(Route::Settings, 1);
 }

@@ -12,7 +12,7 @@ mod support;
 use std::time::Instant;
 use support::provider::{Canned, Route};
 use support::timing::{ON_CHANGE, PINGS, beyond, within};
-use support::{NAME, World, published, world};
+use support::{NAME, SETUP, World, published, world};
 
 /// The three monitors of one world, as `--ping` values.
 fn monitors(w: &World) -> Vec<String> {
@@ -72,6 +72,8 @@ fn a_good_run_pings_every_monitor_its_way() {
     let u = w.run_env(&["update"], &[("DDNS_PING", &list)]);
     assert_eq!(u.code, Some(0));
     assert_eq!(pings(&w).len(), 3);
+    // Both runs detected and pinged the three monitors; the first applied the change.
+    w.expect_all(&[(Route::Echo, 2), (Route::Apply, 1), (Route::Ping, 6)]);
 }
 
 #[test]
@@ -96,6 +98,14 @@ fn failures_ping_with_their_status() {
     let u = update_with_pings(&w);
     assert_eq!(u.code, Some(5), "{u:?}");
     assert_eq!(pings(&w)[0].1, "/hc/3f6c-uuid/5");
+    // Both runs detected and applied (503, then 401 and a refused refresh); each failure
+    // pinged two monitors.
+    w.expect_all(&[
+        (Route::Echo, 2),
+        (Route::Apply, 2),
+        (Route::TokenRefresh, 1),
+        (Route::Ping, 4),
+    ]);
 
     // A private address refused: status 4.
     let w = published("ping-private");
@@ -105,6 +115,7 @@ fn failures_ping_with_their_status() {
     let p = pings(&w);
     assert_eq!(p[0].1, "/hc/3f6c-uuid/4");
     assert!(p[0].2.contains("which is a private address"), "{p:?}");
+    w.expect_all(&[(Route::Echo, 1), (Route::Ping, 2)]);
 }
 
 #[test]
@@ -151,6 +162,9 @@ fn an_unreachable_or_hanging_monitor_does_not_change_the_status() {
         bad.stderr,
         "ddns: 'http://hc.test/x' is not a monitor to ping: use [healthchecks:|uptimekuma:]https://URL (pings go over verified TLS, like everything ddns sends)\n"
     );
+    // Two runs detected; the second applied (refused) and its ping reached the hanging
+    // monitor; the first one's monitor is not the fake, and the bad one stopped the run.
+    w.expect_all(&[(Route::Echo, 2), (Route::Apply, 1), (Route::Ping, 1)]);
 }
 
 /// A hook that writes its environment (the DDNS_ variables) to a file, one call a line.
@@ -232,6 +246,9 @@ fn the_hook_sees_an_ipv4_change_and_a_failure() {
     );
     // An empty DDNS_ON_CHANGE is no hook (as UCI's empty option passes it).
     assert_eq!(w.run(&["update", "--on-change", ""]).code, Some(0));
+    // Five runs detected (the one with a missing program stopped first); three changes were
+    // applied (one refused).
+    w.expect_all(&[(Route::Echo, 5), (Route::Apply, 3)]);
 }
 
 #[test]
@@ -254,6 +271,8 @@ fn the_hook_sees_an_ipv6_change() {
             "home.example.com|AAAA|2a02:898:0:20::1|2a02:898:0:21::5|0|ok|home.example.com AAAA updated 2a02:898:0:20::1 -> 2a02:898:0:21::5"
         ]
     );
+    w.expect_all(&SETUP);
+    w.expect_all(&[(Route::Echo, 2), (Route::Apply, 2)]);
 }
 
 #[test]
@@ -274,4 +293,5 @@ fn a_hook_that_hangs_is_stopped_at_the_limit() {
             hook.display()
         )
     );
+    w.expect_all(&[(Route::Echo, 1), (Route::Apply, 1)]);
 }

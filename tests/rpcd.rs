@@ -13,7 +13,7 @@ mod support;
 use serde_json::{Value, json};
 use support::provider::Route;
 use support::timing::{HTTP_CALL, RPCD_ANSWER, eventually, timing, wait_for, within};
-use support::{NAME, World, world};
+use support::{NAME, SETUP, World, world};
 
 /// `ddns rpcd call METHOD` with `args` on stdin (plus the session key rpcd adds); the reply
 /// must be exactly one JSON object.
@@ -137,7 +137,17 @@ fn add_a_name_update_and_remove_it_through_the_page() {
             .starts_with("home.example.com is not set up in "),
         "{r}"
     );
-    w.budget(Route::Apply, 2);
+    // Two names connected (begin discovers, the browser consents, finish exchanges the
+    // code); the two updates and the status after the first detected; both updates applied.
+    // The other status calls had no set-up name to check.
+    w.budgets(&[
+        (Route::Settings, 2),
+        (Route::Template, 2),
+        (Route::Consent, 2),
+        (Route::TokenCode, 2),
+        (Route::Echo, 3),
+        (Route::Apply, 2),
+    ]);
 }
 
 #[test]
@@ -152,6 +162,14 @@ fn a_lost_grant_shows_in_the_status() {
     let s = call(&w, "status", &json!({}));
     assert_eq!(s["names"][0]["status"], "grant-lost", "{s}");
     assert_eq!(s["exit"], 5);
+    // The setup and first update; the page's update detected, its apply was refused (401)
+    // and so was the refresh; the status detected.
+    w.expect_all(&SETUP);
+    w.expect_all(&[
+        (Route::Echo, 3),
+        (Route::Apply, 2),
+        (Route::TokenRefresh, 1),
+    ]);
 }
 
 #[test]
@@ -325,15 +343,21 @@ fn a_slow_update_goes_on_in_the_background() {
     wait_for("the background update", late + timing().patience, || {
         !w.state_json()["names"][NAME]["published"]["ipv4"].is_null()
     });
-    // The background run saves after the apply; wait for its lock to go.
+    // The background run saves after the apply; wait for its lock to go (taking it for an
+    // instant, as a status call's check of `running` does).
+    let lock = std::fs::File::open(w.state.with_extension("json.lock")).unwrap();
     eventually("the background run's lock released", || {
-        call(&w, "status", &json!({}))["running"] != true
+        lock.try_lock().is_ok_and(|()| lock.unlock().is_ok())
     });
     let s = call(&w, "status", &json!({}));
+    assert_eq!(s["running"], false, "{s}");
     assert_eq!(
         s["names"][0]["families"]["ipv4"]["published"], "81.2.69.142",
         "{s}"
     );
+    // The update detected and applied; each of the two status calls detected.
+    w.expect_all(&SETUP);
+    w.expect_all(&[(Route::Echo, 3), (Route::Apply, 1)]);
 }
 
 /// A run that a signal ends is said so on the page: a crash signal (the router builds end a
@@ -384,6 +408,9 @@ fn a_run_ended_by_a_signal_is_reported_as_such() {
             w.state_json()["names"][NAME]["published"]["ipv4"],
             Value::Null
         );
+        // The killed run had detected and sent its apply.
+        w.expect_all(&SETUP);
+        w.expect_all(&[(Route::Echo, 1), (Route::Apply, 1)]);
     }
 }
 

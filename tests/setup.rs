@@ -11,7 +11,7 @@
 mod support;
 
 use support::provider::Route;
-use support::{NAME, world};
+use support::{NAME, SETUP, world};
 
 #[test]
 fn setup_with_pasted_redirect_url_then_update_and_check() {
@@ -33,24 +33,10 @@ fn setup_with_pasted_redirect_url_then_update_and_check() {
     let check = w.run(&["check"]);
     assert_eq!(check.code, Some(0), "{check:?}");
     assert!(check.stdout.starts_with("home.example.com: in sync\n  A    published 81.2.69.142, public 81.2.69.142 (from https://echo.provider.test:"), "{check:?}");
-    // Discovery happened once, at setup; update and check asked the echo once each.
-    assert_eq!(
-        (
-            w.count(Route::Settings),
-            w.count(Route::Template),
-            w.count(Route::Consent),
-            w.count(Route::TokenCode)
-        ),
-        (1, 1, 1, 1)
-    );
-    assert_eq!(
-        (
-            w.count(Route::Apply),
-            w.count(Route::Echo),
-            w.count(Route::TokenRefresh)
-        ),
-        (1, 2, 0)
-    );
+    // Discovery happened once, at setup; update and check asked the echo once each, and only
+    // the update applied (no token refresh: the access token is fresh).
+    w.expect_all(&SETUP);
+    w.expect_all(&[(Route::Echo, 2), (Route::Apply, 1)]);
     w.assert_strict();
     w.assert_no_secrets_in(&[&setup, &up, &check]);
     let applies = w.provider().applies.clone();
@@ -88,6 +74,9 @@ fn setup_with_code_flag_and_both_families() {
         Some("IPv4,IPv6")
     );
     w.assert_no_secrets_in(&[&s, &u]);
+    // The browser's consent, then `setup --code`; the update asks the echo once per family.
+    w.expect_all(&SETUP);
+    w.expect_all(&[(Route::Echo, 2), (Route::Apply, 1)]);
     w.assert_strict();
 }
 
@@ -101,6 +90,12 @@ fn setup_code_is_refused_when_reused_and_nothing_is_stored() {
         "ddns: the provider did not accept the code (invalid_grant: unknown code): it may be mistyped, used already or expired; run setup again and paste the new code\n"
     );
     assert!(!w.state.exists(), "a failed setup writes no state");
+    // Discovery, then the refused code exchange.
+    w.budgets(&[
+        (Route::Settings, 1),
+        (Route::Template, 1),
+        (Route::TokenCode, 1),
+    ]);
 }
 
 #[test]
@@ -121,6 +116,8 @@ fn setup_reports_denied_consent_and_foreign_state() {
     assert_eq!(s.code, Some(2), "{s:?}");
     assert!(s.stderr.ends_with("ddns: no code was given on standard input: run setup again and paste the code, or pass it with --code\n"), "{s:?}");
     assert!(!w.state.exists());
+    // Each of the three runs discovered the provider; none exchanged a code.
+    w.budgets(&[(Route::Settings, 3), (Route::Template, 3)]);
 }
 
 #[test]
@@ -152,6 +149,9 @@ fn setup_explains_providers_that_cannot_do_ddns() {
         "{s:?}"
     );
     assert!(!w.state.exists());
+    // The zone without a _domainconnect record reaches no provider; the other two runs read
+    // the settings, and the template checks come to two.
+    w.budgets(&[(Route::Settings, 2), (Route::Template, 2)]);
 }
 
 #[test]
@@ -179,6 +179,15 @@ fn legacy_template_only_provider_gets_ip_parameter() {
         Some("81.2.69.142")
     );
     assert!(!applies[0].contains_key("groupId"));
+    // Both setups asked for dynamicdns-v2 (not there) and then dynamicdns; the first stopped
+    // there (no IPv6 in the legacy template).
+    w.budgets(&[(Route::Settings, 2), (Route::Template, 4)]);
+    w.expect_all(&[
+        (Route::Consent, 1),
+        (Route::TokenCode, 1),
+        (Route::Echo, 1),
+        (Route::Apply, 1),
+    ]);
     w.assert_strict();
 }
 
@@ -241,4 +250,9 @@ fn several_names_each_with_its_own_grant() {
     assert_eq!(r.code, Some(0));
     assert_eq!(w.state_json()["names"].as_object().unwrap().len(), 1);
     w.assert_no_secrets_in(&[&u, &one, &c, &s]);
+    // Two setups; the first update detects once for both names and applies each, the second
+    // updates www only, and check detects once.
+    w.expect_all(&SETUP);
+    w.expect_all(&SETUP);
+    w.expect_all(&[(Route::Echo, 3), (Route::Apply, 3)]);
 }

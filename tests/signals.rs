@@ -18,7 +18,7 @@ use std::process::Child;
 use std::time::{Duration, Instant};
 use support::provider::Route;
 use support::timing::{beyond, eventually, timing, within};
-use support::{NAME, World, world};
+use support::{NAME, SETUP, World, world};
 
 /// The token reply waits this long after the provider rotated the tokens.
 fn delay() -> Duration {
@@ -124,7 +124,14 @@ fn a_stop_during_a_token_refresh_keeps_the_rotated_token() {
             ),
             "{signal:?}"
         );
-        w.budget(Route::Apply, 2);
+        // The first update; the stopped one detected and refreshed but did not apply; the
+        // next detected and applied with the rotated token (no second refresh).
+        w.expect_all(&SETUP);
+        w.expect_all(&[
+            (Route::Echo, 3),
+            (Route::TokenRefresh, 1),
+            (Route::Apply, 2),
+        ]);
     }
 }
 
@@ -150,7 +157,9 @@ fn a_stop_during_the_code_exchange_keeps_the_grant() {
         w.provider().token_delay = Duration::ZERO;
         let u = w.run(&["update"]);
         assert_eq!(u.code, Some(0), "{signal:?}: {u:?}");
-        w.budget(Route::TokenCode, 1);
+        // One code exchange (the stopped one, saved), then an update that needed no refresh.
+        w.expect_all(&SETUP);
+        w.expect_all(&[(Route::Echo, 1), (Route::Apply, 1)]);
     }
 }
 
@@ -170,6 +179,9 @@ fn a_stop_outside_the_window_is_not_delayed() {
     send(&child, Signal::SIGTERM);
     let status = wait_until(&mut child, asked + timing().at_once);
     assert_eq!(status.signal(), Some(Signal::SIGTERM as i32));
+    // The first update, and the stopped one's detection and (held) apply.
+    w.expect_all(&SETUP);
+    w.expect_all(&[(Route::Echo, 2), (Route::Apply, 2)]);
 }
 
 #[test]
@@ -213,4 +225,7 @@ fn a_held_lock_makes_the_next_run_wait_then_fail_with_status_3() {
             "ddns: DDNS_LOCK_WAIT 'soon' is not a number of seconds\n"
         )
     );
+    // The first update and the lock holder's; the waiting run gave up before asking anything.
+    w.expect_all(&SETUP);
+    w.expect_all(&[(Route::Echo, 2), (Route::Apply, 2)]);
 }

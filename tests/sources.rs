@@ -12,7 +12,7 @@ mod support;
 
 use support::dns::Fault;
 use support::provider::Route;
-use support::{NAME, World, world};
+use support::{NAME, SETUP, World, world};
 
 fn https_requests(w: &World) -> usize {
     w.provider().log.len()
@@ -57,6 +57,9 @@ fn noop_update_with_dns_source_makes_no_https_request() {
                 .contains(&format!("(from {} in ", w.dns_source(service, false))),
             "{check:?}"
         );
+        // Only the first update went beyond DNS: the echo's second opinion and the apply.
+        w.expect_all(&SETUP);
+        w.expect_all(&[(Route::Echo, 1), (Route::Apply, 1)]);
     }
 }
 
@@ -76,6 +79,9 @@ fn ipv6_is_asked_over_ipv6() {
         u.stdout, "home.example.com AAAA 2a02:898:0:20::1 published\n",
         "{u:?}"
     );
+    // No IPv6 source but the first, so no second opinion: no echo, one apply.
+    w.expect_all(&SETUP);
+    w.expect(Route::Apply, 1);
 }
 
 #[test]
@@ -125,6 +131,9 @@ fn hostile_dns_replies_fall_back_to_the_next_source() {
         )),
         "{c:?}"
     );
+    // The echo answered once for each of the five bad DNS replies.
+    w.expect_all(&SETUP);
+    w.expect(Route::Echo, 5);
 }
 
 #[test]
@@ -149,6 +158,9 @@ fn disagreeing_sources_publish_nothing() {
     w.set_public_v4("81.2.69.99");
     let u = w.run_env(&["update"], &env);
     assert_eq!(u.code, Some(0), "{u:?}");
+    // Each update asked the echo for its second opinion; the second, agreeing, applied.
+    w.expect_all(&SETUP);
+    w.expect_all(&[(Route::Echo, 2), (Route::Apply, 1)]);
 }
 
 #[test]
@@ -170,6 +182,8 @@ fn ipv6_suffix_publishes_the_host_behind_the_router() {
             .starts_with("ddns: --ipv6-suffix '2a02::1' is not an interface identifier"),
         "{bad:?}"
     );
+    w.expect_all(&SETUP);
+    w.expect_all(&[(Route::Echo, 1), (Route::Apply, 1)]);
 }
 
 /// A network namespace, deleted on drop.
@@ -259,4 +273,6 @@ fn interface_source_reads_the_wan_address() {
         ),
         "{errors}"
     );
+    // The checks ran in the namespace, away from the fake: only the setup reached it.
+    w.expect_all(&SETUP);
 }

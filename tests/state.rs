@@ -62,4 +62,9 @@ fn state_file_is_private() {
         .mode()
         & 0o777;
     assert_eq!((file, dir), (0o600, 0o700));
+    w.expect_all(&support::SETUP);
+    w.expect_all(&[
+        (support::provider::Route::Echo, 1),
+        (support::provider::Route::Apply, 1),
+    ]);
 }

@@ -14,7 +14,7 @@ mod support;
 use std::time::Instant;
 use support::provider::{Canned, Route};
 use support::timing::{HTTP_CALL, beyond, within};
-use support::{NAME, World, published, world};
+use support::{NAME, SETUP, World, published, world};
 
 #[test]
 fn noop_update_writes_nothing_and_applies_nothing() {
@@ -26,9 +26,8 @@ fn noop_update_writes_nothing_and_applies_nothing() {
         (Some(0), "home.example.com A 81.2.69.142 unchanged\n")
     );
     assert_eq!(w.state_file(), before, "nothing written");
-    w.budget(Route::Apply, 1);
-    w.budget(Route::TokenRefresh, 0);
-    w.budget(Route::Echo, 2);
+    // The no-op run asked the echo, and nothing else: no apply, no token refresh.
+    w.expect(Route::Echo, 1);
     let leftovers: Vec<_> = std::fs::read_dir(w.state.parent().unwrap())
         .unwrap()
         .map(|e| e.unwrap().file_name())
@@ -60,7 +59,7 @@ fn changed_address_is_published() {
         w.state_json()["names"][NAME]["published"]["ipv4"],
         "81.2.69.200"
     );
-    assert_eq!(w.count(Route::Apply), 2);
+    w.expect_all(&[(Route::Echo, 1), (Route::Apply, 1)]);
 }
 
 #[test]
@@ -74,10 +73,13 @@ fn expiring_access_token_is_refreshed_and_rotated_refresh_token_saved() {
         .to_string();
     let u = w.run(&["update"]);
     assert_eq!(u.code, Some(0), "{u:?}");
-    assert_eq!(
-        (w.count(Route::TokenRefresh), w.count(Route::Apply)),
-        (1, 1)
-    );
+    // The update refreshed the token first, then applied once.
+    w.expect_all(&SETUP);
+    w.expect_all(&[
+        (Route::Echo, 1),
+        (Route::TokenRefresh, 1),
+        (Route::Apply, 1),
+    ]);
     let new_rt = w.state_json()["names"][NAME]["grant"]["refresh_token"]
         .as_str()
         .unwrap()
@@ -101,10 +103,12 @@ fn unauthorized_apply_refreshes_once_and_retries() {
         ),
         "{u:?}"
     );
-    assert_eq!(
-        (w.count(Route::Apply), w.count(Route::TokenRefresh)),
-        (3, 1)
-    );
+    // The apply was refused (401), the token refreshed once, the apply sent again.
+    w.expect_all(&[
+        (Route::Echo, 1),
+        (Route::Apply, 2),
+        (Route::TokenRefresh, 1),
+    ]);
     w.assert_no_secrets_in(&[&u]);
 }
 
@@ -149,6 +153,16 @@ fn lost_grant_says_run_setup_and_keeps_state() {
     assert!(w.state_json()["names"][NAME].get("grant_lost_at").is_none());
     assert_eq!(w.run(&["update"]).code, Some(0));
     w.assert_no_secrets_in(&[&u, &c]);
+    // Each failing update: the echo, an apply refused (401), a refresh refused; the check
+    // asked only the echo; then a new setup and an update that publishes.
+    w.expect_all(&[
+        (Route::Echo, 2),
+        (Route::Apply, 2),
+        (Route::TokenRefresh, 2),
+    ]);
+    w.expect(Route::Echo, 1);
+    w.expect_all(&SETUP);
+    w.expect_all(&[(Route::Echo, 1), (Route::Apply, 1)]);
 }
 
 #[test]
@@ -178,6 +192,8 @@ fn conflict_409_is_reported_with_records_and_force_overwrites() {
         applies.last().unwrap().get("force").map(String::as_str),
         Some("1")
     );
+    // The refused update and the forced one each detected and applied.
+    w.expect_all(&[(Route::Echo, 2), (Route::Apply, 2)]);
 }
 
 #[test]
@@ -191,7 +207,7 @@ fn force_resends_an_unchanged_address() {
             "home.example.com A 81.2.69.142 re-sent (--force)\n"
         )
     );
-    assert_eq!(w.count(Route::Apply), 2);
+    w.expect_all(&[(Route::Echo, 1), (Route::Apply, 1)]);
 }
 
 #[test]
@@ -211,6 +227,7 @@ fn server_error_leaves_state_and_exits_3() {
     // The next run publishes.
     let again = w.run(&["update"]);
     assert_eq!(again.code, Some(0), "{again:?}");
+    w.expect_all(&[(Route::Echo, 2), (Route::Apply, 2)]);
 }
 
 #[test]
@@ -239,6 +256,7 @@ fn hanging_provider_times_out_leaves_state_and_exits_3() {
         "the client gave up on its own ({took:?})"
     );
     assert_eq!(w.state_file(), before);
+    w.expect_all(&[(Route::Echo, 1), (Route::Apply, 1)]);
 }
 
 /// Regression: "could not confirm the update" was said also when nothing had been sent.
@@ -258,7 +276,8 @@ fn an_update_that_could_not_be_sent_says_so() {
         "{u:?}"
     );
     assert_eq!(w.state_file(), before);
-    w.budget(Route::Apply, 1);
+    // It detected the address; no apply reached the provider.
+    w.expect(Route::Echo, 1);
 }
 
 #[test]
@@ -277,6 +296,7 @@ fn empty_202_and_204_are_success() {
             w.state_json()["names"][NAME]["published"]["ipv4"],
             ip.as_str()
         );
+        w.expect_all(&[(Route::Echo, 1), (Route::Apply, 1)]);
     }
 }
 
@@ -298,7 +318,7 @@ fn private_address_is_refused_naming_the_source() {
         u.stdout, "home.example.com A 81.2.69.142 unchanged\n",
         "the last published value is kept"
     );
-    assert_eq!(w.count(Route::Apply), 1);
+    assert_eq!(w.count(Route::Apply), 1, "nothing applied");
     assert_eq!(w.state_file(), before);
     let given = w.run(&["update", "--ip", "100.64.1.1"]);
     assert_eq!(given.code, Some(4), "{given:?}");
@@ -308,6 +328,8 @@ fn private_address_is_refused_naming_the_source() {
         ),
         "{given:?}"
     );
+    // The refused detection asked the echo; the refused --ip asked nothing.
+    w.expect(Route::Echo, 1);
 }
 
 #[test]
@@ -321,11 +343,8 @@ fn given_address_skips_detection() {
             "home.example.com A updated 81.2.69.142 -> 81.2.69.220\n"
         )
     );
-    assert_eq!(
-        w.count(Route::Echo),
-        1,
-        "only the first update asked the echo"
-    );
+    // Only the first update asked the echo; this one applied what it was given.
+    w.expect(Route::Apply, 1);
 }
 
 #[test]
@@ -378,7 +397,9 @@ fn a_publishable_hint_is_used_and_any_other_is_detected_instead() {
         (bad.code, bad.stderr.as_str()),
         (Some(2), "ddns: --ip-hint 'wan' is not an IP address\n")
     );
-    w.budget(Route::Apply, 3);
+    // The public hint was applied without detection; each of the five other runs detected,
+    // and the first of them applied the detected address.
+    w.expect_all(&[(Route::Apply, 2), (Route::Echo, 5)]);
 }
 
 #[test]
@@ -400,11 +421,8 @@ fn concurrent_updates_apply_once() {
         .filter(|r| r.stdout.contains("updated 81.2.69.142 -> 81.2.69.230"))
         .count();
     assert_eq!(updated, 1, "{runs:?}");
-    assert_eq!(
-        w.count(Route::Apply),
-        2,
-        "one apply for setup's update, one for the change"
-    );
+    // Every run detected; one applied the change.
+    w.expect_all(&[(Route::Echo, 8), (Route::Apply, 1)]);
     assert_eq!(
         w.state_json()["names"][NAME]["published"]["ipv4"],
         "81.2.69.230"
@@ -418,7 +436,8 @@ fn updates_keep_working_without_rediscovery() {
     w.set_public_v4("81.2.69.250");
     let u = w.run(&["update"]);
     assert_eq!(u.code, Some(0), "{u:?}");
-    assert_eq!(w.count(Route::Settings), 1);
+    // No new discovery (Settings stays at setup's one).
+    w.expect_all(&[(Route::Echo, 1), (Route::Apply, 1)]);
 }
 
 #[test]
@@ -436,7 +455,7 @@ fn keepalive_resends_after_a_week() {
             "home.example.com A 81.2.69.142 re-sent (weekly keep-alive)\n"
         )
     );
-    assert_eq!(w.count(Route::Apply), 2);
+    w.expect_all(&[(Route::Echo, 1), (Route::Apply, 1)]);
 }
 
 /// The real clock trouble: the process's clock at 1970 (a router before NTP), through
@@ -457,6 +476,7 @@ fn clock_at_1970_says_the_clock_looks_wrong_and_writes_nothing() {
     assert_eq!(r.code, Some(3), "{r:?}");
     assert!(r.stderr.contains("is not valid at this machine's time: if the clock is wrong (a router before NTP sync), set it and try again"), "{r:?}");
     assert_eq!(w.state_file(), before);
+    // The echo's certificate was refused before any request: the run reached no route.
 }
 
 /// Make the last apply of `name` look `secs` older than it is.
@@ -520,7 +540,8 @@ fn a_record_changed_behind_our_back_is_put_back() {
         u.stdout,
         "home.example.com A 81.2.69.142 re-sent (DNS answered no record)\n"
     );
-    w.budget(Route::Apply, 3);
+    // Two checks and two updates detected; each update put the record back.
+    w.expect_all(&[(Route::Echo, 4), (Route::Apply, 2)]);
 }
 
 #[test]
@@ -546,7 +567,8 @@ fn a_fresh_apply_is_not_repeated_for_a_stale_answer() {
         c.stdout.contains(", the zone's servers 81.2.69.99\n"),
         "{c:?}"
     );
-    w.budget(Route::Apply, 1);
+    // The update and the check detected; nothing was applied again.
+    w.expect(Route::Echo, 2);
 }
 
 #[test]
@@ -584,7 +606,8 @@ fn unreachable_zone_servers_change_nothing() {
             .unwrap()
             .starts_with("127.254.254.254 did not answer (")
     );
-    w.budget(Route::Apply, 1);
+    // The update and both checks detected; nothing was re-sent.
+    w.expect(Route::Echo, 3);
 }
 
 /// A name set up by release 0.1.0 has no stored servers: the first update that asks learns
@@ -618,5 +641,6 @@ fn names_set_up_before_learn_their_zone_servers_once() {
         1,
         "one authoritative question for the A record: {asked:?}"
     );
-    w.budget(Route::Apply, 1);
+    // Two no-op updates: the echo each, nothing applied.
+    w.expect(Route::Echo, 2);
 }
