@@ -52,9 +52,9 @@ fn main() {
         "ddns update",
         "(nothing changed: no request to the provider, no write to the state file)",
     );
-    let before = std::fs::metadata(&w.state).unwrap().modified().unwrap();
+    let before = w.state_file();
     show(&w.run(&["update"]));
-    let after = std::fs::metadata(&w.state).unwrap().modified().unwrap();
+    let after = w.state_file();
     println!(
         "  [state file written: {}]",
         if before == after { "no" } else { "yes" }
@@ -73,6 +73,10 @@ fn main() {
     step("ddns check --json", "");
     show(&w.run(&["check", "--json"]));
 
+    // The fake is strict, as in the tests: these are the requests the tour makes (a setup;
+    // three updates and three checks that each detect; two of the updates apply).
+    w.expect_all(&support::SETUP);
+    w.expect_all(&[(Route::Echo, 6), (Route::Apply, 2)]);
     let p = w.provider();
     println!(
         "\nThe fake provider saw: settings {}, template {}, consent {}, token {}, refresh {}, apply {}, echo {}.",

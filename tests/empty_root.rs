@@ -3,7 +3,8 @@
 //! user. It must still resolve (hickory, via DDNS_RESOLVER), verify TLS (bundled roots plus
 //! SSL_CERT_FILE), get randomness (the getrandom syscall) and keep its state.
 //! Needs root (chroot) and a static binary from `packaging/build-static` (or the path in
-//! DDNS_STATIC_BIN); skipped with a printed reason otherwise. `.ci/run` provides both.
+//! DDNS_STATIC_BIN), so it is ignored unless asked for (`cargo test -- --include-ignored`, as
+//! `.ci/run` does, which provides both); then a missing one fails it.
 
 #![allow(
     clippy::unwrap_used,
@@ -14,9 +15,10 @@ mod support;
 
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
+use support::provider::Route;
 use support::{NAME, World};
 
-fn static_binary() -> Option<PathBuf> {
+fn static_binary() -> PathBuf {
     let path = std::env::var_os("DDNS_STATIC_BIN").map_or_else(
         || {
             PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -24,23 +26,21 @@ fn static_binary() -> Option<PathBuf> {
         },
         PathBuf::from,
     );
-    if !path.exists() {
-        support::skip(&format!(
-            "no static binary at {} (run packaging/build-static)",
+    support::require(
+        path.exists(),
+        &format!(
+            "a static binary at {} (run packaging/build-static)",
             path.display()
-        ));
-        return None;
-    }
-    if !support::is_root() {
-        support::skip("chroot needs root");
-        return None;
-    }
-    Some(path)
+        ),
+    );
+    path
 }
 
 #[test]
+#[ignore = "needs root and the static binary of packaging/build-static"]
 fn static_binary_works_in_an_empty_root() {
-    let Some(bin) = static_binary() else { return };
+    support::require_root("chroot");
+    let bin = static_binary();
     let mut w = World::new(&bin, "emptyroot");
     let root = w.dir.join("root");
     std::fs::create_dir_all(root.join("data")).unwrap();
@@ -80,5 +80,7 @@ fn static_binary_works_in_an_empty_root() {
     let meta = std::fs::metadata(&w.state).unwrap();
     assert_eq!((meta.uid(), meta.mode() & 0o777), (65532, 0o600));
     assert!(w.state_json()["names"][NAME]["published"]["ipv4"] == "81.2.69.142");
+    w.expect_all(&support::SETUP);
+    w.expect_all(&[(Route::Echo, 2), (Route::Apply, 1)]);
     w.assert_strict();
 }

@@ -2,8 +2,8 @@
 //! status. The list is generated from the source by this test, so it cannot drift: when a
 //! message changes, this test fails until the guide is regenerated with
 //! `DDNS_BLESS=1 cargo test --test messages` (and the diff reviewed). It also checks that each
-//! README troubleshooting entry, titled by an exact error text, still matches a message, and
-//! that no shipped text goes through `Debug`.
+//! README troubleshooting entry is titled by an exact message (its placeholders filled with
+//! example values), and that no shipped text goes through `Debug`.
 
 #![allow(
     clippy::unwrap_used,
@@ -131,92 +131,108 @@ fn the_message_guide_lists_every_message() {
     );
 }
 
-/// The fixed parts of every string literal in src/ (the text between `{...}` placeholders).
-fn fixed_parts() -> Vec<String> {
-    let mut files = Vec::new();
-    sources(&top().join("src"), &mut files);
-    let mut out = Vec::new();
-    for file in files {
-        let text = std::fs::read_to_string(&file).unwrap();
-        let code = text.split("#[cfg(test)]\nmod tests").next().unwrap();
-        // A quote in a char literal would throw the scan out of step with the strings.
-        let code = code.replace("'\"'", "' '").replace("'\\\"'", "' '");
-        let squeezed: String = code.split_whitespace().collect::<Vec<_>>().join(" ");
-        let mut rest = squeezed.as_str();
-        while let Some(at) = rest.find('"') {
-            match literal(&rest[at..]) {
-                Some((value, after)) => {
-                    // Titles are code spans, which cannot hold the backticks messages use.
-                    out.extend(value.replace('`', "").split(['{', '}']).map(str::to_string));
-                    rest = after;
-                }
-                None => break,
-            }
-        }
+/// Whether `text` is `template` with each `{...}` placeholder filled by some non-empty text.
+fn fills(template: &str, text: &str) -> bool {
+    let mut fixed = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        fixed.push(&rest[..open]);
+        rest = &rest[open + close + 1..];
     }
-    out
+    fixed.push(rest);
+    matches_from(&fixed, text, true)
 }
 
+/// `parts[0]` then, for each later part, at least one character and that part, to the end.
+fn matches_from(parts: &[&str], text: &str, at_start: bool) -> bool {
+    let Some((first, later)) = parts.split_first() else {
+        return text.is_empty();
+    };
+    if at_start {
+        return text
+            .strip_prefix(first)
+            .is_some_and(|rest| matches_from(later, rest, false));
+    }
+    // A placeholder's fill (at least one character), then `first`.
+    text.char_indices().skip(1).any(|(i, _)| {
+        text[i..]
+            .strip_prefix(first)
+            .is_some_and(|rest| matches_from(later, rest, false))
+    })
+}
+
+/// The README's troubleshooting entries are titled by the exact line `ddns` prints: after
+/// `ddns: ` (and `NAME: ` for a name's own failure), the title is one message of src/ with
+/// each placeholder filled in with an example value.
 #[test]
 fn readme_troubleshooting_titles_are_real_messages() {
     let readme = std::fs::read_to_string(top().join("README.md")).unwrap();
-    let parts = fixed_parts();
+    let section = readme
+        .split_once("\n## Troubleshooting\n")
+        .expect("a Troubleshooting section")
+        .1;
+    let section = section.split("\n## ").next().unwrap();
+    let templates: Vec<String> = messages().into_iter().map(|(_, m, _)| m).collect();
     let mut checked = 0;
-    for title in readme
-        .lines()
-        .filter_map(|l| l.strip_prefix("### `ddns: "))
-        .filter_map(|l| l.strip_suffix('`'))
-    {
-        // Titles write placeholders as `...`, `(...)`, example names and addresses, or
-        // capitalised words (PROVIDER, PATH); every stretch between them of at least 12
-        // characters must be a fixed part of a message in src/.
-        let mut pieces = vec![title.to_string()];
-        for cut in [
-            "(...)",
-            "...",
-            "home.example.com",
-            "example.com",
-            "https://",
-        ] {
-            pieces = pieces
-                .iter()
-                .flat_map(|p| p.split(cut).map(str::to_string))
-                .collect();
-        }
-        let pieces: Vec<String> = pieces
-            .iter()
-            .flat_map(|p| {
-                p.split(|c: char| c.is_whitespace())
-                    .collect::<Vec<_>>()
-                    .split(|w| {
-                        (w.len() >= 3 && w.chars().all(|c| c.is_ascii_uppercase()))
-                            || w.chars().any(|c| c.is_ascii_digit() || c == '/')
-                    })
-                    .map(|ws| ws.join(" "))
-                    .collect::<Vec<_>>()
+    for heading in section.lines().filter_map(|l| l.strip_prefix("### ")) {
+        // A code span: `...`, or ``...`` when the line holds backticks itself.
+        let title = heading
+            .strip_prefix("`` ")
+            .and_then(|t| t.strip_suffix(" ``"))
+            .or_else(|| {
+                heading
+                    .strip_prefix("``")
+                    .and_then(|t| t.strip_suffix("``"))
             })
-            .map(|p| p.trim().trim_matches([',', ':']).trim().to_string())
-            .filter(|p| p.len() >= 12)
-            .collect();
-        assert!(!pieces.is_empty(), "title too vague to check: {title}");
-        for piece in &pieces {
-            // Inside one fixed part, or across one placeholder filled by another literal
-            // (`which is {why}` with `why` = "a carrier-grade NAT address ...").
-            let whole = parts.iter().any(|f| f.contains(piece.as_str()));
-            let joined = (4..piece.len().saturating_sub(3))
-                .filter(|k| piece.is_char_boundary(*k))
-                .any(|k| {
-                    let (a, b) = piece.split_at(k);
-                    parts.iter().any(|f| f.ends_with(a)) && parts.iter().any(|f| f.starts_with(b))
-                });
-            assert!(
-                whole || joined,
-                "README troubleshooting title '{title}': '{piece}' is in no message in src/"
-            );
-        }
+            .or_else(|| heading.strip_prefix('`').and_then(|t| t.strip_suffix('`')))
+            .unwrap_or_else(|| panic!("troubleshooting title is not a code span: {heading}"));
+        let line = title.strip_prefix("ddns: ").unwrap_or_else(|| {
+            panic!("troubleshooting title does not start with 'ddns: ': {title}")
+        });
+        // `NAME: ` before a name's own failure.
+        let unnamed = line
+            .split_once(": ")
+            .filter(|(name, _)| name.contains('.') && !name.contains(' '))
+            .map(|(_, rest)| rest);
+        let real = templates
+            .iter()
+            .any(|t| fills(t, line) || unnamed.is_some_and(|u| fills(t, u)));
+        assert!(
+            real,
+            "README troubleshooting title is no message of src/ (with its placeholders filled): {title}"
+        );
         checked += 1;
     }
     assert!(checked >= 8, "only {checked} troubleshooting titles found");
+}
+
+#[test]
+fn the_title_check_tells_a_message_from_a_paraphrase() {
+    let template = "the state file {shown} is not valid ({detail}); it was left untouched";
+    assert!(fills(
+        template,
+        "the state file /x is not valid (not JSON); it was left untouched"
+    ));
+    // A paraphrase, a missing fill, and extra words at either end are not the message.
+    assert!(!fills(
+        template,
+        "the state file /x is invalid (not JSON); it was left untouched"
+    ));
+    assert!(!fills(
+        template,
+        "the state file  is not valid (not JSON); it was left untouched"
+    ));
+    assert!(!fills(
+        template,
+        "the state file /x is not valid (x); it was left untouched, sorry"
+    ));
+    assert!(!fills(
+        template,
+        "oh: the state file /x is not valid (x); it was left untouched"
+    ));
 }
 
 /// No text `ddns` shows goes through `Debug`: the router binaries are built with

@@ -9,9 +9,10 @@
 
 mod support;
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use support::provider::{Canned, Route};
-use support::{NAME, World, published, world};
+use support::timing::{ON_CHANGE, PINGS, beyond, within};
+use support::{NAME, SETUP, World, published, world};
 
 /// The three monitors of one world, as `--ping` values.
 fn monitors(w: &World) -> Vec<String> {
@@ -71,6 +72,8 @@ fn a_good_run_pings_every_monitor_its_way() {
     let u = w.run_env(&["update"], &[("DDNS_PING", &list)]);
     assert_eq!(u.code, Some(0));
     assert_eq!(pings(&w).len(), 3);
+    // Both runs detected and pinged the three monitors; the first applied the change.
+    w.expect_all(&[(Route::Echo, 2), (Route::Apply, 1), (Route::Ping, 6)]);
 }
 
 #[test]
@@ -95,6 +98,14 @@ fn failures_ping_with_their_status() {
     let u = update_with_pings(&w);
     assert_eq!(u.code, Some(5), "{u:?}");
     assert_eq!(pings(&w)[0].1, "/hc/3f6c-uuid/5");
+    // Both runs detected and applied (503, then 401 and a refused refresh); each failure
+    // pinged two monitors.
+    w.expect_all(&[
+        (Route::Echo, 2),
+        (Route::Apply, 2),
+        (Route::TokenRefresh, 1),
+        (Route::Ping, 4),
+    ]);
 
     // A private address refused: status 4.
     let w = published("ping-private");
@@ -104,6 +115,7 @@ fn failures_ping_with_their_status() {
     let p = pings(&w);
     assert_eq!(p[0].1, "/hc/3f6c-uuid/4");
     assert!(p[0].2.contains("which is a private address"), "{p:?}");
+    w.expect_all(&[(Route::Echo, 1), (Route::Ping, 2)]);
 }
 
 #[test]
@@ -129,7 +141,7 @@ fn an_unreachable_or_hanging_monitor_does_not_change_the_status() {
     );
     // A monitor that hangs costs at most the ping budget (10 s), and a failed update keeps its
     // own status.
-    w.can(Route::Ping, Canned::late(200, "OK", 30));
+    w.can(Route::Ping, Canned::late(200, "OK", beyond(PINGS)));
     w.set_public_v4("81.2.69.192");
     w.can(Route::Apply, Canned::new(500, "boom"));
     let started = Instant::now();
@@ -143,13 +155,16 @@ fn an_unreachable_or_hanging_monitor_does_not_change_the_status() {
             && u.stderr.contains("did not answer within 10 seconds"),
         "{u:?}"
     );
-    assert!(took < Duration::from_secs(14), "{took:?}");
+    assert!(took < within(PINGS), "{took:?}");
     let bad = w.run(&["update", "--ping", "http://hc.test/x"]);
     assert_eq!(bad.code, Some(2));
     assert_eq!(
         bad.stderr,
         "ddns: 'http://hc.test/x' is not a monitor to ping: use [healthchecks:|uptimekuma:]https://URL (pings go over verified TLS, like everything ddns sends)\n"
     );
+    // Two runs detected; the second applied (refused) and its ping reached the hanging
+    // monitor; the first one's monitor is not the fake, and the bad one stopped the run.
+    w.expect_all(&[(Route::Echo, 2), (Route::Apply, 1), (Route::Ping, 1)]);
 }
 
 /// A hook that writes its environment (the DDNS_ variables) to a file, one call a line.
@@ -231,15 +246,15 @@ fn the_hook_sees_an_ipv4_change_and_a_failure() {
     );
     // An empty DDNS_ON_CHANGE is no hook (as UCI's empty option passes it).
     assert_eq!(w.run(&["update", "--on-change", ""]).code, Some(0));
+    // Five runs detected (the one with a missing program stopped first); three changes were
+    // applied (one refused).
+    w.expect_all(&[(Route::Echo, 5), (Route::Apply, 3)]);
 }
 
 #[test]
 fn the_hook_sees_an_ipv6_change() {
     let w = world("hook6");
-    if !w.fake.ipv6 {
-        support::skip("this machine has no ::1");
-        return;
-    }
+    w.require_ipv6();
     let code = w.consent_code("home");
     assert_eq!(
         w.run(&["setup", NAME, "--ipv6", "--code", &code]).code,
@@ -256,21 +271,21 @@ fn the_hook_sees_an_ipv6_change() {
             "home.example.com|AAAA|2a02:898:0:20::1|2a02:898:0:21::5|0|ok|home.example.com AAAA updated 2a02:898:0:20::1 -> 2a02:898:0:21::5"
         ]
     );
+    w.expect_all(&SETUP);
+    w.expect_all(&[(Route::Echo, 2), (Route::Apply, 2)]);
 }
 
 #[test]
 fn a_hook_that_hangs_is_stopped_at_the_limit() {
     let w = published("hook-hang");
-    let hook = recording_hook(&w, "echo started\nsleep 120");
+    let hang = format!("echo started\nsleep {}", beyond(ON_CHANGE).as_secs());
+    let hook = recording_hook(&w, &hang);
     w.set_public_v4("81.2.69.196");
     let started = Instant::now();
     let u = w.run(&["update", "--on-change", hook.to_str().unwrap()]);
     let took = started.elapsed();
     assert_eq!(u.code, Some(0), "{u:?}");
-    assert!(
-        took >= Duration::from_secs(30) && took < Duration::from_secs(40),
-        "{took:?}"
-    );
+    assert!(took >= ON_CHANGE && took < within(ON_CHANGE), "{took:?}");
     assert_eq!(
         u.stderr,
         format!(
@@ -278,4 +293,5 @@ fn a_hook_that_hangs_is_stopped_at_the_limit() {
             hook.display()
         )
     );
+    w.expect_all(&[(Route::Echo, 1), (Route::Apply, 1)]);
 }

@@ -12,7 +12,8 @@ mod support;
 
 use serde_json::{Value, json};
 use support::provider::Route;
-use support::{NAME, World, world};
+use support::timing::{HTTP_CALL, RPCD_ANSWER, eventually, timing, wait_for, within};
+use support::{NAME, SETUP, World, world};
 
 /// `ddns rpcd call METHOD` with `args` on stdin (plus the session key rpcd adds); the reply
 /// must be exactly one JSON object.
@@ -139,7 +140,17 @@ fn add_a_name_update_and_remove_it_through_the_page() {
             .starts_with("home.example.com is not set up in "),
         "{r}"
     );
-    w.budget(Route::Apply, 2);
+    // Two names connected (begin discovers, the browser consents, finish exchanges the
+    // code); the two updates and the status after the first detected; both updates applied.
+    // The other status calls had no set-up name to check.
+    w.budgets(&[
+        (Route::Settings, 2),
+        (Route::Template, 2),
+        (Route::Consent, 2),
+        (Route::TokenCode, 2),
+        (Route::Echo, 3),
+        (Route::Apply, 2),
+    ]);
 }
 
 #[test]
@@ -154,6 +165,14 @@ fn a_lost_grant_shows_in_the_status() {
     let s = call(&w, "status", &json!({}));
     assert_eq!(s["names"][0]["status"], "grant-lost", "{s}");
     assert_eq!(s["exit"], 5);
+    // The setup and first update; the page's update detected, its apply was refused (401)
+    // and so was the refresh; the status detected.
+    w.expect_all(&SETUP);
+    w.expect_all(&[
+        (Route::Echo, 3),
+        (Route::Apply, 2),
+        (Route::TokenRefresh, 1),
+    ]);
 }
 
 #[test]
@@ -313,35 +332,35 @@ fn log_returns_the_last_lines_of_logread() {
 fn a_slow_update_goes_on_in_the_background() {
     let w = world("rpcd-slow");
     assert_eq!(w.setup(&["--ipv4"]).code, Some(0));
-    w.can(Route::Apply, support::provider::Canned::late(202, "", 14));
+    // The apply is answered after rpcd's answer is due and before ddns's own call limit: a
+    // `running` reply can only come from rpcd's timer, and the update then succeeds.
+    let late = (RPCD_ANSWER + HTTP_CALL) / 2;
+    w.can(Route::Apply, support::provider::Canned::late(202, "", late));
     let started = std::time::Instant::now();
     let u = call(&w, "update", &json!({}));
     let took = started.elapsed();
     assert_eq!(u, json!({"running": true}));
-    assert!(
-        took < std::time::Duration::from_secs(13),
-        "answered in {took:?}"
-    );
+    assert!(took < within(RPCD_ANSWER), "answered in {took:?}");
     assert_eq!(call(&w, "status", &json!({}))["running"], true);
-    let give_up = std::time::Instant::now() + std::time::Duration::from_secs(20);
     // (A canned apply reply does not change the fake's zone: the state file tells.)
-    while w.state_json()["names"][NAME]["published"]["ipv4"].is_null() {
-        assert!(
-            std::time::Instant::now() < give_up,
-            "the update never finished"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    // The background run saves after the apply; wait for its lock to go.
-    while call(&w, "status", &json!({}))["running"] == true {
-        assert!(std::time::Instant::now() < give_up, "still running");
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    wait_for("the background update", late + timing().patience, || {
+        !w.state_json()["names"][NAME]["published"]["ipv4"].is_null()
+    });
+    // The background run saves after the apply; wait for its lock to go (taking it for an
+    // instant, as a status call's check of `running` does).
+    let lock = std::fs::File::open(w.state.with_extension("json.lock")).unwrap();
+    eventually("the background run's lock released", || {
+        lock.try_lock().is_ok_and(|()| lock.unlock().is_ok())
+    });
     let s = call(&w, "status", &json!({}));
+    assert_eq!(s["running"], false, "{s}");
     assert_eq!(
         s["names"][0]["families"]["ipv4"]["published"], "81.2.69.142",
         "{s}"
     );
+    // The update detected and applied; each of the two status calls detected.
+    w.expect_all(&SETUP);
+    w.expect_all(&[(Route::Echo, 3), (Route::Apply, 1)]);
 }
 
 /// A run that a signal ends is said so on the page: a crash signal (the router builds end a
@@ -364,21 +383,24 @@ fn a_run_ended_by_a_signal_is_reported_as_such() {
     ] {
         let w = world(&format!("rpcd-{}", signal.as_str()));
         assert_eq!(w.setup(&["--ipv4"]).code, Some(0));
-        // The apply is answered late, so the run is still waiting when the signal comes.
-        w.can(Route::Apply, support::provider::Canned::late(202, "", 8));
+        // The apply is answered late, so the run is still waiting when the signal comes: it
+        // is sent as soon as the apply has arrived.
+        w.can(
+            Route::Apply,
+            support::provider::Canned::late(202, "", timing().hold),
+        );
         let state = w.state_arg.to_string_lossy().into_owned();
+        let provider = std::sync::Arc::clone(&w.fake.provider);
         let killer = std::thread::spawn(move || {
-            let give_up = std::time::Instant::now() + std::time::Duration::from_secs(8);
-            loop {
-                assert!(std::time::Instant::now() < give_up, "no update run found");
-                if let Some(pid) = update_run_of(&state) {
-                    // Let it reach the apply first.
-                    std::thread::sleep(std::time::Duration::from_millis(1500));
-                    kill(nix::unistd::Pid::from_raw(pid), signal).unwrap();
-                    return;
-                }
-                std::thread::sleep(std::time::Duration::from_millis(20));
-            }
+            let mut pid = None;
+            eventually("the update run", || {
+                pid = update_run_of(&state);
+                pid.is_some()
+            });
+            eventually("the run's apply", || {
+                provider.lock().unwrap().count(Route::Apply) > 0
+            });
+            kill(nix::unistd::Pid::from_raw(pid.unwrap()), signal).unwrap();
         });
         let reply = call(&w, "update", &json!({}));
         killer.join().unwrap();
@@ -389,6 +411,9 @@ fn a_run_ended_by_a_signal_is_reported_as_such() {
             w.state_json()["names"][NAME]["published"]["ipv4"],
             Value::Null
         );
+        // The killed run had detected and sent its apply.
+        w.expect_all(&SETUP);
+        w.expect_all(&[(Route::Echo, 1), (Route::Apply, 1)]);
     }
 }
 

@@ -17,10 +17,13 @@ use std::os::unix::process::ExitStatusExt;
 use std::process::Child;
 use std::time::{Duration, Instant};
 use support::provider::Route;
-use support::{NAME, World, world};
+use support::timing::{beyond, eventually, timing, within};
+use support::{NAME, SETUP, World, world};
 
 /// The token reply waits this long after the provider rotated the tokens.
-const DELAY: Duration = Duration::from_millis(1500);
+fn delay() -> Duration {
+    timing().hold
+}
 
 /// A world whose provider revokes a refresh token as soon as it issues the next. The binary
 /// starts with the stop signals at their default action: a test runner started in the
@@ -39,11 +42,9 @@ fn strict(tag: &str) -> World {
 
 /// Wait until `route` has seen `count` requests; returns when the last arrived (about).
 fn wait_for(w: &World, route: Route, count: usize) -> Instant {
-    let give_up = Instant::now() + Duration::from_secs(10);
-    while w.count(route) < count {
-        assert!(Instant::now() < give_up, "no {route:?} request arrived");
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    eventually(&format!("{count} {route:?} requests"), || {
+        w.count(route) >= count
+    });
     Instant::now()
 }
 
@@ -57,7 +58,7 @@ fn wait_until(child: &mut Child, deadline: Instant) -> std::process::ExitStatus 
             let _ = child.kill();
             panic!("the run did not stop in time");
         }
-        std::thread::sleep(Duration::from_millis(5));
+        std::thread::sleep(timing().poll);
     }
 }
 
@@ -82,13 +83,13 @@ fn a_stop_during_a_token_refresh_keeps_the_rotated_token() {
         state["names"][NAME]["grant"]["access_expires_at"] = 0.into();
         std::fs::write(&w.state, serde_json::to_vec_pretty(&state).unwrap()).unwrap();
         w.set_public_v4("81.2.69.160");
-        w.provider().token_delay = DELAY;
+        w.provider().token_delay = delay();
         let mut child = w.command(&["update"]).spawn().unwrap();
         let asked = wait_for(&w, Route::TokenRefresh, 1);
         assert_eq!(threads(&child), 1, "ddns must be single-threaded");
         send(&child, signal);
-        // The reply comes DELAY after the request; the run must stop within 2 s of it.
-        let status = wait_until(&mut child, asked + DELAY + Duration::from_secs(2));
+        // The reply comes `delay()` after the request; the run must stop soon after it.
+        let status = wait_until(&mut child, asked + delay() + timing().soon);
         assert_eq!(
             status.signal(),
             Some(signal as i32),
@@ -123,7 +124,14 @@ fn a_stop_during_a_token_refresh_keeps_the_rotated_token() {
             ),
             "{signal:?}"
         );
-        w.budget(Route::Apply, 2);
+        // The first update; the stopped one detected and refreshed but did not apply; the
+        // next detected and applied with the rotated token (no second refresh).
+        w.expect_all(&SETUP);
+        w.expect_all(&[
+            (Route::Echo, 3),
+            (Route::TokenRefresh, 1),
+            (Route::Apply, 2),
+        ]);
     }
 }
 
@@ -132,14 +140,14 @@ fn a_stop_during_the_code_exchange_keeps_the_grant() {
     for signal in [Signal::SIGTERM, Signal::SIGINT, Signal::SIGHUP] {
         let w = strict(&format!("sig-code-{signal:?}"));
         let code = w.consent_code("home");
-        w.provider().token_delay = DELAY;
+        w.provider().token_delay = delay();
         let mut child = w
             .command(&["setup", NAME, "--ipv4", "--code", &code])
             .spawn()
             .unwrap();
         let asked = wait_for(&w, Route::TokenCode, 1);
         send(&child, signal);
-        let status = wait_until(&mut child, asked + DELAY + Duration::from_secs(2));
+        let status = wait_until(&mut child, asked + delay() + timing().soon);
         assert_eq!(status.signal(), Some(signal as i32), "{signal:?}");
         let state = w.state_json();
         assert!(
@@ -149,7 +157,9 @@ fn a_stop_during_the_code_exchange_keeps_the_grant() {
         w.provider().token_delay = Duration::ZERO;
         let u = w.run(&["update"]);
         assert_eq!(u.code, Some(0), "{signal:?}: {u:?}");
-        w.budget(Route::TokenCode, 1);
+        // One code exchange (the stopped one, saved), then an update that needed no refresh.
+        w.expect_all(&SETUP);
+        w.expect_all(&[(Route::Echo, 1), (Route::Apply, 1)]);
     }
 }
 
@@ -160,12 +170,18 @@ fn a_stop_outside_the_window_is_not_delayed() {
     assert_eq!(w.setup(&["--ipv4"]).code, Some(0));
     assert_eq!(w.run(&["update"]).code, Some(0));
     w.set_public_v4("81.2.69.161");
-    w.can(Route::Apply, support::provider::Canned::late(202, "", 10));
+    w.can(
+        Route::Apply,
+        support::provider::Canned::late(202, "", timing().hold),
+    );
     let mut child = w.command(&["update"]).spawn().unwrap();
     let asked = wait_for(&w, Route::Apply, 2);
     send(&child, Signal::SIGTERM);
-    let status = wait_until(&mut child, asked + Duration::from_secs(1));
+    let status = wait_until(&mut child, asked + timing().at_once);
     assert_eq!(status.signal(), Some(Signal::SIGTERM as i32));
+    // The first update, and the stopped one's detection and (held) apply.
+    w.expect_all(&SETUP);
+    w.expect_all(&[(Route::Echo, 2), (Route::Apply, 2)]);
 }
 
 #[test]
@@ -175,11 +191,19 @@ fn a_held_lock_makes_the_next_run_wait_then_fail_with_status_3() {
     assert_eq!(w.run(&["update"]).code, Some(0));
     // Another run holds the lock: an update stuck in a slow apply.
     w.set_public_v4("81.2.69.162");
-    w.can(Route::Apply, support::provider::Canned::late(202, "", 8));
+    // It holds the lock for longer than the waiting run may take.
+    let lock_wait = Duration::from_secs(2);
+    w.can(
+        Route::Apply,
+        support::provider::Canned::late(202, "", beyond(lock_wait)),
+    );
     let mut holder = w.command(&["update"]).spawn().unwrap();
     wait_for(&w, Route::Apply, 2);
     let started = Instant::now();
-    let r = w.run_env(&["update"], &[("DDNS_LOCK_WAIT", "2")]);
+    let r = w.run_env(
+        &["update"],
+        &[("DDNS_LOCK_WAIT", &lock_wait.as_secs().to_string())],
+    );
     let took = started.elapsed();
     assert_eq!(
         (r.code, r.stderr.clone()),
@@ -191,10 +215,7 @@ fn a_held_lock_makes_the_next_run_wait_then_fail_with_status_3() {
             )
         )
     );
-    assert!(
-        took >= Duration::from_secs(2) && took < Duration::from_secs(5),
-        "{took:?}"
-    );
+    assert!(took >= lock_wait && took < within(lock_wait), "{took:?}");
     assert!(holder.wait().unwrap().success());
     let bad = w.run_env(&["update"], &[("DDNS_LOCK_WAIT", "soon")]);
     assert_eq!(
@@ -204,4 +225,7 @@ fn a_held_lock_makes_the_next_run_wait_then_fail_with_status_3() {
             "ddns: DDNS_LOCK_WAIT 'soon' is not a number of seconds\n"
         )
     );
+    // The first update and the lock holder's; the waiting run gave up before asking anything.
+    w.expect_all(&SETUP);
+    w.expect_all(&[(Route::Echo, 2), (Route::Apply, 2)]);
 }

@@ -12,7 +12,7 @@ mod support;
 
 use support::dns::Fault;
 use support::provider::Route;
-use support::{NAME, World, world};
+use support::{NAME, SETUP, World, world};
 
 fn https_requests(w: &World) -> usize {
     w.provider().log.len()
@@ -57,16 +57,16 @@ fn noop_update_with_dns_source_makes_no_https_request() {
                 .contains(&format!("(from {} in ", w.dns_source(service, false))),
             "{check:?}"
         );
+        // Only the first update went beyond DNS: the echo's second opinion and the apply.
+        w.expect_all(&SETUP);
+        w.expect_all(&[(Route::Echo, 1), (Route::Apply, 1)]);
     }
 }
 
 #[test]
 fn ipv6_is_asked_over_ipv6() {
     let w = world("dns6");
-    if !w.fake.ipv6 {
-        support::skip("this machine has no ::1");
-        return;
-    }
+    w.require_ipv6();
     let sources = format!(
         "{},{}",
         w.dns_source("cloudflare", true),
@@ -79,6 +79,9 @@ fn ipv6_is_asked_over_ipv6() {
         u.stdout, "home.example.com AAAA 2a02:898:0:20::1 published\n",
         "{u:?}"
     );
+    // No IPv6 source but the first, so no second opinion: no echo, one apply.
+    w.expect_all(&SETUP);
+    w.expect(Route::Apply, 1);
 }
 
 #[test]
@@ -128,6 +131,9 @@ fn hostile_dns_replies_fall_back_to_the_next_source() {
         )),
         "{c:?}"
     );
+    // The echo answered once for each of the five bad DNS replies.
+    w.expect_all(&SETUP);
+    w.expect(Route::Echo, 5);
 }
 
 #[test]
@@ -152,15 +158,15 @@ fn disagreeing_sources_publish_nothing() {
     w.set_public_v4("81.2.69.99");
     let u = w.run_env(&["update"], &env);
     assert_eq!(u.code, Some(0), "{u:?}");
+    // Each update asked the echo for its second opinion; the second, agreeing, applied.
+    w.expect_all(&SETUP);
+    w.expect_all(&[(Route::Echo, 2), (Route::Apply, 1)]);
 }
 
 #[test]
 fn ipv6_suffix_publishes_the_host_behind_the_router() {
     let w = world("suffix");
-    if !w.fake.ipv6 {
-        support::skip("this machine has no ::1");
-        return;
-    }
+    w.require_ipv6();
     let s = w.setup(&["--ipv6-suffix", "::1234:5678:9abc:def0"]);
     assert_eq!(s.code, Some(0), "{s:?}");
     assert!(s.stdout.contains("(dynamicdns-v2, AAAA record)"), "{s:?}");
@@ -176,6 +182,8 @@ fn ipv6_suffix_publishes_the_host_behind_the_router() {
             .starts_with("ddns: --ipv6-suffix '2a02::1' is not an interface identifier"),
         "{bad:?}"
     );
+    w.expect_all(&SETUP);
+    w.expect_all(&[(Route::Echo, 1), (Route::Apply, 1)]);
 }
 
 /// A network namespace, deleted on drop.
@@ -190,18 +198,15 @@ impl Drop for Netns {
 }
 
 impl Netns {
-    /// A fresh namespace, or `None` (with the reason printed) when that cannot be done here.
-    fn new(tag: &str) -> Option<Netns> {
+    /// A fresh namespace (the test fails when one cannot be made here).
+    fn new(tag: &str) -> Netns {
         let name = format!("ddns-{tag}-{}", std::process::id());
         let ok = std::process::Command::new("ip")
             .args(["netns", "add", &name])
             .status()
             .is_ok_and(|s| s.success());
-        if !ok {
-            support::skip("cannot create a network namespace (needs root and iproute2)");
-            return None;
-        }
-        Some(Netns(name))
+        support::require(ok, "a network namespace (ip netns add: root and iproute2)");
+        Netns(name)
     }
 
     fn ip(&self, args: &str) {
@@ -225,11 +230,11 @@ impl Netns {
 }
 
 #[test]
+#[ignore = "needs root and iproute2 (a network namespace)"]
 fn interface_source_reads_the_wan_address() {
+    support::require_root("ip netns add");
     let w = world("iface");
-    let Some(ns) = Netns::new("iface") else {
-        return;
-    };
+    let ns = Netns::new("iface");
     ns.interface("wan0", &["81.2.69.77/24", "2a02:898:0:30::7/64"]);
     ns.interface("lan0", &["100.64.3.4/10", "fd00::5/64"]);
     // The state is set up in the host namespace, where the fake provider is.
@@ -268,4 +273,6 @@ fn interface_source_reads_the_wan_address() {
         ),
         "{errors}"
     );
+    // The checks ran in the namespace, away from the fake: only the setup reached it.
+    w.expect_all(&SETUP);
 }

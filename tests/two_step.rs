@@ -12,7 +12,7 @@ mod support;
 
 use serde_json::Value;
 use support::provider::{Canned, Route};
-use support::{NAME, Run, World, world};
+use support::{NAME, Run, SETUP, World, world};
 
 fn json(r: &Run) -> Value {
     serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {r:?}"))
@@ -72,8 +72,6 @@ fn begin_then_finish_with_the_pasted_address() {
         serde_json::json!({"name": NAME, "provider": "Fake DNS", "template": "dynamicdns-v2", "records": ["A"], "replaced": false})
     );
     assert!(w.state_json().get("pending").is_none());
-    w.budget(Route::Settings, 1);
-    w.budget(Route::Template, 1);
 
     let u = w.run(&["update", "--json"]);
     assert_eq!(u.code, Some(0), "{u:?}");
@@ -86,13 +84,17 @@ fn begin_then_finish_with_the_pasted_address() {
     for r in [&f, &u, &c] {
         w.assert_no_secrets(&format!("{}{}", r.stdout, r.stderr));
     }
+    // One discovery (at --begin), the consent, one code exchange; the checks of a pending
+    // name and the update with nothing set up asked nothing; then an update and a check.
+    w.expect_all(&SETUP);
+    w.expect_all(&[(Route::Echo, 2), (Route::Apply, 1)]);
 }
 
 #[test]
 fn a_wrong_paste_keeps_the_pending_consent() {
     let w = world("two-step-wrong");
     let b = begin(&w, &["--ipv4"]);
-    let before = w.state_bytes();
+    let before = w.state_file();
     let foreign = "https://dynamicdns.domainconnect.org/ddnscode?code=abc&state=not-ours";
     let r = w.run(&["setup", NAME, "--code", foreign]);
     assert_eq!(r.code, Some(2), "{r:?}");
@@ -100,10 +102,10 @@ fn a_wrong_paste_keeps_the_pending_consent() {
         r.stderr.contains("belongs to a different setup attempt"),
         "{r:?}"
     );
-    assert_eq!(w.state_bytes(), before, "the pending consent stays");
+    assert_eq!(w.state_file(), before, "the pending consent stays");
     let unknown = w.run(&["setup", NAME, "--code", "not-a-code-the-provider-issued"]);
     assert_eq!(unknown.code, Some(4), "{unknown:?}");
-    assert_eq!(w.state_bytes(), before);
+    assert_eq!(w.state_file(), before);
     // The right one still works.
     let redirect = w.browse(b["url"].as_str().unwrap());
     let f = w.run(&["setup", NAME, "--code", &redirect]);
@@ -112,6 +114,9 @@ fn a_wrong_paste_keeps_the_pending_consent() {
         f.stdout,
         "home.example.com is set up with Fake DNS (dynamicdns-v2, A record); run `ddns update` to publish the address\n"
     );
+    // The foreign paste was refused before any request; the unknown code by the provider.
+    w.expect_all(&SETUP);
+    w.expect(Route::TokenCode, 1);
 }
 
 #[test]
@@ -134,6 +139,10 @@ fn a_set_up_name_keeps_its_grant_until_the_new_consent_is_finished() {
     let redirect = w.browse(b["url"].as_str().unwrap());
     let f = w.run(&["setup", NAME, "--code", &redirect, "--json"]);
     assert_eq!(json(&f)["replaced"], true);
+    // Two consents; the two updates and the check detected, the updates applied.
+    w.expect_all(&SETUP);
+    w.expect_all(&SETUP);
+    w.expect_all(&[(Route::Echo, 3), (Route::Apply, 2)]);
 }
 
 #[test]
@@ -169,6 +178,8 @@ fn bad_combinations_are_refused_and_remove_drops_a_pending_consent() {
     assert!(w.state_json().get("pending").is_none());
     let r = w.run(&["check"]);
     assert_eq!(r.code, Some(2), "nothing left: {r:?}");
+    // Only --begin reached the provider.
+    w.budgets(&[(Route::Settings, 1), (Route::Template, 1)]);
 }
 
 #[test]
@@ -192,6 +203,9 @@ fn an_expired_consent_says_so_and_a_code_then_works_as_without_one() {
         w.state_json().get("pending").is_none(),
         "expired ones are dropped"
     );
+    // --begin discovered; the code then did a whole one-step setup, discovering again.
+    w.budgets(&[(Route::Settings, 1), (Route::Template, 1)]);
+    w.expect_all(&SETUP);
 }
 
 #[test]
@@ -221,4 +235,9 @@ fn json_documents_carry_errors_with_their_class() {
     let bad = w.run(&["setup", NAME, "--code", "x y", "--json"]);
     assert_eq!(json(&bad)["error"]["class"], "usage");
     w.assert_no_secrets(&format!("{}{}", r.stdout, bad.stdout));
+    // Two updates detected and applied (the second refused). The bad code was refused after
+    // discovery, before any exchange.
+    w.expect_all(&SETUP);
+    w.expect_all(&[(Route::Echo, 2), (Route::Apply, 2)]);
+    w.expect_all(&[(Route::Settings, 1), (Route::Template, 1)]);
 }

@@ -10,7 +10,6 @@ use std::collections::{BTreeMap, VecDeque};
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, UdpSocket};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 /// A scripted fault for the next whoami query.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -278,7 +277,9 @@ pub fn start_on(
         for mut stream in tcp.incoming().flatten() {
             let zones = Arc::clone(&zones);
             std::thread::spawn(move || {
-                stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
+                stream
+                    .set_read_timeout(Some(super::timing::timing().patience))
+                    .ok();
                 let peer = stream
                     .peer_addr()
                     .map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |p| p.ip());

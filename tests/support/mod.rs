@@ -11,6 +11,7 @@ pub mod adb;
 pub mod dns;
 pub mod provider;
 pub mod tar;
+pub mod timing;
 pub mod tls;
 
 use provider::{Provider, Route};
@@ -33,25 +34,65 @@ pub fn is_root() -> bool {
     std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
 }
 
-/// A world with `home.example.com` set up for IPv4 and published once.
+/// The requests of one interactive `setup` ([`World::setup`]) that succeeds: the provider's
+/// settings, its dynamic DNS template, the consent page (the test's browser), the code
+/// exchange.
+pub const SETUP: [(Route, usize); 4] = [
+    (Route::Settings, 1),
+    (Route::Template, 1),
+    (Route::Consent, 1),
+    (Route::TokenCode, 1),
+];
+
+/// A world with `home.example.com` set up for IPv4 and published once. Its budgets count
+/// those runs: [`SETUP`], then one echo and one apply; a test adds its own with
+/// [`World::expect`].
 pub fn published(tag: &str) -> World {
     let w = world(tag);
     let s = w.setup(&["--ipv4"]);
     assert_eq!(s.code, Some(0), "{s:?}");
     let u = w.run(&["update"]);
     assert_eq!(u.code, Some(0), "{u:?}");
+    w.expect_all(&SETUP);
+    w.expect_all(&[(Route::Echo, 1), (Route::Apply, 1)]);
     w
 }
 
-/// Report that a test cannot run here, loudly, and return. With `DDNS_NO_SKIP=1` (set by
-/// `.ci/run`) a skip is a failure instead: in CI every test must run.
-pub fn skip(reason: &str) {
-    let line = format!("SKIPPED (not tested here): {reason}");
+/// Fail the test unless `ok`, saying what it needs. A test that needs more than a toolchain
+/// and loopback (root, podman, qemu, busybox, faketime, node, make, the `dist/` binaries) is
+/// marked `#[ignore = "needs ..."]`, so a plain `cargo test` counts it as ignored, never as
+/// passed. It runs only when asked (`cargo test -- --include-ignored`, as `.ci/run` does), and
+/// there a missing requirement fails it: nothing is ever skipped while reported as passing.
+#[track_caller]
+pub fn require(ok: bool, what: &str) {
     assert!(
-        std::env::var_os("DDNS_NO_SKIP").is_none_or(|v| v != "1"),
-        "{line}, and DDNS_NO_SKIP=1 forbids skipping"
+        ok,
+        "this test needs {what}, which this machine lacks (docs/development.md lists what each \
+         ignored test needs)"
     );
-    eprintln!("\n*** {line} ***\n");
+}
+
+/// [`require`] root, for `why` (chroot, mounts, network namespaces, port 53).
+#[track_caller]
+pub fn require_root(why: &str) {
+    require(is_root(), &format!("root ({why})"));
+}
+
+/// Whether `program --version` runs and succeeds.
+pub fn have(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// [`require`] `program` (found by `--version`); `install` says how to get it.
+#[track_caller]
+pub fn require_program(program: &str, install: &str) {
+    require(have(program), &format!("{program} ({install})"));
 }
 
 /// A loopback address of its own for this world's authoritative name server, and whether the
@@ -109,8 +150,10 @@ pub fn world(tag: &str) -> World {
 }
 
 /// A fake world and a scratch directory for one test. Strict: when it is dropped, the test
-/// fails if the fake saw a request it did not expect, or if a route's request count differs
-/// from the budget the test declared with [`World::budget`].
+/// fails if the fake saw a request it did not expect, or if any route's request count differs
+/// from its budget. Every route's budget is 0 until the test declares another with
+/// [`World::budget`] (or [`World::budgets`]): a request the test did not count on fails it, and
+/// so does a counted one that never came.
 pub struct World {
     /// The `ddns` binary under test.
     pub bin: PathBuf,
@@ -135,8 +178,34 @@ pub struct World {
     pub ca_arg: PathBuf,
     /// A command the binary runs under (chroot, qemu), with its arguments.
     pub wrapper: Vec<String>,
-    /// Exact request counts per route, checked on drop.
-    budgets: Mutex<BTreeMap<Route, usize>>,
+    /// Request counts per route (lowest, highest), checked on drop; 0 for a route not named.
+    budgets: Mutex<BTreeMap<Route, (usize, usize)>>,
+}
+
+/// A file as it is, to tell whether anything wrote it: its device and inode (`ddns` saves by
+/// renaming a new file over the old, so every save changes the inode), its size and its bytes.
+/// Equal states mean nothing was written, whatever the file system's timestamp resolution.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FileState {
+    /// Device and inode.
+    pub id: (u64, u64),
+    /// Size in bytes.
+    pub len: u64,
+    /// Content.
+    pub bytes: Vec<u8>,
+}
+
+impl FileState {
+    /// The file at `path` as it is now.
+    pub fn of(path: &Path) -> FileState {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        FileState {
+            id: (meta.dev(), meta.ino()),
+            len: meta.len(),
+            bytes: std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+        }
+    }
 }
 
 /// A finished run of the binary.
@@ -240,6 +309,13 @@ impl World {
         );
     }
 
+    /// Fail unless the fake also listens on `::1`: the IPv6 tests need an IPv6 loopback, as
+    /// every Linux machine has unless IPv6 is switched off (then they fail, saying so).
+    #[track_caller]
+    pub fn require_ipv6(&self) {
+        require(self.fake.ipv6, "an IPv6 loopback address (::1)");
+    }
+
     /// A monitor URL at the fake (`path` after the host and port, e.g. `/hc/uuid`).
     pub fn monitor_url(&self, path: &str) -> String {
         format!(
@@ -295,14 +371,9 @@ impl World {
     /// Wait until the fake provider has finished every connection it accepted: a request a
     /// killed client sent just before it died has then been handled (and a token rotated).
     pub fn provider_idle(&self) {
-        let give_up = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while self.provider().open_connections > 0 {
-            assert!(
-                std::time::Instant::now() < give_up,
-                "the fake provider is still serving a connection"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(2));
-        }
+        timing::eventually("the fake provider finishing its connections", || {
+            self.provider().open_connections == 0
+        });
     }
 
     /// A DNS whoami source at the fake DNS server, over IPv4 (`v6` false) or IPv6.
@@ -351,9 +422,42 @@ impl World {
     }
 
     /// Declare that `route` must have received exactly `total` requests (since the world
-    /// started) when the world is dropped.
+    /// started) when the world is dropped. Every route not declared must receive none.
     pub fn budget(&self, route: Route, total: usize) {
-        self.budgets.lock().expect("budgets").insert(route, total);
+        self.budget_between(route, total, total);
+    }
+
+    /// [`World::budget`] for several routes at once.
+    pub fn budgets(&self, totals: &[(Route, usize)]) {
+        for (route, total) in totals {
+            self.budget(*route, *total);
+        }
+    }
+
+    /// Declare `more` requests to `route` on top of its budget so far: what the runs that
+    /// follow (or a helper's runs) send there.
+    pub fn expect(&self, route: Route, more: usize) {
+        let mut budgets = self.budgets.lock().expect("budgets");
+        let (lowest, highest) = budgets.entry(route).or_insert((0, 0));
+        *lowest += more;
+        *highest += more;
+    }
+
+    /// [`World::expect`] for several routes at once.
+    pub fn expect_all(&self, more: &[(Route, usize)]) {
+        for (route, n) in more {
+            self.expect(*route, *n);
+        }
+    }
+
+    /// Declare that `route` must have received between `lowest` and `highest` requests: only
+    /// for runs killed at random points, whose requests cannot be counted in advance.
+    pub fn budget_between(&self, route: Route, lowest: usize, highest: usize) {
+        assert!(lowest <= highest, "{route:?}: {lowest} > {highest}");
+        self.budgets
+            .lock()
+            .expect("budgets")
+            .insert(route, (lowest, highest));
     }
 
     /// Run the binary with `input` on stdin.
@@ -463,6 +567,11 @@ impl World {
         run
     }
 
+    /// The state file as it is now ([`FileState`]): compare two to tell whether a run wrote it.
+    pub fn state_file(&self) -> FileState {
+        FileState::of(&self.state)
+    }
+
     /// The state file's bytes.
     pub fn state_bytes(&self) -> Vec<u8> {
         std::fs::read(&self.state).expect("state file")
@@ -488,12 +597,20 @@ impl World {
         );
     }
 
+    /// Assert no token or code the provider ever issued appears in the output of `runs`.
+    pub fn assert_no_secrets_in(&self, runs: &[&Run]) {
+        for r in runs {
+            self.assert_no_secrets(&format!("{}{}", r.stdout, r.stderr));
+        }
+    }
+
     /// Requests `route` received so far.
     pub fn count(&self, route: Route) -> usize {
         self.provider().count(route)
     }
 
-    /// The strict checks, also run on drop: no unexpected request, every budget met.
+    /// The strict checks, also run on drop: no unexpected request, and every route's request
+    /// count within its budget (0 for a route the test did not declare).
     pub fn assert_strict(&self) {
         let (unexpected, counts) = {
             let p = self.provider();
@@ -506,13 +623,23 @@ impl World {
             unexpected.is_empty(),
             "the fake provider saw unexpected requests: {unexpected:#?}"
         );
-        for (route, total) in budgets {
-            assert_eq!(
-                counts[&route], total,
-                "{route:?} received {} requests, the test's budget is {total}",
-                counts[&route]
-            );
+        let mut wrong = Vec::new();
+        for (route, count) in counts {
+            let (lowest, highest) = budgets.get(&route).copied().unwrap_or((0, 0));
+            if count < lowest || count > highest {
+                let budget = match (budgets.contains_key(&route), lowest == highest) {
+                    (false, _) => "none (the test did not declare this route)".to_string(),
+                    (true, true) => lowest.to_string(),
+                    (true, false) => format!("{lowest} to {highest}"),
+                };
+                wrong.push(format!("{route:?}: {count} requests, budget {budget}"));
+            }
         }
+        assert!(
+            wrong.is_empty(),
+            "the fake provider's request budgets were not met:\n{}",
+            wrong.join("\n")
+        );
     }
 }
 

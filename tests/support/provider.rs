@@ -65,10 +65,10 @@ impl Canned {
         }
     }
 
-    /// A reply with this status and body, `secs` seconds late (a slow provider).
-    pub fn late(status: u16, body: &str, secs: u64) -> Canned {
+    /// A reply with this status and body, `delay` late (a slow provider).
+    pub fn late(status: u16, body: &str, delay: Duration) -> Canned {
         Canned {
-            delay: Duration::from_secs(secs),
+            delay,
             ..Canned::new(status, body)
         }
     }
@@ -366,7 +366,9 @@ fn serve(
     let Ok(peer) = stream.peer_addr() else {
         return;
     };
-    stream.set_read_timeout(Some(Duration::from_secs(10))).ok();
+    stream
+        .set_read_timeout(Some(super::timing::timing().patience))
+        .ok();
     let Ok(conn) = rustls::ServerConnection::new(server) else {
         return;
     };
