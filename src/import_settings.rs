@@ -1,0 +1,577 @@
+//! The original Windows client's `settings.txt` (Domain-Connect/DomainConnectDDNS-Windows), read
+//! into what `ddns import-settings` needs to set the name up with the same grant. Pure: bytes in,
+//! a typed value or one sentence out; the caller reads the file and writes the state. The format
+//! and every field are described in `docs/windows-import.md`.
+
+use crate::address::Family;
+use crate::domainconnect::protocol::Template;
+use crate::error::{Error, Result};
+use crate::state::Grant;
+use serde_json::{Map, Value};
+use std::path::Path;
+
+/// A file larger than this is not the client's: refuse it unread. The client writes about 250
+/// bytes plus its two tokens (a few hundred bytes each with the providers we know); the limit
+/// leaves room for tokens of several kilobytes.
+pub const MAX_BYTES: usize = 64 * 1024;
+
+/// A token longer than this is not one (it would travel in a header or a query string).
+const MAX_TOKEN: usize = 4096;
+
+/// The keys the client writes; a JSON object with none of them is some other program's file.
+const KEYS: [&str; 8] = [
+    "domain_name",
+    "host",
+    "provider_name",
+    "urlAPI",
+    "access_token",
+    "refresh_token",
+    "iat",
+    "expires_in",
+];
+
+/// What a `settings.txt` holds, checked. Its `Debug` shows no token (see [`Grant`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Imported {
+    /// The full name, normalised: `host.zone`, or the zone at the apex.
+    pub name: String,
+    /// `domain_name`, normalised: the zone the provider hosts.
+    pub zone: String,
+    /// `host`: the label(s) inside the zone, `""` at the apex.
+    pub host: String,
+    /// `provider_name`: the provider's `providerName` at setup time.
+    pub provider_name: String,
+    /// `urlAPI` without a trailing `/`: where tokens and applies go. The file has no provider
+    /// id and no `urlAsyncUX`; the import finds them by discovery.
+    pub url_api: String,
+    /// Always the legacy `dynamicdns`: the client asked consent for that template only.
+    pub template: Template,
+    /// Always IPv4 only: the client never published anything else.
+    pub families: Vec<Family>,
+    /// The tokens; the access token expires at `iat + expires_in` when both are in the file.
+    pub grant: Grant,
+}
+
+/// Read a `settings.txt`'s bytes; `path` only names the file in messages.
+pub fn parse(bytes: &[u8], path: &Path) -> Result<Imported> {
+    let shown = path.display();
+    let not_settings = |detail: &str| {
+        Error::usage(format!(
+            "{shown} is not the Windows client's settings.txt ({detail}): give the settings.txt \
+             from the folder of DomainConnectDDNSUpdate.exe"
+        ))
+    };
+    if bytes.len() > MAX_BYTES {
+        return Err(not_settings(&format!(
+            "it has over {MAX_BYTES} bytes, and the client's file has a few hundred"
+        )));
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Error::usage(format!(
+            "{shown} is empty (the Windows client may have been stopped while writing it): run \
+             `ddns setup` for the name instead"
+        )));
+    }
+    let text = decode(bytes)
+        .filter(|t| !t.contains('\0'))
+        .ok_or_else(|| not_settings("it is neither UTF-8 nor UTF-16 text"))?;
+    let value: Value = serde_json::from_str(&text).map_err(|e| {
+        if e.is_eof() {
+            Error::usage(format!(
+                "{shown} is cut short (the Windows client may have been stopped while writing \
+                 it): run `ddns setup` for the name instead"
+            ))
+        } else {
+            not_settings(&format!("not JSON: {e}"))
+        }
+    })?;
+    let Value::Object(map) = value else {
+        return Err(not_settings("it is JSON, but not one object"));
+    };
+    if map.contains_key("version") && map.contains_key("names") {
+        return Err(not_settings("it is a ddns state file"));
+    }
+    if !KEYS.iter().any(|k| map.contains_key(*k)) {
+        return Err(not_settings(
+            "it has none of the client's keys, such as domain_name",
+        ));
+    }
+
+    let domain = text_field(&map, "domain_name", &shown)?;
+    let zone = crate::name::normalise(&domain).map_err(|e| {
+        Error::usage(format!(
+            "the domain_name in {shown} cannot be used ({}): run `ddns setup` for the name \
+             instead",
+            e.message
+        ))
+    })?;
+    // The client writes `host` always, "" at the apex; its service runs without it too.
+    let host = match map.get("host") {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(h)) => h.trim().to_ascii_lowercase(),
+        Some(_) => return Err(unusable(&shown, "host")),
+    };
+    let full = if host.is_empty() {
+        zone.clone()
+    } else {
+        format!("{host}.{zone}")
+    };
+    let name = crate::name::normalise(&full)
+        .ok()
+        .filter(|n| crate::name::host_in_zone(n, &zone).as_deref() == Some(host.as_str()))
+        .ok_or_else(|| {
+            Error::usage(format!(
+                "the host in {shown} ('{}') does not make a valid name in {zone}: run `ddns \
+                 setup` for the name instead",
+                crate::out::printable(&host, 64)
+            ))
+        })?;
+
+    if !map.contains_key("access_token") && !map.contains_key("refresh_token") {
+        return Err(Error::usage(format!(
+            "{shown} has no tokens for {name}: the Windows client's setup was not finished \
+             (no code was pasted): run `ddns setup {name}` instead"
+        )));
+    }
+    let provider_name = text_field(&map, "provider_name", &shown)?;
+    let url_api = https_url(&text_field(&map, "urlAPI", &shown)?, &shown)?;
+    let access_token = token(&map, "access_token", &shown, &name)?;
+    let refresh_token = token(&map, "refresh_token", &shown, &name)?;
+    let issued = seconds(&map, "iat", &shown)?;
+    let lifetime = seconds(&map, "expires_in", &shown)?;
+    let access_expires_at = match (issued, lifetime) {
+        (Some(iat), Some(expires_in)) if iat > 0 => Some(iat.saturating_add(expires_in)),
+        _ => None,
+    };
+    Ok(Imported {
+        name,
+        zone,
+        host,
+        provider_name: provider_name.trim().to_string(),
+        url_api,
+        template: Template::V1,
+        families: vec![Family::Ipv4],
+        grant: Grant {
+            access_token,
+            access_expires_at,
+            refresh_token: Some(refresh_token),
+        },
+    })
+}
+
+/// The text as the client's `File.ReadAllText` reads it: UTF-8, with or without a byte-order
+/// mark, or UTF-16 (little or big endian) after its byte-order mark.
+fn decode(bytes: &[u8]) -> Option<String> {
+    let utf16 = |rest: &[u8], unit: fn([u8; 2]) -> u16| {
+        if !rest.len().is_multiple_of(2) {
+            return None;
+        }
+        let units = rest.chunks_exact(2).map(|c| unit([c[0], c[1]]));
+        char::decode_utf16(units)
+            .collect::<std::result::Result<String, _>>()
+            .ok()
+    };
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        String::from_utf8(rest.to_vec()).ok()
+    } else if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
+        utf16(rest, u16::from_le_bytes)
+    } else if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
+        utf16(rest, u16::from_be_bytes)
+    } else {
+        String::from_utf8(bytes.to_vec()).ok()
+    }
+}
+
+/// The error for a field that is missing, empty or of the wrong type. Names the field, never
+/// its value.
+fn unusable(shown: &std::path::Display<'_>, key: &str) -> Error {
+    Error::usage(format!(
+        "{shown} has no usable {key} (missing, empty or not a string), which the Windows client \
+         needs too: run `ddns setup` for the name instead"
+    ))
+}
+
+/// A non-empty string field.
+fn text_field(
+    map: &Map<String, Value>,
+    key: &str,
+    shown: &std::path::Display<'_>,
+) -> Result<String> {
+    match map.get(key) {
+        Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
+        _ => Err(unusable(shown, key)),
+    }
+}
+
+/// `urlAPI`, which tokens will be sent to: `https://` and a host, visible ASCII only.
+fn https_url(value: &str, shown: &std::path::Display<'_>) -> Result<String> {
+    let trimmed = value.trim().trim_end_matches('/');
+    let host = trimmed
+        .strip_prefix("https://")
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or("");
+    let visible = trimmed.bytes().all(|b| b.is_ascii_graphic());
+    let odd = trimmed.contains(['@', '?', '#', '\\']);
+    if host.is_empty() || !visible || odd || trimmed.len() > 2048 {
+        return Err(Error::usage(format!(
+            "the urlAPI in {shown} ('{}') is not an https:// URL of a host: ddns only sends \
+             tokens over verified TLS: run `ddns setup` for the name instead",
+            crate::out::printable(value, 80)
+        )));
+    }
+    Ok(trimmed.to_string())
+}
+
+/// A token: 1 to [`MAX_TOKEN`] visible ASCII characters (it goes into a header or a query).
+/// The message never shows it.
+fn token(
+    map: &Map<String, Value>,
+    key: &str,
+    shown: &std::path::Display<'_>,
+    name: &str,
+) -> Result<String> {
+    let value = match map.get(key) {
+        Some(Value::String(s)) if !s.is_empty() => s,
+        _ => {
+            return Err(Error::usage(format!(
+                "{shown} has no usable {key} (missing, empty or not a string), so its grant \
+                 cannot be used: run `ddns setup {name}` instead"
+            )));
+        }
+    };
+    if value.len() > MAX_TOKEN || !value.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Error::usage(format!(
+            "the {key} in {shown} cannot be a token (it is longer than {MAX_TOKEN} characters, \
+             or has spaces or control characters; it is not shown): run `ddns setup {name}` \
+             instead"
+        )));
+    }
+    Ok(value.clone())
+}
+
+/// `iat` or `expires_in`: a whole, non-negative number of seconds, or absent.
+fn seconds(
+    map: &Map<String, Value>,
+    key: &str,
+    shown: &std::path::Display<'_>,
+) -> Result<Option<u64>> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) if n.as_u64().is_some() => Ok(n.as_u64()),
+        Some(_) => Err(Error::usage(format!(
+            "the {key} in {shown} is not a whole number of seconds, as the Windows client wrote \
+             it: run `ddns setup` for the name instead"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fixture from `tests/fixtures/windows/`.
+    fn fixture(name: &str) -> Vec<u8> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/windows")
+            .join(name);
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    fn read(name: &str) -> Result<Imported> {
+        parse(&fixture(name), Path::new(name))
+    }
+
+    fn message(name: &str) -> String {
+        match read(name) {
+            Ok(i) => panic!("{name} was accepted as {i:?}"),
+            Err(e) => {
+                assert_eq!(e.class, crate::error::Class::Usage, "{name}: {}", e.message);
+                e.message
+            }
+        }
+    }
+
+    /// Every token value in the fixtures: none may ever appear in a message.
+    fn assert_no_secret(message: &str) {
+        for secret in [
+            "AT.fake",
+            "RT.fake",
+            "AT+fake",
+            "RT+fake",
+            "X-Injected",
+            "fake-",
+        ] {
+            assert!(!message.contains(secret), "a token leaked: {message}");
+        }
+    }
+
+    #[test]
+    fn a_file_as_setup_wrote_it() {
+        let i = read("settings-setup.txt").unwrap();
+        assert_eq!(i.name, "home.example.com");
+        assert_eq!(i.zone, "example.com");
+        assert_eq!(i.host, "home");
+        assert_eq!(i.provider_name, "Example DNS");
+        assert_eq!(i.url_api, "https://api.dns.example.net");
+        assert_eq!(i.template, Template::V1);
+        assert_eq!(i.families, vec![Family::Ipv4]);
+        assert_eq!(i.grant.access_token, "AT.fake-access-0001.c2V0dXA");
+        assert_eq!(
+            i.grant.refresh_token.as_deref(),
+            Some("RT.fake-refresh-0001.c2V0dXA")
+        );
+        assert_eq!(i.grant.access_expires_at, Some(1_650_000_000 + 3600));
+    }
+
+    #[test]
+    fn the_apex_with_the_domain_as_typed_and_a_trailing_slash() {
+        let i = read("settings-apex.txt").unwrap();
+        assert_eq!(
+            (i.name.as_str(), i.zone.as_str(), i.host.as_str()),
+            ("example.org", "example.org", "")
+        );
+        assert_eq!(i.url_api, "https://api.dns.example.net");
+        assert_eq!(i.grant.access_expires_at, Some(1_650_000_000 + 7200));
+    }
+
+    #[test]
+    fn a_file_rewritten_by_a_refresh_with_net_escapes() {
+        let i = read("settings-refreshed.txt").unwrap();
+        assert_eq!(i.name, "nas.example.com");
+        // JavaScriptSerializer writes & ' < > as \u0026 \u0027 \u003c \u003e.
+        assert_eq!(i.provider_name, "Sm&all 'DNS' <Test>");
+        assert_eq!(i.url_api, "https://api.dns.example.net/dc");
+        assert_eq!(i.grant.access_token, "AT+fake/access=0003");
+        assert_eq!(i.grant.access_expires_at, Some(1_700_003_600 + 28_800));
+    }
+
+    #[test]
+    fn a_copy_resaved_by_notepad_with_a_bom_and_a_newline() {
+        let i = read("settings-notepad-bom.txt").unwrap();
+        assert_eq!(i.name, "home.example.com");
+        assert_eq!(i.grant.access_token, "AT.fake-access-0004.Ym9t");
+    }
+
+    #[test]
+    fn utf16_with_either_byte_order_mark_reads_the_same() {
+        let utf8 = fixture("settings-setup.txt");
+        let text = String::from_utf8(utf8).unwrap();
+        let mut le = vec![0xFF, 0xFE];
+        let mut be = vec![0xFE, 0xFF];
+        for unit in text.encode_utf16() {
+            le.extend_from_slice(&unit.to_le_bytes());
+            be.extend_from_slice(&unit.to_be_bytes());
+        }
+        let want = read("settings-setup.txt").unwrap();
+        assert_eq!(parse(&le, Path::new("le")).unwrap(), want);
+        assert_eq!(parse(&be, Path::new("be")).unwrap(), want);
+        // Without its byte-order mark, UTF-16 is not read as something else.
+        let m = parse(&le[2..], Path::new("x")).unwrap_err().message;
+        assert!(m.contains("neither UTF-8 nor UTF-16"), "{m}");
+    }
+
+    #[test]
+    fn the_key_order_and_white_space_do_not_matter() {
+        let doc = "{ \"expires_in\": 60, \"iat\": 1000,\n \"refresh_token\": \"r\", \
+                   \"access_token\": \"a\", \"urlAPI\": \"https://x.test\", \
+                   \"provider_name\": \"P\", \"host\": \"h\", \"domain_name\": \"example.com\" }\n";
+        let i = parse(doc.as_bytes(), Path::new("s")).unwrap();
+        assert_eq!(i.name, "h.example.com");
+        assert_eq!(i.grant.access_expires_at, Some(1060));
+    }
+
+    #[test]
+    fn an_unfinished_setup_says_which_name_to_set_up() {
+        assert_eq!(
+            message("settings-step1.txt"),
+            "settings-step1.txt has no tokens for home.example.com: the Windows client's setup \
+             was not finished (no code was pasted): run `ddns setup home.example.com` instead"
+        );
+    }
+
+    #[test]
+    fn a_file_cut_short_or_emptied_by_a_crash() {
+        assert_eq!(
+            message("settings-truncated.txt"),
+            "settings-truncated.txt is cut short (the Windows client may have been stopped while \
+             writing it): run `ddns setup` for the name instead"
+        );
+        assert_eq!(
+            message("settings-empty.txt"),
+            "settings-empty.txt is empty (the Windows client may have been stopped while writing \
+             it): run `ddns setup` for the name instead"
+        );
+        assert_no_secret(&message("settings-truncated.txt"));
+    }
+
+    #[test]
+    fn a_null_refresh_token_is_no_grant() {
+        let m = message("settings-null-refresh.txt");
+        assert_eq!(
+            m,
+            "settings-null-refresh.txt has no usable refresh_token (missing, empty or not a \
+             string), so its grant cannot be used: run `ddns setup home.example.com` instead"
+        );
+    }
+
+    #[test]
+    fn a_token_with_control_characters_is_refused_unshown() {
+        let m = message("settings-bad-token.txt");
+        assert!(
+            m.starts_with("the access_token in settings-bad-token.txt cannot be a token"),
+            "{m}"
+        );
+        assert_no_secret(&m);
+    }
+
+    #[test]
+    fn a_plain_http_url_api_is_refused() {
+        assert_eq!(
+            message("settings-http-urlapi.txt"),
+            "the urlAPI in settings-http-urlapi.txt ('http://api.dns.example.net') is not an \
+             https:// URL of a host: ddns only sends tokens over verified TLS: run `ddns setup` \
+             for the name instead"
+        );
+    }
+
+    #[test]
+    fn an_iat_that_is_not_seconds() {
+        let m = message("settings-bad-iat.txt");
+        assert!(
+            m.starts_with("the iat in settings-bad-iat.txt is not a whole number of seconds"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn foreign_files_are_named_as_such() {
+        let tail = ": give the settings.txt from the folder of DomainConnectDDNSUpdate.exe";
+        assert_eq!(
+            message("foreign-ini.txt"),
+            format!(
+                "foreign-ini.txt is not the Windows client's settings.txt (not JSON: expected \
+                 value at line 1 column 2){tail}"
+            )
+        );
+        assert_eq!(
+            message("foreign-json.txt"),
+            format!(
+                "foreign-json.txt is not the Windows client's settings.txt (it has none of the \
+                 client's keys, such as domain_name){tail}"
+            )
+        );
+        let ours = std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/state-0.1.0.json"),
+        )
+        .unwrap();
+        assert_eq!(
+            parse(&ours, Path::new("state.json")).unwrap_err().message,
+            format!(
+                "state.json is not the Windows client's settings.txt (it is a ddns state file){tail}"
+            )
+        );
+        for (bytes, detail) in [
+            (&b"[1, 2]"[..], "it is JSON, but not one object"),
+            (&b"\"text\""[..], "it is JSON, but not one object"),
+            (
+                &b"\xFF\x00\xC3\x28"[..],
+                "it is neither UTF-8 nor UTF-16 text",
+            ),
+        ] {
+            let m = parse(bytes, Path::new("f")).unwrap_err().message;
+            assert_eq!(
+                m,
+                format!("f is not the Windows client's settings.txt ({detail}){tail}")
+            );
+        }
+    }
+
+    #[test]
+    fn a_huge_file_is_refused_before_parsing() {
+        let mut big = fixture("settings-setup.txt");
+        big.resize(MAX_BYTES + 1, b' ');
+        let m = parse(&big, Path::new("big")).unwrap_err().message;
+        assert!(m.contains("it has over 65536 bytes"), "{m}");
+        // Right at the limit it is still read.
+        big.truncate(MAX_BYTES);
+        assert!(parse(&big, Path::new("big")).is_ok());
+    }
+
+    #[test]
+    fn missing_or_mistyped_fields_are_named_without_values() {
+        let full: Value = serde_json::from_slice(&fixture("settings-setup.txt")).unwrap();
+        for key in [
+            "domain_name",
+            "provider_name",
+            "urlAPI",
+            "access_token",
+            "refresh_token",
+        ] {
+            for bad in [None, Some(Value::from("")), Some(Value::from(7))] {
+                let mut doc = full.as_object().unwrap().clone();
+                match &bad {
+                    None => doc.remove(key),
+                    Some(v) => doc.insert(key.into(), v.clone()),
+                };
+                let bytes = serde_json::to_vec(&doc).unwrap();
+                let m = parse(&bytes, Path::new("s")).unwrap_err().message;
+                assert!(
+                    m.starts_with(&format!("s has no usable {key} (")),
+                    "{key} {bad:?}: {m}"
+                );
+                assert_no_secret(&m);
+            }
+        }
+        // Without `host` (which the service tolerated) it is the apex; `null` likewise.
+        let mut doc = full.as_object().unwrap().clone();
+        doc.remove("host");
+        let i = parse(&serde_json::to_vec(&doc).unwrap(), Path::new("s")).unwrap();
+        assert_eq!(i.name, "example.com");
+        // Without iat and expires_in, the expiry is unknown, not an error.
+        doc.remove("iat");
+        doc.remove("expires_in");
+        let i = parse(&serde_json::to_vec(&doc).unwrap(), Path::new("s")).unwrap();
+        assert_eq!(i.grant.access_expires_at, None);
+    }
+
+    #[test]
+    fn names_that_ddns_cannot_use() {
+        let full: Value = serde_json::from_slice(&fixture("settings-setup.txt")).unwrap();
+        let with = |key: &str, value: &str| {
+            let mut doc = full.as_object().unwrap().clone();
+            doc.insert(key.into(), Value::from(value));
+            parse(&serde_json::to_vec(&doc).unwrap(), Path::new("s"))
+        };
+        let m = with("domain_name", "localhost").unwrap_err().message;
+        assert!(
+            m.starts_with("the domain_name in s cannot be used ('localhost' is not"),
+            "{m}"
+        );
+        let m = with("host", "bad host").unwrap_err().message;
+        assert_eq!(
+            m,
+            "the host in s ('bad host') does not make a valid name in example.com: run `ddns \
+             setup` for the name instead"
+        );
+        // A host with a dot (the dialog refused it; an edited file may have it) is still a name.
+        assert_eq!(with("host", "a.b").unwrap().name, "a.b.example.com");
+        assert_eq!(with("host", "WWW").unwrap().host, "www");
+        // A urlAPI with credentials or a query is refused.
+        for url in [
+            "https://user@x.test",
+            "https://",
+            "https://x.test/?a",
+            "ftp://x.test",
+        ] {
+            assert!(with("urlAPI", url).is_err(), "{url}");
+        }
+    }
+
+    #[test]
+    fn debug_shows_no_token() {
+        let i = read("settings-setup.txt").unwrap();
+        let shown = format!("{i:?}");
+        assert!(shown.contains("home.example.com"), "{shown}");
+        assert_no_secret(&shown);
+    }
+}
