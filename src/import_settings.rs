@@ -574,4 +574,45 @@ mod tests {
         assert!(shown.contains("home.example.com"), "{shown}");
         assert_no_secret(&shown);
     }
+
+    /// Mutations of every fixture (the shape of `src/fuzz.rs`'s loop, which this parser joins
+    /// once the source moves settle): never a panic, always one bounded line.
+    #[test]
+    fn mutated_files_never_panic() {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        };
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/windows");
+        let mut samples: Vec<Vec<u8>> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+            .collect();
+        samples.sort();
+        for round in 0..3000 {
+            let mut v = samples[round % samples.len()].clone();
+            for _ in 0..=(next() % 5) {
+                let at = usize::try_from(next() % (v.len() as u64 + 1)).unwrap();
+                let byte = u8::try_from(next() & 0xff).unwrap();
+                match next() % 3 {
+                    0 if at < v.len() => v[at] = byte,
+                    1 => v.insert(at, byte),
+                    _ if at < v.len() => {
+                        v.remove(at);
+                    }
+                    _ => {}
+                }
+            }
+            if let Err(e) = parse(&v, Path::new("s")) {
+                assert!(
+                    !e.message.contains('\n') && e.message.len() < 600,
+                    "{}",
+                    e.message
+                );
+            }
+        }
+    }
 }
