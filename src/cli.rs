@@ -171,6 +171,9 @@ pub struct RemoveArgs {
     /// the name to forget
     #[argh(positional)]
     pub name: String,
+    /// print one JSON document (see the README)
+    #[argh(switch)]
+    pub json: bool,
     /// the state file (see `ddns setup --help`)
     #[argh(option)]
     pub state: Option<String>,

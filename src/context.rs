@@ -1,14 +1,11 @@
-//! What every subcommand needs, resolved once from flags and the environment: the state path,
-//! the resolver, the IP sources and the trust store, with the production defaults in one place.
-//! The DNS and HTTPS clients are built on first use, so a run that needs neither builds neither.
+//! What every subcommand needs, resolved once from flags and the environment (flag, then
+//! environment, then default): the state path, the resolver, the IP sources, the trust store
+//! and the lock wait. The network clients are built on first use (`net::Net`).
 
 use crate::detect::{self, Source};
-use crate::dns::{self, Dns};
 use crate::error::{Error, Result};
-use crate::http::Http;
-use std::net::SocketAddr;
+use crate::net::{Net, resolv};
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 /// How long a run waits for another run's lock on the state file.
@@ -82,17 +79,15 @@ pub fn default_state_path(env: &Env) -> PathBuf {
     }
 }
 
-/// The settings of one run, and its lazily built clients.
+/// The settings of one run, and its network clients.
 pub struct Context {
     /// The state file.
     pub state_path: PathBuf,
-    resolvers: Option<Vec<SocketAddr>>,
     /// The IP sources, in order.
     pub sources: Vec<Source>,
-    ssl_cert_file: Option<String>,
     lock_wait: Duration,
-    dns: OnceLock<Arc<Dns>>,
-    http: OnceLock<Http>,
+    /// The DNS and HTTPS clients, built on first use.
+    pub net: Net,
 }
 
 impl Context {
@@ -108,7 +103,7 @@ impl Context {
             .map_or_else(|| default_state_path(env), PathBuf::from);
         let resolvers = resolver
             .or(env.resolver.as_deref())
-            .map(dns::parse_resolvers)
+            .map(resolv::parse_resolvers)
             .transpose()?;
         let sources = if ip_sources.is_empty() {
             detect::parse_sources(env.ip_sources.as_deref().unwrap_or(detect::DEFAULT_SOURCES))?
@@ -119,40 +114,22 @@ impl Context {
             Some(secs) => Duration::from_secs(secs.trim().parse().map_err(|_| {
                 Error::usage(format!(
                     "DDNS_LOCK_WAIT '{}' is not a number of seconds",
-                    crate::out::printable(secs, 80)
+                    crate::error::printable(secs, 80)
                 ))
             })?),
             None => LOCK_WAIT,
         };
         Ok(Context {
             state_path,
-            resolvers,
             sources,
-            ssl_cert_file: env.ssl_cert_file.clone(),
             lock_wait,
-            dns: OnceLock::new(),
-            http: OnceLock::new(),
+            net: Net::new(resolvers, env.ssl_cert_file.clone()),
         })
     }
 
     /// Lock the state file and load it (see `state::lock`).
     pub fn lock(&self) -> Result<crate::state::Locked> {
         crate::state::lock(&self.state_path, self.lock_wait)
-    }
-
-    /// The DNS client, built on first use.
-    pub fn dns(&self) -> &Arc<Dns> {
-        self.dns
-            .get_or_init(|| Arc::new(Dns::new(self.resolvers.as_deref())))
-    }
-
-    /// The HTTPS client, built on first use.
-    pub fn http(&self) -> Result<&Http> {
-        if let Some(http) = self.http.get() {
-            return Ok(http);
-        }
-        let http = Http::new(Arc::clone(self.dns()), self.ssl_cert_file.as_deref())?;
-        Ok(self.http.get_or_init(|| http))
     }
 }
 
@@ -161,7 +138,7 @@ pub fn parse_ip(flag: &str, value: &str) -> Result<std::net::IpAddr> {
     value.trim().parse().map_err(|_| {
         Error::usage(format!(
             "{flag} '{}' is not an IP address",
-            crate::out::printable(value, 80)
+            crate::error::printable(value, 80)
         ))
     })
 }

@@ -3,19 +3,16 @@
 //! 4 refused, 5 grant lost, 70 bug (see `error.rs` and the README).
 
 mod address;
-mod authority;
 mod cli;
 mod clock;
 mod cmd;
 mod context;
 mod detect;
-mod dns;
 mod domainconnect;
 mod error;
 #[cfg(test)]
+#[path = "../tests/unit/fuzz.rs"]
 mod fuzz;
-mod hook;
-mod http;
 #[cfg_attr(
     not(test),
     expect(
@@ -24,12 +21,13 @@ mod http;
     )
 )]
 mod import_settings;
-mod monitor;
 mod name;
+mod net;
+mod notify;
 mod out;
 mod plan;
-mod query;
-mod signals;
+mod platform;
+mod report;
 mod state;
 #[cfg_attr(
     not(test),

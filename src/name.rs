@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 /// letters, digits, `-` or `_`, 253 characters at most.
 pub fn normalise(input: &str) -> Result<String> {
     let name = input.trim().trim_end_matches('.').to_ascii_lowercase();
-    let shown = crate::out::printable(input, 80);
+    let shown = crate::error::printable(input, 80);
     if name.is_empty() {
         return Err(Error::usage(
             "the name is empty: give a domain name such as home.example.com",

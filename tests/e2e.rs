@@ -631,7 +631,7 @@ fn corrupt_state_is_left_untouched() {
     assert_eq!(r.code, Some(2));
     assert!(
         r.stderr
-            .contains("has version 9, and this ddns reads versions up to 2"),
+            .contains("has version 9, and this ddns reads versions up to 3"),
         "{r:?}"
     );
 }
@@ -980,7 +980,7 @@ fn published_with_authority(tag: &str) -> Option<World> {
         return None;
     };
     assert_eq!(
-        w.state_json()["names"][NAME]["nameservers"],
+        w.state_json()["names"][NAME]["setup"]["nameservers"],
         serde_json::json!([ns.to_string()]),
         "setup stores the zone's servers"
     );
@@ -1064,7 +1064,7 @@ fn unreachable_zone_servers_change_nothing() {
     let nowhere: std::net::IpAddr = "127.254.254.254".parse().unwrap();
     w.zones().nameserver = Some(nowhere);
     let mut state = w.state_json();
-    state["names"][NAME]["nameservers"] = serde_json::json!([nowhere.to_string()]);
+    state["names"][NAME]["setup"]["nameservers"] = serde_json::json!([nowhere.to_string()]);
     std::fs::write(&w.state, serde_json::to_vec_pretty(&state).unwrap()).unwrap();
     age_last_apply(&w, NAME, 3600);
     let before = w.state_bytes();
@@ -1112,7 +1112,7 @@ fn names_set_up_before_learn_their_zone_servers_once() {
     let u = w.run(&["update"]);
     assert_eq!(u.stdout, "home.example.com A 81.2.69.142 unchanged\n");
     assert_eq!(
-        w.state_json()["names"][NAME]["nameservers"],
+        w.state_json()["names"][NAME]["setup"]["nameservers"],
         serde_json::json!([w.authoritative.unwrap().to_string()])
     );
     let before = w.state_bytes();

@@ -27,9 +27,10 @@ fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
         .collect();
     entries.sort();
     for path in entries {
-        if path.is_dir() {
+        if path.is_dir() && !path.ends_with("tests") {
             sources(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("fuzz.rs") {
+        } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("tests.rs") {
+            // (A module's unit tests in their own `tests.rs` or `tests/` are not shipped.)
             out.push(path);
         }
     }
@@ -220,8 +221,7 @@ fn readme_troubleshooting_titles_are_real_messages() {
 
 /// No text `ddns` shows goes through `Debug`: the router binaries are built with
 /// `-Zfmt-debug=shallow` (packaging/build-all), where a derived `Debug` prints only a type or
-/// variant name. This fails on any `{:?}`-style format in `src/` outside its unit tests (and
-/// the test-only `fuzz.rs`). Messages that embed a library's error (rustls, serde_json) are
+/// variant name. This fails on any `{:?}`-style format in `src/` outside its unit tests. Messages that embed a library's error (rustls, serde_json) are
 /// checked for real: `.ci/run` runs the binary-level tests against `dist/ddns-amd64` too.
 #[test]
 fn no_debug_formatting_outside_tests() {

@@ -126,7 +126,10 @@ fn add_a_name_update_and_remove_it_through_the_page() {
 
     // Remove.
     let r = call(&w, "remove", &json!({"name": NAME}));
-    assert_eq!(r, json!({"name": NAME, "removed": true}));
+    assert_eq!(
+        r,
+        json!({"name": NAME, "removed": true, "provider": "Fake DNS", "set_up": true})
+    );
     let r = call(&w, "remove", &json!({"name": NAME}));
     assert_eq!(r["error"]["class"], "usage", "{r}");
     assert!(

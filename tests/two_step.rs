@@ -201,7 +201,7 @@ fn json_documents_carry_errors_with_their_class() {
     assert_eq!(r.code, Some(2));
     assert_eq!(
         json(&r),
-        serde_json::json!({"error": {"class": "usage", "message": format!("no name is set up in {}: run `ddns setup NAME` first", w.state.display())}})
+        serde_json::json!({"error": {"class": "usage", "code": "no-names", "message": format!("no name is set up in {}: run `ddns setup NAME` first", w.state.display())}})
     );
     assert!(r.stderr.starts_with("ddns: no name is set up"), "{r:?}");
     assert_eq!(w.setup(&["--ipv4"]).code, Some(0));

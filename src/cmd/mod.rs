@@ -1,4 +1,5 @@
-//! One file per subcommand, orchestration only; this file dispatches and holds what they share.
+//! One file per subcommand: each acts on what the pure core decides and prints what it
+//! reports. This file dispatches and holds what they share.
 
 mod check;
 mod remove;
@@ -8,14 +9,17 @@ mod update;
 
 use crate::cli::{Cli, Command};
 use crate::context::{Context, Env};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::state::State;
 
 /// Run the parsed command line; `Ok` carries the exit status when the command chose one.
 /// `program` is the name the binary was started as (the syslog tag).
 pub fn run(cli: Cli, env: &Env, program: &str) -> Result<u8> {
     if cli.syslog {
-        crate::out::enable_syslog(env.syslog_socket.as_deref().unwrap_or("/dev/log"), program);
+        crate::platform::syslog::enable(
+            env.syslog_socket.as_deref().unwrap_or("/dev/log"),
+            program,
+        );
     }
     if cli.version {
         crate::out::say(concat!("ddns ", env!("CARGO_PKG_VERSION")));
@@ -42,10 +46,10 @@ pub fn run(cli: Cli, env: &Env, program: &str) -> Result<u8> {
             rpcd::run(&a.args);
             Ok(0)
         }
-        Some(Command::Remove(a)) => {
+        Some(Command::Remove(a)) => json_errors(a.json, || {
             let ctx = Context::new(env, a.state.as_deref(), None, &[])?;
             remove::run(&ctx, &a).map(|()| 0)
-        }
+        }),
     }
 }
 
@@ -78,7 +82,8 @@ fn select(
         return Err(Error::usage(format!(
             "no name is set up in {}: run `ddns setup NAME` first",
             path.display()
-        )));
+        ))
+        .with_code(Code::NoNames));
     }
     if given.is_empty() {
         let mut all: Vec<String> = state.names.keys().cloned().collect();

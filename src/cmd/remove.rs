@@ -3,6 +3,17 @@
 use crate::cli::RemoveArgs;
 use crate::context::Context;
 use crate::error::{Error, Result};
+use serde::Serialize;
+
+/// `remove --json`.
+#[derive(Serialize)]
+struct Document<'a> {
+    name: &'a str,
+    removed: bool,
+    provider: &'a str,
+    /// Whether it had a grant (else only a consent that was never finished).
+    set_up: bool,
+}
 
 /// Run `remove`.
 pub fn run(ctx: &Context, args: &RemoveArgs) -> Result<()> {
@@ -23,21 +34,32 @@ pub fn run(ctx: &Context, args: &RemoveArgs) -> Result<()> {
     let entry = locked.state.names.remove(&name);
     let pending = locked.state.pending.remove(&name);
     let provider = match (&entry, &pending) {
-        (Some(e), _) => e.provider.name.clone(),
-        (None, Some(p)) => p.provider.name.clone(),
+        (Some(e), _) => e.setup.provider.name.clone(),
+        (None, Some(p)) => p.setup.provider.name.clone(),
         (None, None) => return Err(unknown()),
     };
     locked.save()?;
-    if entry.is_some() {
-        crate::out::say(&format!(
+    let line = if entry.is_some() {
+        format!(
             "{name} removed: ddns no longer updates it; its DNS records stay as they are, and \
              the access it was granted can be revoked in {provider}'s control panel"
-        ));
+        )
     } else {
-        crate::out::say(&format!(
+        format!(
             "{name} removed: its consent at {provider} was never finished, so nothing was \
              granted"
-        ));
+        )
+    };
+    if args.json {
+        crate::out::log_only(&line);
+        crate::out::say_json(&Document {
+            name: &name,
+            removed: true,
+            provider: &provider,
+            set_up: entry.is_some(),
+        });
+    } else {
+        crate::out::say(&line);
     }
     Ok(())
 }

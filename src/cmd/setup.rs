@@ -9,9 +9,11 @@ use crate::cli::SetupArgs;
 use crate::clock::now;
 use crate::context::Context;
 use crate::domainconnect::client;
-use crate::domainconnect::protocol::{self, Settings, Template};
+use crate::domainconnect::oauth;
+use crate::domainconnect::protocol;
 use crate::error::{Error, Result};
-use crate::state::{Entry, Grant, Locked, Pending, Provider};
+use crate::plan;
+use crate::state::{Entry, Grant, Locked, Pending, Setup};
 use crate::{name, out};
 use serde::Serialize;
 use std::io::BufRead;
@@ -37,24 +39,24 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<()> {
                      start again with `ddns setup {name} --begin`"
                 )));
             }
-            let code = protocol::parse_code_reply(code, Some(&pending.state))?;
+            let code = oauth::parse_code_reply(code, Some(&pending.state))?;
             return finish(ctx, args, &name, pending.clone(), &code);
         }
     }
     let pending = discover(ctx, args, &name)?;
     let code = match &args.code {
-        Some(code) => protocol::parse_code_reply(code, None)?,
+        Some(code) => oauth::parse_code_reply(code, None)?,
         None => {
             out::note(&format!(
                 "{name} is hosted by {}. Open this address in a browser, sign in and approve \
                  the request:",
-                pending.provider.name
+                pending.setup.provider.name
             ));
             out::say(&consent_url(&pending));
             out::note(
                 "Then paste the code the page shows (or the whole address it ended on) here:",
             );
-            protocol::parse_code_reply(&read_line()?, Some(&pending.state))?
+            oauth::parse_code_reply(&read_line()?, Some(&pending.state))?
         }
     };
     finish(ctx, args, &name, pending, &code)
@@ -84,7 +86,7 @@ fn begin(ctx: &Context, args: &SetupArgs, name: &str) -> Result<()> {
     if args.json {
         out::say_json(&Begun {
             name,
-            provider: &pending.provider.name,
+            provider: &pending.setup.provider.name,
             url: &url,
             expires_at: pending.expires_at(),
         });
@@ -92,7 +94,7 @@ fn begin(ctx: &Context, args: &SetupArgs, name: &str) -> Result<()> {
         out::note(&format!(
             "{name} is hosted by {}. Open this address in a browser, sign in and approve the \
              request (within an hour):",
-            pending.provider.name
+            pending.setup.provider.name
         ));
         out::say(&url);
         out::note(&format!(
@@ -111,7 +113,7 @@ fn forget_expired(locked: &mut Locked, now: u64) {
 /// Everything a consent for `name` needs: the zone, the provider and its template, the
 /// families, and a fresh random OAuth `state`.
 fn discover(ctx: &Context, args: &SetupArgs, name: &str) -> Result<Pending> {
-    let dns = ctx.dns();
+    let dns = ctx.net.dns();
     let zone = match &args.zone {
         Some(z) => name::normalise(z)?,
         None => dns.zone_of(name)?,
@@ -126,46 +128,40 @@ fn discover(ctx: &Context, args: &SetupArgs, name: &str) -> Result<Pending> {
             Error::usage(format!(
                 "--ipv6-suffix '{}' is not an interface identifier: give the host's lower 64 \
                  bits, such as ::1234:5678:9abc:def0",
-                crate::out::printable(v, 80)
+                crate::error::printable(v, 80)
             ))
         })?),
         None => None,
     };
-    let (settings, template) = client::discover(dns, ctx.http()?, &zone)?;
-    let families = families(args, template)?;
+    let (provider, template) = client::discover(dns, ctx.net.http()?, &zone)?;
+    let ipv6 = args.ipv6 || args.ipv6_suffix.is_some();
+    let default_v6 = !args.ipv4 && !ipv6 && crate::detect::has_global_ipv6();
+    let families = plan::families(template, args.ipv4, ipv6, default_v6)?;
     // For comparing the record with what was published later; learnt again by `update` when
     // this fails now.
     let nameservers = dns.nameservers(&zone).unwrap_or_default();
-    let Settings {
-        provider_id,
-        provider_name,
-        url_api,
-        url_async_ux,
-    } = settings;
     Ok(Pending {
-        zone,
-        host,
-        provider: Provider {
-            id: provider_id,
-            name: provider_name,
-            url_api,
-            url_async_ux,
+        setup: Setup {
+            zone,
+            host,
+            provider,
+            template,
+            families,
+            ipv6_suffix,
+            nameservers,
         },
-        template,
-        families,
-        ipv6_suffix,
-        nameservers,
-        state: random_state()?,
+        state: oauth::random_state()?,
         started_at: now(),
     })
 }
 
 fn consent_url(p: &Pending) -> String {
+    let s = &p.setup;
     protocol::consent_url(
-        &p.provider.url_async_ux,
-        p.template,
-        &p.zone,
-        &p.host,
+        &s.provider.url_async_ux,
+        s.template,
+        &s.zone,
+        &s.host,
         &p.state,
     )
 }
@@ -184,19 +180,13 @@ struct Finished<'a> {
 /// its pending consent. The stop signals are held back from the request to the save: a code
 /// works once, so losing the reply would mean consenting again.
 fn finish(ctx: &Context, args: &SetupArgs, name: &str, p: Pending, code: &str) -> Result<()> {
-    let http = ctx.http()?;
+    let http = ctx.net.http()?;
     let mut locked = ctx.lock()?;
-    let held = crate::signals::hold();
-    let tokens = client::exchange_code(http, &p.provider.url_api, code)?;
+    let held = crate::platform::signals::hold();
+    let tokens = client::exchange_code(http, &p.setup.provider.url_api, code)?;
     let now = now();
     let entry = Entry {
-        zone: p.zone,
-        host: p.host,
-        provider: p.provider,
-        template: p.template,
-        families: p.families,
-        ipv6_suffix: p.ipv6_suffix,
-        nameservers: p.nameservers,
+        setup: p.setup,
         grant: Grant {
             access_token: tokens.access_token,
             access_expires_at: tokens.expires_in.map(|s| now.saturating_add(s)),
@@ -206,11 +196,9 @@ fn finish(ctx: &Context, args: &SetupArgs, name: &str, p: Pending, code: &str) -
         last_applied: None,
         grant_lost_at: None,
     };
-    let provider_name = entry.provider.name.clone();
-    let template = entry.template;
-    let records: Vec<&'static str> = Family::ALL
-        .into_iter()
-        .filter(|f| entry.publishes(*f))
+    let provider_name = entry.setup.provider.name.clone();
+    let template = entry.setup.template;
+    let records: Vec<&'static str> = (entry.setup.published_families().into_iter())
         .map(Family::record)
         .collect();
     forget_expired(&mut locked, now);
@@ -241,52 +229,6 @@ fn finish(ctx: &Context, args: &SetupArgs, name: &str, p: Pending, code: &str) -
         ));
     }
     Ok(())
-}
-
-/// The families to publish: as asked, else IPv4 always and IPv6 when this machine has a global
-/// IPv6 route. The legacy template carries IPv4 only.
-fn families(args: &SetupArgs, template: Template) -> Result<Vec<Family>> {
-    let ipv6 = args.ipv6 || args.ipv6_suffix.is_some();
-    if ipv6 && !template.carries(Family::Ipv6) {
-        return Err(Error::refused(
-            "the provider supports only the legacy dynamicdns template, which has no AAAA \
-             record: set up without --ipv6",
-        ));
-    }
-    let mut families = Vec::new();
-    if args.ipv4 || !ipv6 {
-        families.push(Family::Ipv4);
-    }
-    let default_v6 = !args.ipv4 && !ipv6 && has_global_ipv6();
-    if (ipv6 || default_v6) && template.carries(Family::Ipv6) {
-        families.push(Family::Ipv6);
-    }
-    Ok(families)
-}
-
-/// Whether the kernel would route to the global IPv6 internet from a global address (a UDP
-/// connect sends nothing).
-fn has_global_ipv6() -> bool {
-    let Ok(socket) = std::net::UdpSocket::bind("[::]:0") else {
-        return false;
-    };
-    socket.connect("[2001:4860:4860::8888]:53").is_ok()
-        && socket
-            .local_addr()
-            .is_ok_and(|a| crate::address::not_global(&a.ip()).is_none())
-}
-
-/// A random OAuth `state` value, 128 bits in hex.
-fn random_state() -> Result<String> {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut bytes = [0u8; 16];
-    getrandom::getrandom(&mut bytes)
-        .map_err(|e| Error::transient(format!("could not get random bytes ({e})")))?;
-    Ok(bytes
-        .iter()
-        .flat_map(|b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]])
-        .map(char::from)
-        .collect())
 }
 
 /// One line from stdin, at most 4 KiB.

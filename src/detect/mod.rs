@@ -3,14 +3,18 @@
 //! first good answer wins. Every answer must be a global unicast address; a temporary IPv6
 //! privacy address of this machine is swapped for its stable sibling. `whoami.rs` asks the DNS
 //! whoami services, `ifaddr.rs` reads local interfaces; HTTPS echo services go through
-//! `http.rs`.
+//! `net/http.rs`. `observe.rs` puts it together for `update`: given addresses, hints,
+//! detection, and a second opinion before a record changes.
 
 pub mod ifaddr;
+mod observe;
 pub mod whoami;
 
+pub use observe::observe;
+
 use crate::address::{self, Family};
-use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::net::Net;
 use whoami::Service;
 
 use std::net::{IpAddr, SocketAddr};
@@ -87,7 +91,7 @@ fn parse_source(entry: &str) -> Result<Source> {
         Error::usage(format!(
             "'{}' is not an IP source: use [ipv4:|ipv6:] followed by https://URL, \
              dns:opendns|cloudflare|google[@IP[:PORT]] or interface:NAME, comma-separated",
-            crate::out::printable(entry, 80)
+            crate::error::printable(entry, 80)
         ))
     };
     let (family, rest) = if let Some(r) = entry.strip_prefix("ipv4:") {
@@ -142,12 +146,7 @@ pub struct Detection {
 }
 
 /// Detect the public address of one family, starting at source `from`.
-fn detect_from(
-    ctx: &Context,
-    sources: &[Source],
-    family: Family,
-    from: usize,
-) -> Result<Detection> {
+fn detect_from(net: &Net, sources: &[Source], family: Family, from: usize) -> Result<Detection> {
     let deadline = Instant::now() + BUDGET;
     let mut failures = Vec::new();
     for (index, source) in sources.iter().enumerate().skip(from) {
@@ -159,7 +158,7 @@ fn detect_from(
             break;
         }
         let started = Instant::now();
-        match ask(ctx, source, family) {
+        match ask(net, source, family) {
             Ok(ip) => {
                 let ip = address::require_global(ip, &format!("the IP source {}", source.label()))?;
                 return Ok(Detection {
@@ -185,16 +184,16 @@ fn detect_from(
     )))
 }
 
-/// Detect the public address of one family.
-pub fn detect(ctx: &Context, family: Family) -> Result<Detection> {
-    detect_from(ctx, &ctx.sources, family, 0)
+/// Detect the public address of one family from `sources`, in order.
+pub fn detect(net: &Net, sources: &[Source], family: Family) -> Result<Detection> {
+    detect_from(net, sources, family, 0)
 }
 
 /// Ask the sources after `first` for a second opinion on a changed address. `Ok` when they
 /// agree or when no other source answers; an error naming both when they disagree.
-pub fn confirm(ctx: &Context, first: &Detection) -> Result<()> {
+pub fn confirm(net: &Net, sources: &[Source], first: &Detection) -> Result<()> {
     let family = Family::of(&first.ip);
-    match detect_from(ctx, &ctx.sources, family, first.next) {
+    match detect_from(net, sources, family, first.next) {
         Ok(second) if second.ip != first.ip => Err(Error::transient(format!(
             "the IP sources disagree: {} says {}, {} says {}; nothing was published for {} \
              this run",
@@ -208,11 +207,11 @@ pub fn confirm(ctx: &Context, first: &Detection) -> Result<()> {
     }
 }
 
-fn ask(ctx: &Context, source: &Source, family: Family) -> Result<IpAddr> {
+fn ask(net: &Net, source: &Source, family: Family) -> Result<IpAddr> {
     match &source.kind {
         Kind::Https(url) => {
-            let host = crate::http::host_of(url);
-            let reply = ctx.http()?.get(url, Some(family))?;
+            let host = crate::net::http::host_of(url);
+            let reply = net.http()?.get(url, Some(family))?;
             if reply.status != 200 {
                 return Err(Error::transient(format!(
                     "{host} answered HTTP {}",
@@ -254,6 +253,18 @@ fn ask(ctx: &Context, source: &Source, family: Family) -> Result<IpAddr> {
             ifaddr::pick(name, family, &v4, &routes, &v6)
         }
     }
+}
+
+/// Whether the kernel would route to the global IPv6 internet from a global address (a UDP
+/// connect sends nothing).
+pub fn has_global_ipv6() -> bool {
+    let Ok(socket) = std::net::UdpSocket::bind("[::]:0") else {
+        return false;
+    };
+    socket.connect("[2001:4860:4860::8888]:53").is_ok()
+        && socket
+            .local_addr()
+            .is_ok_and(|a| address::not_global(&a.ip()).is_none())
 }
 
 /// A temporary IPv6 privacy address of this machine (what outgoing connections use) is swapped

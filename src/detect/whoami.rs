@@ -4,7 +4,7 @@
 
 use crate::address::Family;
 use crate::error::{Error, Result};
-use crate::query::{self, Question};
+use crate::net::query::{self, Question};
 use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::{DNSClass, RData, RecordType};
 use std::net::{IpAddr, SocketAddr};

@@ -2,15 +2,15 @@
 //! refresh, and apply. Request and reply formats live in `protocol.rs`; this file decides what
 //! each status means.
 
-use crate::address::Addresses;
-use crate::dns::Dns;
-use crate::domainconnect::protocol::{self, Settings, Template, Tokens};
+use crate::domainconnect::oauth::{self, Tokens};
+use crate::domainconnect::protocol::{self, Applied, Provider, Template};
+use crate::domainconnect::reply;
 use crate::error::{Error, Result};
-use crate::http::{Http, Reply, host_of};
-use crate::state::Entry;
+use crate::net::dns::Dns;
+use crate::net::http::{Http, Reply, host_of};
 
 /// Discover the provider of `zone` and the template it supports (section 1).
-pub fn discover(dns: &Dns, http: &Http, zone: &str) -> Result<(Settings, Template)> {
+pub fn discover(dns: &Dns, http: &Http, zone: &str) -> Result<(Provider, Template)> {
     let txt = dns.txt(&format!("_domainconnect.{zone}"))?;
     if txt.is_empty() {
         return Err(Error::refused(format!(
@@ -48,14 +48,14 @@ pub fn discover(dns: &Dns, http: &Http, zone: &str) -> Result<(Settings, Templat
     Err(Error::refused(format!(
         "{} supports Domain Connect but has not onboarded the dynamic DNS templates \
          (dynamicdns-v2, dynamicdns) for {zone}: ask them to",
-        settings.provider_name
+        settings.name
     )))
 }
 
 /// An error for an unexpected status: 5xx and 429 are transient, anything else is a refusal.
 /// `request` is a noun phrase: "the code exchange", "the update".
 fn status_error(status: u16, reply: &Reply, request: &str) -> Error {
-    let message = protocol::provider_message(&reply.body);
+    let message = reply::provider_message(&reply.body);
     if status >= 500 || status == 429 {
         Error::transient(format!(
             "the provider could not complete {request} (HTTP {status}: {message}): try again \
@@ -79,16 +79,16 @@ fn scrub(mut error: Error, secrets: &[&str]) -> Error {
 /// Exchange an authorization code for tokens (section 3).
 pub fn exchange_code(http: &Http, url_api: &str, code: &str) -> Result<Tokens> {
     let reply = http.post_json(
-        &protocol::code_token_url(url_api, code),
+        &oauth::code_token_url(url_api, code),
         protocol::TOKEN_BODY,
         None,
     )?;
     let result = match reply.status {
-        200..=299 => protocol::parse_tokens(&reply.body),
+        200..=299 => oauth::parse_tokens(&reply.body),
         400 | 401 => Err(Error::refused(format!(
             "the provider did not accept the code ({}): it may be mistyped, used already or \
              expired; run setup again and paste the new code",
-            protocol::provider_message(&reply.body)
+            reply::provider_message(&reply.body)
         ))),
         status => Err(status_error(status, &reply, "the code exchange")),
     };
@@ -97,41 +97,22 @@ pub fn exchange_code(http: &Http, url_api: &str, code: &str) -> Result<Tokens> {
 
 /// Refresh the access token (section 3). Any 400 or 401 means the grant is gone.
 pub fn refresh(http: &Http, url_api: &str, refresh_token: &str) -> Result<Tokens> {
-    let url = protocol::refresh_token_url(url_api, refresh_token);
+    let url = oauth::refresh_token_url(url_api, refresh_token);
     let reply = http.post_json(&url, protocol::TOKEN_BODY, None)?;
     let result = match reply.status {
-        200..=299 => protocol::parse_tokens(&reply.body),
+        200..=299 => oauth::parse_tokens(&reply.body),
         400 | 401 => Err(Error::grant_lost(format!(
             "the provider no longer accepts this name's grant ({}): run `ddns setup` for it again",
-            protocol::provider_message(&reply.body)
+            reply::provider_message(&reply.body)
         ))),
         status => Err(status_error(status, &reply, "the token refresh")),
     };
     result.map_err(|e| scrub(e, &[refresh_token]))
 }
 
-/// How an apply ended.
-#[derive(Debug)]
-pub enum Applied {
-    /// Any 2xx: accepted.
-    Ok,
-    /// 401: the access token was not accepted.
-    Unauthorized,
-}
-
-/// Apply `entry`'s template with these addresses and its access token (section 4); `force` lets the provider overwrite
-/// conflicting records.
-pub fn apply(http: &Http, entry: &Entry, addresses: &Addresses, force: bool) -> Result<Applied> {
-    let url = protocol::apply_url(
-        &entry.provider.url_api,
-        entry.template,
-        &entry.zone,
-        &entry.host,
-        addresses,
-        force,
-    );
-    let access_token = entry.grant.access_token.as_str();
-    let reply = http.post_json(&url, "", Some(access_token)).map_err(|e| {
+/// Apply a template: POST its `url` (`protocol::apply_url`) with the access token (section 4).
+pub fn apply(http: &Http, url: &str, access_token: &str) -> Result<Applied> {
+    let reply = http.post_json(url, "", Some(access_token)).map_err(|e| {
         if e.maybe_sent {
             // The request may have reached the provider before the connection failed.
             Error::new(
@@ -151,7 +132,7 @@ pub fn apply(http: &Http, entry: &Entry, addresses: &Addresses, force: bool) -> 
         409 => Err(Error::refused(format!(
             "the provider refused the update because other records conflict ({}): remove them \
              at the provider, or run `ddns update --force` to let the template overwrite them",
-            protocol::provider_message(&reply.body)
+            reply::provider_message(&reply.body)
         ))),
         status => Err(status_error(status, &reply, "the update")),
     };

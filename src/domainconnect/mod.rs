@@ -1,6 +1,9 @@
-//! Domain Connect, the protocol `ddns` speaks with DNS providers: `protocol.rs` holds the wire
-//! format as pure functions (URLs, bodies, reply parsing), `client.rs` the calls over HTTPS and
-//! what each reply status means. Reference: `shared/domain-connect.md`.
+//! Domain Connect, the protocol `ddns` speaks with DNS providers. The wire format, as pure
+//! functions (URLs, bodies, reply parsing): `protocol.rs` (discovery, consent, apply),
+//! `oauth.rs` (codes and tokens), `reply.rs` (error replies). `client.rs` makes the calls over
+//! HTTPS and says what each reply status means. Reference: `shared/domain-connect.md`.
 
 pub mod client;
+pub mod oauth;
 pub mod protocol;
+pub mod reply;

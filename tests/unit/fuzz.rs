@@ -4,8 +4,9 @@
 //! adding a parameter.
 
 use crate::detect::{self, ifaddr, whoami};
-use crate::domainconnect::protocol;
-use crate::{address, dns, name, state, url};
+use crate::domainconnect::{oauth, protocol, reply};
+use crate::net::resolv;
+use crate::{address, name, state, url};
 
 /// xorshift64*: small, deterministic, good enough to shake parsers.
 struct Rng(u64);
@@ -73,15 +74,8 @@ const SOURCES: &[u8] = b"dns:cloudflare@127.0.0.1:53,ipv4:https://e.test,interfa
 #[test]
 fn parsers_survive_random_and_mutated_input() {
     let mut rng = Rng(0x00dd_5eed_1234_5678);
-    let valid_state = {
-        let mut s = state::State::default();
-        let json = r#"{"zone":"example.com","host":"home","provider":{"id":"p","name":"P","url_api":"https://a","url_async_ux":"https://b"},"template":"dynamicdns-v2","families":["ipv4"],"grant":{"access_token":"A","access_expires_at":1,"refresh_token":"R"},"published":{"ipv4":"81.2.69.142","ipv6":null},"last_applied":5}"#.to_string();
-        s.names.insert(
-            "home.example.com".into(),
-            serde_json::from_str(&json).unwrap(),
-        );
-        s.to_bytes()
-    };
+    // A version 2 file: mutations reach the upgrade to the newest version too.
+    let valid_state = include_bytes!("../fixtures/state-v2.json").to_vec();
     let path = std::path::Path::new("/s.json");
     for i in 0..rounds() {
         let pick = |rng: &mut Rng, sample: &[u8]| {
@@ -94,17 +88,17 @@ fn parsers_survive_random_and_mutated_input() {
         let b = pick(&mut rng, SETTINGS);
         let _ = protocol::parse_settings(&b, "example.com");
         let b = pick(&mut rng, TOKENS);
-        if let Ok(t) = protocol::parse_tokens(&b) {
+        if let Ok(t) = oauth::parse_tokens(&b) {
             assert!(t.access_token.bytes().all(|c| c.is_ascii_graphic()));
         }
         let b = pick(&mut rng, ERROR);
-        let m = protocol::provider_message(&b);
+        let m = reply::provider_message(&b);
         assert!(
             m.len() <= 303 && m.bytes().all(|c| c == b' ' || c.is_ascii_graphic()),
             "{m:?}"
         );
         let s = String::from_utf8_lossy(&pick(&mut rng, REDIRECT)).into_owned();
-        if let Ok(code) = protocol::parse_code_reply(&s, Some("s1")) {
+        if let Ok(code) = oauth::parse_code_reply(&s, Some("s1")) {
             assert!(!code.is_empty() && code.bytes().all(|c| c.is_ascii_graphic()));
         }
         let _ = url::query_pairs(&s);
@@ -113,7 +107,7 @@ fn parsers_survive_random_and_mutated_input() {
         let _ = state::State::parse(&pick(&mut rng, &valid_state), path);
         let s = String::from_utf8_lossy(&pick(&mut rng, SOURCES)).into_owned();
         let _ = detect::parse_sources(&s);
-        let _ = dns::parse_resolvers(&s);
+        let _ = resolv::parse_resolvers(&s);
         let _ = address::parse_echo(&s);
         let _ = address::parse_suffix(&s);
         let _ = ifaddr::parse_if_inet6(&s);
@@ -183,7 +177,7 @@ fn values_in_urls_never_add_parameters() {
         assert_eq!(get("host").as_deref(), Some(host.as_str()));
         assert_eq!(get("state").as_deref(), Some(state.as_str()));
         let code = String::from_utf8_lossy(&rng.bytes(40)).into_owned();
-        let token_url = protocol::code_token_url("https://api.p.test", &code);
+        let token_url = oauth::code_token_url("https://api.p.test", &code);
         let pairs = url::query_pairs(&token_url);
         assert_eq!(pairs.len(), 3);
         assert_eq!(pairs[0], ("code".to_string(), code.clone()));

@@ -60,7 +60,7 @@ pub fn parse(list: &str) -> Result<Vec<Monitor>> {
                 return Err(Error::usage(format!(
                     "'{}' is not a monitor to ping: use [healthchecks:|uptimekuma:]https://URL \
                      (pings go over verified TLS, like everything ddns sends)",
-                    crate::out::printable(entry, 80)
+                    crate::error::printable(entry, 80)
                 )));
             }
             Ok(monitor(rest.trim_end_matches('/').to_string()))
@@ -90,7 +90,7 @@ pub fn ping(monitor: &Monitor, status: u8, lines: &[String]) -> Option<Ping> {
         Monitor::UptimeKuma(push) => {
             let (base, query) = push.split_once('?').unwrap_or((push, ""));
             let first = lines.first().map_or("", String::as_str);
-            let message = crate::out::printable(first.trim_start_matches("ddns: "), 250);
+            let message = crate::error::printable(first.trim_start_matches("ddns: "), 250);
             let state = if status == 0 { "up" } else { "down" };
             let mut pairs: Vec<(String, String)> = url::query_pairs(&format!("?{query}"))
                 .into_iter()

@@ -10,8 +10,9 @@
 //! 413 KB of x86_64 code for what a stub resolver of one-shot runs needs (README, Choices).
 
 use crate::address::Family;
-use crate::error::{Error, Result};
-use crate::query::{self, Question};
+use crate::error::Error;
+use crate::net::query::{self, Question};
+use crate::net::resolv;
 use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::{DNSClass, RData, Record, RecordType};
 use std::net::{IpAddr, SocketAddr};
@@ -26,9 +27,65 @@ const LOOKUP_LIMIT: Duration = Duration::from_secs(9);
 /// CNAMEs followed at most.
 const MAX_CNAMES: usize = 8;
 
-/// Where queries go when `/etc/resolv.conf` names no server (e.g. an empty container root):
-/// Cloudflare's and Google's public resolvers.
-const FALLBACK_RESOLVERS: &[&str] = &["1.1.1.1", "8.8.8.8", "2606:4700:4700::1111"];
+/// Why a lookup failed: the resolver's own error, turned into the one error type of `ddns` at
+/// its edge (`From<DnsError> for Error`). It also travels through ureq when a host to connect
+/// to does not resolve (`net/http.rs`), and is recognised there by its type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DnsError {
+    /// No server answered the question (`last`: what the last one did; `source`: which
+    /// servers were asked).
+    NoAnswer {
+        /// The name asked about.
+        name: String,
+        /// What the last server did, as a clause.
+        last: String,
+        /// How the servers were chosen.
+        source: String,
+    },
+    /// The name is not a valid DNS name.
+    BadName(String),
+    /// No SOA record answered for the name or its parents.
+    NoZone(String),
+    /// The host has no address (of the family asked for).
+    NoAddress(String, Option<Family>),
+}
+
+impl From<DnsError> for Error {
+    fn from(e: DnsError) -> Error {
+        match e {
+            DnsError::NoAnswer { name, last, source } => Error::transient(format!(
+                "DNS lookup of {name} failed ({last}; {source}): check the network or the \
+                 resolver setting"
+            )),
+            DnsError::BadName(name) => Error::usage(format!(
+                "'{}' is not a valid DNS name",
+                crate::error::printable(&name, 80)
+            )),
+            DnsError::NoZone(name) => Error::usage(format!(
+                "could not find the DNS zone that holds {name} (no SOA record answered): check \
+                 the name, or give the zone with --zone"
+            )),
+            DnsError::NoAddress(host, family) => {
+                let what = family.map_or("address", |f| match f {
+                    Family::Ipv4 => "IPv4 address",
+                    Family::Ipv6 => "IPv6 address",
+                });
+                Error::transient(format!("{host} has no {what} in DNS"))
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for DnsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&Error::from(self.clone()).message)
+    }
+}
+
+impl std::error::Error for DnsError {}
+
+/// A lookup's result.
+type Result<T> = std::result::Result<T, DnsError>;
 
 /// The resolver: its servers, the host table, and how they were chosen (for messages).
 pub struct Dns {
@@ -46,61 +103,6 @@ impl std::fmt::Debug for Dns {
     }
 }
 
-/// Parse the resolver setting: comma-separated `IP`, `IP:PORT` or `[IPv6]:PORT` (port 53 when
-/// none is given).
-pub fn parse_resolvers(setting: &str) -> Result<Vec<SocketAddr>> {
-    let bad = |item: &str| {
-        Error::usage(format!(
-            "'{}' is not a resolver address: use IP, IP:PORT or [IPv6]:PORT, comma-separated",
-            crate::out::printable(item, 80)
-        ))
-    };
-    let list: Vec<SocketAddr> = setting
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|item| {
-            item.parse::<SocketAddr>()
-                .or_else(|_| item.parse::<IpAddr>().map(|ip| SocketAddr::new(ip, 53)))
-                .map_err(|_| bad(item))
-        })
-        .collect::<Result<_>>()?;
-    if list.is_empty() {
-        return Err(bad(setting));
-    }
-    Ok(list)
-}
-
-/// The `nameserver` lines of a `resolv.conf` (port 53; a link-local `%scope` is not usable
-/// without its interface and is skipped).
-pub fn parse_resolv_conf(text: &str) -> Vec<SocketAddr> {
-    text.lines()
-        .filter_map(|line| {
-            let mut words = line.split_whitespace();
-            (words.next() == Some("nameserver"))
-                .then(|| words.next())
-                .flatten()
-        })
-        .filter_map(|ip| ip.parse::<IpAddr>().ok())
-        .map(|ip| SocketAddr::new(ip, 53))
-        .take(8)
-        .collect()
-}
-
-/// The entries of an `/etc/hosts` file: (lower-case name, address) pairs.
-pub fn parse_hosts(text: &str) -> Vec<(String, IpAddr)> {
-    let mut out = Vec::new();
-    for line in text.lines() {
-        let line = line.split('#').next().unwrap_or("");
-        let mut words = line.split_whitespace();
-        let Some(ip) = words.next().and_then(|w| w.parse::<IpAddr>().ok()) else {
-            continue;
-        };
-        out.extend(words.map(|name| (name.trim_end_matches('.').to_ascii_lowercase(), ip)));
-    }
-    out
-}
-
 /// What DNS said about a name and type.
 enum Lookup {
     /// The records of that type (after any CNAMEs).
@@ -116,31 +118,11 @@ impl Dns {
     pub fn new(servers: Option<&[SocketAddr]>) -> Dns {
         let (servers, source) = match servers {
             Some(list) => (list.to_vec(), format!("resolver {}", join(list))),
-            None => {
-                let system = std::fs::read_to_string("/etc/resolv.conf")
-                    .map(|t| parse_resolv_conf(&t))
-                    .unwrap_or_default();
-                if system.is_empty() {
-                    let list = FALLBACK_RESOLVERS
-                        .iter()
-                        .filter_map(|s| s.parse::<IpAddr>().ok())
-                        .map(|ip| SocketAddr::new(ip, 53))
-                        .collect();
-                    (
-                        list,
-                        "public resolvers (no usable /etc/resolv.conf)".to_string(),
-                    )
-                } else {
-                    (system, "the resolvers in /etc/resolv.conf".to_string())
-                }
-            }
+            None => resolv::system(),
         };
-        let hosts = std::fs::read_to_string("/etc/hosts")
-            .map(|t| parse_hosts(&t))
-            .unwrap_or_default();
         Dns {
             servers,
-            hosts,
+            hosts: resolv::hosts(),
             source,
         }
     }
@@ -175,11 +157,11 @@ impl Dns {
                 }
             }
         }
-        Err(Error::transient(format!(
-            "DNS lookup of {name} failed ({last}; {}): check the network or the resolver \
-             setting",
-            self.source
-        )))
+        Err(DnsError::NoAnswer {
+            name: name.to_string(),
+            last,
+            source: self.source.clone(),
+        })
     }
 
     /// The addresses of `host`, of one family or (with `None`) either; empty when DNS says
@@ -285,10 +267,7 @@ impl Dns {
                 return Ok(zone);
             }
         }
-        Err(Error::usage(format!(
-            "could not find the DNS zone that holds {name} (no SOA record answered): check the \
-             name, or give the zone with --zone"
-        )))
+        Err(DnsError::NoZone(name.to_string()))
     }
 }
 
@@ -333,12 +312,7 @@ fn read(reply: &Message, fqdn: &str, kind: RecordType) -> Lookup {
 /// `name` as a fully qualified DNS name (with the trailing dot), checked.
 fn fqdn(name: &str) -> Result<String> {
     let fqdn = format!("{}.", name.trim_end_matches('.'));
-    hickory_proto::rr::Name::from_ascii(&fqdn).map_err(|_| {
-        Error::usage(format!(
-            "'{}' is not a valid DNS name",
-            crate::out::printable(name, 80)
-        ))
-    })?;
+    hickory_proto::rr::Name::from_ascii(&fqdn).map_err(|_| DnsError::BadName(name.into()))?;
     Ok(fqdn)
 }
 
@@ -350,134 +324,4 @@ fn join(list: &[SocketAddr]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn resolver_setting_grammar() {
-        assert_eq!(
-            parse_resolvers("127.0.0.1:5353, ::1 ,[::1]:53,9.9.9.9").unwrap(),
-            vec![
-                "127.0.0.1:5353".parse().unwrap(),
-                "[::1]:53".parse().unwrap(),
-                "[::1]:53".parse().unwrap(),
-                "9.9.9.9:53".parse().unwrap()
-            ]
-        );
-        assert!(parse_resolvers("dns.example").is_err());
-        assert!(parse_resolvers("").is_err());
-        assert!(parse_resolvers("1.2.3.4:99999").is_err());
-    }
-
-    #[test]
-    fn resolv_conf_and_hosts_are_read_as_the_libc_resolver_reads_them() {
-        let conf = "# comment\nsearch lan\nnameserver 192.168.1.1\nnameserver fe80::1%eth0\n\
-                    nameserver 2001:4860:4860::8888\noptions ndots:1\nnameserver\n";
-        assert_eq!(
-            parse_resolv_conf(conf),
-            vec![
-                "192.168.1.1:53".parse::<SocketAddr>().unwrap(),
-                "[2001:4860:4860::8888]:53".parse().unwrap()
-            ]
-        );
-        let hosts = "127.0.0.1 localhost\n::1 localhost ip6-localhost # loopback\n\
-                     10.0.0.5 NAS.lan. nas\nnot-an-ip x\n";
-        assert_eq!(
-            parse_hosts(hosts),
-            vec![
-                ("localhost".to_string(), "127.0.0.1".parse().unwrap()),
-                ("localhost".to_string(), "::1".parse().unwrap()),
-                ("ip6-localhost".to_string(), "::1".parse().unwrap()),
-                ("nas.lan".to_string(), "10.0.0.5".parse().unwrap()),
-                ("nas".to_string(), "10.0.0.5".parse().unwrap()),
-            ]
-        );
-    }
-
-    fn reply(records: &[Record], authority: &[Record], code: ResponseCode) -> Message {
-        let mut m = Message::new();
-        m.set_response_code(code);
-        m.add_answers(records.iter().cloned());
-        m.add_name_servers(authority.iter().cloned());
-        m
-    }
-
-    fn name(s: &str) -> hickory_proto::rr::Name {
-        hickory_proto::rr::Name::from_ascii(s).unwrap()
-    }
-
-    #[test]
-    fn cnames_are_followed_and_negative_answers_name_their_zone() {
-        use hickory_proto::rr::rdata::{A, CNAME, SOA};
-        let chain = [
-            Record::from_rdata(
-                name("www.example.com."),
-                60,
-                RData::CNAME(CNAME(name("edge.cdn.test."))),
-            ),
-            Record::from_rdata(name("edge.cdn.test."), 60, RData::A(A::new(81, 2, 69, 1))),
-            Record::from_rdata(name("other.test."), 60, RData::A(A::new(81, 2, 69, 2))),
-        ];
-        match read(
-            &reply(&chain, &[], ResponseCode::NoError),
-            "www.example.com.",
-            RecordType::A,
-        ) {
-            Lookup::Records(r) => assert_eq!(r.len(), 1, "only the chain's end"),
-            Lookup::None { .. } => panic!("the CNAME was not followed"),
-        }
-        let soa = Record::from_rdata(
-            name("example.com."),
-            60,
-            RData::SOA(SOA::new(
-                name("ns.example.com."),
-                name("h.example.com."),
-                1,
-                1,
-                1,
-                1,
-                60,
-            )),
-        );
-        match read(
-            &reply(&[], &[soa], ResponseCode::NXDomain),
-            "home.example.com.",
-            RecordType::SOA,
-        ) {
-            Lookup::None { soa_owner } => assert_eq!(soa_owner.as_deref(), Some("example.com")),
-            Lookup::Records(_) => panic!("records out of nothing"),
-        }
-        // A loop of CNAMEs ends.
-        let looped = [
-            Record::from_rdata(name("a.test."), 60, RData::CNAME(CNAME(name("b.test.")))),
-            Record::from_rdata(name("b.test."), 60, RData::CNAME(CNAME(name("a.test.")))),
-        ];
-        assert!(matches!(
-            read(
-                &reply(&looped, &[], ResponseCode::NoError),
-                "a.test.",
-                RecordType::A
-            ),
-            Lookup::None { .. }
-        ));
-    }
-
-    /// idna_adapter is pinned to its ASCII-only stub (Cargo.toml): punycode names still work,
-    /// and a resolv.conf's search domains (in punycode or in raw Unicode) never reach idna,
-    /// because this resolver reads only its `nameserver` lines.
-    #[test]
-    fn ascii_only_idna_keeps_punycode_names() {
-        assert_eq!(
-            fqdn("home.xn--bcher-kva.example").unwrap(),
-            "home.xn--bcher-kva.example."
-        );
-        for search in ["xn--bcher-kva.example", "bücher.example"] {
-            let conf = format!("nameserver 192.0.2.53\nsearch {search}\n");
-            assert_eq!(
-                parse_resolv_conf(&conf),
-                vec!["192.0.2.53:53".parse::<SocketAddr>().unwrap()],
-                "{search}"
-            );
-        }
-    }
-}
+mod tests;

@@ -5,7 +5,7 @@
 //! and its failure is reported but never changes the run's exit status.
 
 use crate::error::{Error, Result};
-use crate::plan::HookEvent;
+use crate::report::HookEvent;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use std::fs::File;
 use std::io::Read;
@@ -35,8 +35,9 @@ pub fn check(program: &Path) -> Result<()> {
     }
 }
 
-/// Run `program` for `event`; the error says why it failed, in one sentence.
-pub fn run(program: &Path, event: &HookEvent) -> Result<()> {
+/// Run `program` for `event`, printing its output lines as notes and adding them to `printed`;
+/// the error says why it failed, in one sentence.
+pub fn run(program: &Path, event: &HookEvent, printed: &mut Vec<String>) -> Result<()> {
     let shown = program.display();
     let mut child = Command::new(program)
         .env("DDNS_NAME", &event.name)
@@ -73,13 +74,13 @@ pub fn run(program: &Path, event: &HookEvent) -> Result<()> {
                     *pipe = None;
                 } else {
                     pending[i].extend_from_slice(&chunk);
-                    pass_on(&mut pending[i], &mut passed, false);
+                    pass_on(&mut pending[i], &mut passed, false, printed);
                 }
             }
         }
     }
     for buffer in &mut pending {
-        pass_on(buffer, &mut passed, true);
+        pass_on(buffer, &mut passed, true, printed);
     }
     let status = loop {
         match child.try_wait() {
@@ -131,22 +132,24 @@ fn read_ready(pipe: &mut File) -> Option<Vec<u8>> {
 }
 
 /// Print the complete lines in `buffer` (all of it at the end) as our notes.
-fn pass_on(buffer: &mut Vec<u8>, passed: &mut usize, end: bool) {
+fn pass_on(buffer: &mut Vec<u8>, passed: &mut usize, end: bool, printed: &mut Vec<String>) {
     while let Some(at) = buffer.iter().position(|b| *b == b'\n') {
         let line: Vec<u8> = buffer.drain(..=at).collect();
-        note(&line, passed);
+        note(&line, passed, printed);
     }
     if end && !buffer.is_empty() {
         let line = std::mem::take(buffer);
-        note(&line, passed);
+        note(&line, passed, printed);
     }
 }
 
-fn note(line: &[u8], passed: &mut usize) {
+fn note(line: &[u8], passed: &mut usize, printed: &mut Vec<String>) {
     if *passed >= OUTPUT_MAX {
         return;
     }
     *passed += line.len();
-    let text = crate::out::printable(&String::from_utf8_lossy(line), 500);
-    crate::out::note(&format!("on-change: {text}"));
+    let text = crate::error::printable(&String::from_utf8_lossy(line), 500);
+    let note = format!("on-change: {text}");
+    crate::out::note(&note);
+    printed.push(note);
 }

@@ -11,6 +11,7 @@
 //! `ddns` is single-threaded (its DNS resolver blocks on the calling thread), so the calling
 //! thread's mask is the process's: no other thread can take the signal meanwhile.
 
+use crate::error::{Class, Error};
 use nix::sys::signal::{SigSet, SigmaskHow, Signal};
 
 /// The signals held back: the polite stops.
@@ -76,4 +77,34 @@ pub fn wait(duration: std::time::Duration) -> Option<Signal> {
         // EINTR (another signal) just means: look again.
         let _ = poll(&mut fds, step);
     }
+}
+
+/// The error for a run that a signal ended. A crash signal is a bug in ddns: the router builds
+/// end a panic with a trap and no message (`-Cpanic=immediate-abort`), so this is all the page
+/// can say. Any other signal came from outside, such as the kernel stopping a process when
+/// memory runs out. `None` when it exited on its own.
+pub fn ended_by(what: &str, status: std::process::ExitStatus) -> Option<Error> {
+    use std::os::unix::process::ExitStatusExt;
+    let signal = status.signal()?;
+    let known = Signal::try_from(signal).ok();
+    let name = known.map_or_else(|| format!("signal {signal}"), |s| s.as_str().to_string());
+    Some(match known {
+        Some(
+            Signal::SIGILL
+            | Signal::SIGTRAP
+            | Signal::SIGABRT
+            | Signal::SIGBUS
+            | Signal::SIGFPE
+            | Signal::SIGSEGV,
+        ) => Error::new(
+            Class::Bug,
+            format!(
+                "ddns {what} crashed ({name}), a bug in ddns: please report it with the output \
+                 of `ddns --version`"
+            ),
+        ),
+        _ => Error::transient(format!(
+            "ddns {what} was stopped by {name} (the router may be short of memory): try again"
+        )),
+    })
 }

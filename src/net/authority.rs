@@ -3,8 +3,9 @@
 //! is the record itself, which `update` compares with what it published (someone may have
 //! edited it in the provider's control panel, another client may have overwritten it).
 
-use crate::address::Family;
-use crate::query::{self, Question};
+use crate::address::{Answer, Family};
+use crate::net::query::{self, Question};
+
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::{DNSClass, RData, RecordType};
 use std::net::{IpAddr, SocketAddr};
@@ -14,15 +15,6 @@ use std::time::Duration;
 const TIMEOUT: Duration = Duration::from_secs(2);
 /// Servers tried per question: a run is never held up long by a zone whose servers are down.
 const SERVERS_TRIED: usize = 2;
-
-/// The record of one family as the zone's servers answered it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Answer {
-    /// The addresses in the record; empty when the name has none of this family.
-    pub addresses: Vec<IpAddr>,
-    /// Its time to live in seconds (for no record: the zone's negative TTL, or 0).
-    pub ttl: u32,
-}
 
 /// Ask the zone's servers for `name`'s record of `family`. The error says why they could not
 /// be asked, as a clause: "192.0.2.53 did not answer (timed out)".
