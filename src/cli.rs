@@ -23,7 +23,7 @@ use argh::FromArgs;
     note = "Environment: DDNS_STATE (state file), DDNS_RESOLVER (DNS servers), DDNS_IP_SOURCES \
             (IP sources), SSL_CERT_FILE (extra CA certificates, PEM), DDNS_SYSLOG_SOCKET \
             (where --syslog sends), DDNS_PING (monitors to ping), DDNS_ON_CHANGE (program to \
-            run on a change)."
+            run on a change), DDNS_VERIFY_TIMEOUT (how long update verifies an apply)."
 )]
 pub struct Cli {
     /// print the version and exit
@@ -122,6 +122,10 @@ pub struct UpdateArgs {
     /// DDNS_CLASS and DDNS_MESSAGE set (default: DDNS_ON_CHANGE; empty: none)
     #[argh(option)]
     pub on_change: Option<String>,
+    /// after an apply, ask the zone's name servers until they show it, for at most DURATION
+    /// (default: DDNS_VERIFY_TIMEOUT, else 30s; 0: do not)
+    #[argh(option)]
+    pub verify_timeout: Option<String>,
     /// use this address instead of detecting one (repeatable: one IPv4, one IPv6); refused
     /// when it may not be published
     #[argh(option)]

@@ -21,6 +21,66 @@ pub fn ago(secs: u64) -> String {
     }
 }
 
+/// The civil date and time (UTC) of a Unix time: (year, month, day, hour, minute, second).
+pub fn civil(unix: u64) -> (i64, u32, u32, u64, u64, u64) {
+    let days = i64::try_from(unix / 86400).unwrap_or(0);
+    let secs = unix % 86400;
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
+    let month = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day, secs / 3600, secs / 60 % 60, secs % 60)
+}
+
+/// A Unix time as people read it in a log: `2026-12-03 10:02 UTC` (no time zone data without
+/// libc).
+pub fn utc(unix: u64) -> String {
+    let (y, mo, d, h, mi, _) = civil(unix);
+    format!("{y}-{mo:02}-{d:02} {h:02}:{mi:02} UTC")
+}
+
+/// The Unix time of an HTTP date in its preferred form (RFC 9110, IMF-fixdate:
+/// `Sun, 06 Nov 1994 08:49:37 GMT`); `None` for anything else.
+pub fn parse_http_date(value: &str) -> Option<u64> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let mut parts = value.trim().split(' ');
+    let (_, day, month, year, time, zone) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    if zone != "GMT" || parts.next().is_some() {
+        return None;
+    }
+    let month = i64::try_from(MONTHS.iter().position(|m| *m == month)? + 1).ok()?;
+    let (day, year): (i64, i64) = (day.parse().ok()?, year.parse().ok()?);
+    let mut hms = time.split(':').map(str::parse::<u64>);
+    let (h, m, s) = (hms.next()?.ok()?, hms.next()?.ok()?, hms.next()?.ok()?);
+    if !(1..=31).contains(&day) || year < 1970 || h > 23 || m > 59 || s > 60 {
+        return None;
+    }
+    // Howard Hinnant's days-from-civil algorithm.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = u64::try_from(era * 146_097 + doe - 719_468).ok()?;
+    Some(days * 86400 + h * 3600 + m * 60 + s)
+}
+
 /// A duration given with `flag`: a number and a unit, `ms`, `s`, `m` or `h` (`30s`, `5m`,
 /// `1h`); `zero_ok` also takes `0` (off).
 pub fn duration(flag: &str, value: &str, zero_ok: bool) -> Result<Duration> {
@@ -49,6 +109,28 @@ pub fn duration(flag: &str, value: &str, zero_ok: bool) -> Result<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_read_and_written() {
+        assert_eq!(utc(1_795_705_445), "2026-11-26 15:04 UTC");
+        assert_eq!(utc(951_782_400), "2000-02-29 00:00 UTC");
+        assert_eq!(
+            parse_http_date("Thu, 26 Nov 2026 15:04:05 GMT"),
+            Some(1_795_705_445)
+        );
+        assert_eq!(
+            parse_http_date("Tue, 29 Feb 2000 00:00:00 GMT"),
+            Some(951_782_400)
+        );
+        for bad in [
+            "",
+            "120",
+            "Thu, 26 Nov 2026 15:04:05 CET",
+            "Thu, 26 Foo 2026 15:04:05 GMT",
+        ] {
+            assert_eq!(parse_http_date(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn durations_need_a_unit() {

@@ -32,6 +32,8 @@ pub struct Env {
     pub ping: Option<String>,
     /// `DDNS_ON_CHANGE`: the program to run on a change.
     pub on_change: Option<String>,
+    /// `DDNS_VERIFY_TIMEOUT`: how long `update` verifies an apply.
+    pub verify_timeout: Option<String>,
     /// `DDNS_LOCK_WAIT`: seconds to wait for the state lock instead of [`LOCK_WAIT`]. For the
     /// tests, which cannot wait 90 seconds; documented as such, not as a setting.
     pub lock_wait: Option<String>,
@@ -54,6 +56,7 @@ impl Env {
             lock_wait: var("DDNS_LOCK_WAIT"),
             ping: var("DDNS_PING"),
             on_change: var("DDNS_ON_CHANGE"),
+            verify_timeout: var("DDNS_VERIFY_TIMEOUT"),
             is_root: is_root(),
         }
     }

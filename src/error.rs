@@ -61,6 +61,16 @@ impl Class {
 pub enum Code {
     /// No name is set up in the state file.
     NoNames,
+    /// The provider asked ddns to wait (`Retry-After`); nothing was sent.
+    RetryAfter,
+    /// The provider failed several times in a row; ddns waits before asking again.
+    Backoff,
+    /// Another client keeps setting the record; ddns stopped repairing it.
+    Conflict,
+    /// The provider accepts the value but its name servers never show it.
+    NotPublished,
+    /// The request never reached the provider (it could not be resolved or connected to).
+    NotSent,
     /// A code this `ddns` does not know (written by a newer one).
     #[serde(other)]
     Other,
@@ -75,6 +85,8 @@ pub struct Error {
     pub message: String,
     /// A stable name for it, where a program may act on it.
     pub code: Option<Code>,
+    /// For a provider that asked to be left alone (`Retry-After`): for how many seconds.
+    pub retry_after: Option<u64>,
 }
 
 impl Error {
@@ -84,6 +96,7 @@ impl Error {
             class,
             message: message.into(),
             code: None,
+            retry_after: None,
         }
     }
 
@@ -146,6 +159,7 @@ impl<'de> serde::Deserialize<'de> for Error {
             class: Class::from_key(&json.class).unwrap_or(Class::Bug),
             message: json.message,
             code: json.code,
+            retry_after: None,
         })
     }
 }

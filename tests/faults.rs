@@ -273,6 +273,14 @@ fn update_endpoint_faults() {
                 after["version"] = 0.into();
                 was["version"] = 0.into();
                 assert_eq!(after, was, "{route:?} {name}: state otherwise unchanged");
+            } else if code == 3 && route != Route::Echo {
+                // The provider failed after it got the request: a back-off, nothing else.
+                let was: serde_json::Value = serde_json::from_slice(&before.bytes).unwrap();
+                assert_eq!(
+                    w.state_json_but_backoff(NAME),
+                    was,
+                    "{route:?} {name}: state otherwise unchanged"
+                );
             } else {
                 assert_eq!(w.state_file(), before, "{route:?} {name}: state unchanged");
             }

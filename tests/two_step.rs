@@ -77,7 +77,7 @@ fn begin_then_finish_with_the_pasted_address() {
     assert_eq!(u.code, Some(0), "{u:?}");
     assert_eq!(
         json(&u),
-        serde_json::json!({"names": [{"name": NAME, "status": "ok", "records": [{"record": "A", "old": null, "new": "81.2.69.142", "action": "published", "why": null}], "error": null, "errors": []}], "exit": 0})
+        serde_json::json!({"names": [{"name": NAME, "status": "ok", "records": [{"record": "A", "old": null, "new": "81.2.69.142", "action": "published", "why": null}], "error": null, "errors": [], "warnings": [], "verified": null}], "exit": 0})
     );
     let c = w.run(&["check", "--json"]);
     assert_eq!(json(&c)["names"][0]["status"], "in-sync");

@@ -223,11 +223,21 @@ fn server_error_leaves_state_and_exits_3() {
         u.stderr,
         "ddns: home.example.com: the provider could not complete the update (HTTP 503: Service Unavailable): try again later\n"
     );
-    assert_eq!(w.state_file(), before);
-    // The next run publishes.
+    // Only the back-off is stored (docs/reliability.md): the next runs wait for it to end.
+    let was: serde_json::Value = serde_json::from_slice(&before.bytes).unwrap();
+    assert_eq!(w.state_json_but_backoff(NAME), was);
+    let held = w.run(&["update"]);
+    assert_eq!(held.code, Some(3), "{held:?}");
+    assert!(
+        held.stderr
+            .contains("the update was not sent: the last try failed"),
+        "{held:?}"
+    );
+    // Once it has, the next run publishes.
+    w.end_backoff(NAME);
     let again = w.run(&["update"]);
     assert_eq!(again.code, Some(0), "{again:?}");
-    w.expect_all(&[(Route::Echo, 2), (Route::Apply, 2)]);
+    w.expect_all(&[(Route::Echo, 3), (Route::Apply, 2)]);
 }
 
 #[test]
@@ -255,7 +265,9 @@ fn hanging_provider_times_out_leaves_state_and_exits_3() {
         took < within(HTTP_CALL),
         "the client gave up on its own ({took:?})"
     );
-    assert_eq!(w.state_file(), before);
+    // The request may have reached the provider: a back-off, nothing else.
+    let was: serde_json::Value = serde_json::from_slice(&before.bytes).unwrap();
+    assert_eq!(w.state_json_but_backoff(NAME), was);
     w.expect_all(&[(Route::Echo, 1), (Route::Apply, 1)]);
 }
 

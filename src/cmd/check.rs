@@ -113,10 +113,11 @@ fn check_one(
     }
     let mut decision = plan::Run::new(entry, observed, now, Mode::Check);
     decision.authority(authority);
-    // In check mode the decision's only errors are the detection failures, listed above
-    // with each family's lookup.
-    let (outcome, records, _) = decision.finish();
-    let mut report = Report::new(name, entry, (outcome, records, errors), true);
+    // In check mode the decision reports no detection failure: they are listed above, each
+    // with its family's lookup.
+    let mut finished = decision.finish();
+    finished.errors.extend(errors);
+    let mut report = Report::new(name, entry, finished, true);
     report.seen = seen;
     report
 }

@@ -13,7 +13,7 @@ use crate::domainconnect::oauth;
 use crate::domainconnect::protocol;
 use crate::error::{Error, Result};
 use crate::plan;
-use crate::state::{Entry, Grant, Locked, Pending, Setup};
+use crate::state::{Entry, Grant, Locked, Pending, Setup, Watch};
 use crate::{name, out};
 use serde::Serialize;
 use std::io::BufRead;
@@ -195,6 +195,7 @@ fn finish(ctx: &Context, args: &SetupArgs, name: &str, p: Pending, code: &str) -
         published: Addresses::default(),
         last_applied: None,
         grant_lost_at: None,
+        watch: Watch::default(),
     };
     let provider_name = entry.setup.provider.name.clone();
     let template = entry.setup.template;

@@ -5,9 +5,9 @@
 use crate::domainconnect::oauth::{self, Tokens};
 use crate::domainconnect::protocol::{self, Applied, Provider, Template};
 use crate::domainconnect::reply;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::net::dns::Dns;
-use crate::net::http::{Http, Reply, host_of};
+use crate::net::http::{CallError, Http, Reply, host_of};
 
 /// Discover the provider of `zone` and the template it supports (section 1).
 pub fn discover(dns: &Dns, http: &Http, zone: &str) -> Result<(Provider, Template)> {
@@ -57,10 +57,15 @@ pub fn discover(dns: &Dns, http: &Http, zone: &str) -> Result<(Provider, Templat
 fn status_error(status: u16, reply: &Reply, request: &str) -> Error {
     let message = reply::provider_message(&reply.body);
     if status >= 500 || status == 429 {
-        Error::transient(format!(
+        let mut error = Error::transient(format!(
             "the provider could not complete {request} (HTTP {status}: {message}): try again \
              later"
-        ))
+        ));
+        // A 429, or a 503 that says when to come back (RFC 9110, 15.6.4).
+        if status == 429 || status == 503 {
+            error.retry_after = reply.retry_after;
+        }
+        error
     } else {
         Error::refused(format!(
             "the provider refused {request} (HTTP {status}: {message})"
@@ -74,6 +79,16 @@ fn scrub(mut error: Error, secrets: &[&str]) -> Error {
         error.message = error.message.replace(secret, "REDACTED");
     }
     error
+}
+
+/// A failed request's error, marked `not-sent` when nothing reached the provider (no back-off
+/// is needed for a request the provider never saw).
+fn not_sent(e: CallError) -> Error {
+    if e.maybe_sent {
+        e.error
+    } else {
+        e.error.with_code(Code::NotSent)
+    }
 }
 
 /// Exchange an authorization code for tokens (section 3).
@@ -98,7 +113,7 @@ pub fn exchange_code(http: &Http, url_api: &str, code: &str) -> Result<Tokens> {
 /// Refresh the access token (section 3). Any 400 or 401 means the grant is gone.
 pub fn refresh(http: &Http, url_api: &str, refresh_token: &str) -> Result<Tokens> {
     let url = oauth::refresh_token_url(url_api, refresh_token);
-    let reply = http.post_json(&url, protocol::TOKEN_BODY, None)?;
+    let reply = (http.post_json(&url, protocol::TOKEN_BODY, None)).map_err(not_sent)?;
     let result = match reply.status {
         200..=299 => oauth::parse_tokens(&reply.body),
         400 | 401 => Err(Error::grant_lost(format!(
@@ -120,10 +135,13 @@ pub fn apply(http: &Http, url: &str, access_token: &str) -> Result<Applied> {
                 format!("could not confirm the update: {}", e.error.message),
             )
         } else {
-            Error::new(
-                e.error.class,
-                format!("the update was not sent: {}", e.error.message),
-            )
+            not_sent(CallError {
+                error: Error::new(
+                    e.error.class,
+                    format!("the update was not sent: {}", e.error.message),
+                ),
+                maybe_sent: false,
+            })
         }
     })?;
     let result = match reply.status {

@@ -1,7 +1,8 @@
 //! What the zone's own (authoritative) name servers say a name's record holds: asked directly,
 //! without recursion, so that no cache answers, and only an authoritative answer counts. This
 //! is the record itself, which `update` compares with what it published (someone may have
-//! edited it in the provider's control panel, another client may have overwritten it).
+//! edited it in the provider's control panel, another client may have overwritten it), and
+//! what each server shows after an apply (`plan/verify.rs` decides when to ask).
 
 use crate::address::{Answer, Family};
 use crate::net::query::{self, Question};
@@ -22,6 +23,18 @@ pub fn ask(servers: &[IpAddr], name: &str, family: Family) -> Result<Answer, Str
     if servers.is_empty() {
         return Err("no name server of the zone is known".into());
     }
+    let mut last = String::new();
+    for server in servers.iter().take(SERVERS_TRIED) {
+        match ask_one(*server, name, family) {
+            Ok(answer) => return Ok(answer),
+            Err(why) => last = why,
+        }
+    }
+    Err(last)
+}
+
+/// Ask one of the zone's servers for `name`'s record of `family`; the error names the server.
+pub fn ask_one(server: IpAddr, name: &str, family: Family) -> Result<Answer, String> {
     let kind = match family {
         Family::Ipv4 => RecordType::A,
         Family::Ipv6 => RecordType::AAAA,
@@ -32,17 +45,12 @@ pub fn ask(servers: &[IpAddr], name: &str, family: Family) -> Result<Answer, Str
         class: DNSClass::IN,
         recursion: false,
     };
-    let mut last = String::new();
-    for server in servers.iter().take(SERVERS_TRIED) {
-        match query::ask(&question, SocketAddr::new(*server, 53), TIMEOUT) {
-            Ok(message) => match read(&message, &question.name, family) {
-                Ok(answer) => return Ok(answer),
-                Err(why) => last = format!("{server} {why}"),
-            },
-            Err(why) => last = format!("{server} {why}"),
+    match query::ask(&question, SocketAddr::new(server, 53), TIMEOUT) {
+        Ok(message) => {
+            read(&message, &question.name, family).map_err(|why| format!("{server} {why}"))
         }
+        Err(why) => Err(format!("{server} {why}")),
     }
-    Err(last)
 }
 
 /// Read an authoritative answer for `name` (fully qualified) and `family`.

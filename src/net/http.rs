@@ -26,6 +26,8 @@ pub struct Reply {
     pub status: u16,
     /// The body, at most [`MAX_BODY`] bytes.
     pub body: Vec<u8>,
+    /// Seconds the server asked the client to wait (`Retry-After`), if it did.
+    pub retry_after: Option<u64>,
 }
 
 /// A failed call: the error, and whether the request may have reached the server (a failure
@@ -158,6 +160,9 @@ fn finish(
         maybe_sent: maybe_sent(&e),
     })?;
     let status = response.status().as_u16();
+    let retry_after = (response.headers().get("retry-after"))
+        .and_then(|v| v.to_str().ok())
+        .and_then(retry_after);
     let body = response
         .body_mut()
         .with_config()
@@ -167,7 +172,22 @@ fn finish(
             error: describe(host, &e, limit),
             maybe_sent: true,
         })?;
-    Ok(Reply { status, body })
+    Ok(Reply {
+        status,
+        body,
+        retry_after,
+    })
+}
+
+/// A `Retry-After` value (RFC 9110, 10.2.3) in seconds from now: a number of seconds, or an
+/// HTTP date.
+fn retry_after(value: &str) -> Option<u64> {
+    let value = value.trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return value.parse().ok();
+    }
+    let at = crate::clock::parse_http_date(value)?;
+    Some(at.saturating_sub(crate::clock::now()))
 }
 
 /// Whether a request that failed this way may have reached the server: not when the name did

@@ -6,14 +6,17 @@
 //! decides. [`Run::finish`] gives the run's typed result for the name (`report.rs`).
 
 mod decide;
+mod run;
+pub mod verify;
+pub mod watch;
 
 pub use decide::{changes, decide, families, needs_refresh, wants_authority, would_change};
+pub use run::{Finished, Run};
 
 pub use crate::address::Answer;
 use crate::address::{Addresses, Family};
 pub use crate::domainconnect::protocol::Applied;
 use crate::error::Error;
-use crate::state::Entry;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -168,161 +171,8 @@ pub enum Outcome {
     Due(Reason),
     /// Nothing to send, or the refresh or apply failed: see the errors.
     NotSent,
-}
-
-/// The decision for one name, driven step by step: see the module documentation.
-#[derive(Debug)]
-pub struct Run<'a> {
-    entry: &'a Entry,
-    observed: &'a Observed,
-    now: u64,
-    mode: Mode,
-    authority: Option<Authority>,
-    /// A refresh worked this run.
-    refreshed: bool,
-    /// The last apply was answered 401 and no refresh has followed it yet.
-    unauthorized: bool,
-    /// A refresh followed a 401 this run.
-    refreshed_after_401: bool,
-    /// The apply was accepted.
-    sent: Option<(Addresses, Reason)>,
-    /// What ended the run early: a failed refresh or apply.
-    failed: Option<Error>,
-}
-
-impl<'a> Run<'a> {
-    /// Start the decision for `entry` (as stored before this run) with what was observed.
-    pub fn new(entry: &'a Entry, observed: &'a Observed, now: u64, mode: Mode) -> Run<'a> {
-        Run {
-            entry,
-            observed,
-            now,
-            mode,
-            authority: None,
-            refreshed: false,
-            unauthorized: false,
-            refreshed_after_401: false,
-            sent: None,
-            failed: None,
-        }
-    }
-
-    /// What the zone's servers answered (empty when they could not be asked).
-    pub fn authority(&mut self, authority: Authority) {
-        self.authority = Some(authority);
-    }
-
-    /// The decision with what is known now.
-    fn decision(&self) -> Decision {
-        let force = matches!(self.mode, Mode::Update { force: true });
-        let none = Authority::new();
-        let authority = self.authority.as_ref().unwrap_or(&none);
-        decide(
-            self.entry,
-            &self.observed.addresses,
-            self.now,
-            force,
-            authority,
-        )
-    }
-
-    /// The next step.
-    pub fn next(&self) -> Step {
-        if self.failed.is_some() || self.sent.is_some() {
-            return Step::Done;
-        }
-        match (self.decision(), self.mode) {
-            (Decision::Unchanged, _)
-                if self.authority.is_none() && wants_authority(self.entry, self.now) =>
-            {
-                Step::AskAuthority
-            }
-            (Decision::Unchanged | Decision::NoAddress, _) | (_, Mode::Check) => Step::Done,
-            (Decision::Apply { .. }, Mode::Update { .. })
-                if (self.unauthorized && !self.refreshed_after_401)
-                    || (!self.refreshed && needs_refresh(&self.entry.grant, self.now)) =>
-            {
-                Step::Refresh
-            }
-            (Decision::Apply { send, reason }, Mode::Update { .. }) => Step::Apply { send, reason },
-        }
-    }
-
-    /// How the refresh went (its new tokens already saved).
-    pub fn refreshed(&mut self, result: Result<(), Error>) {
-        match result {
-            Ok(()) => {
-                self.refreshed = true;
-                if self.unauthorized {
-                    self.refreshed_after_401 = true;
-                    self.unauthorized = false;
-                }
-            }
-            Err(e) => self.failed = Some(e),
-        }
-    }
-
-    /// How the apply of `send` for `reason` went.
-    pub fn applied(&mut self, send: Addresses, reason: Reason, result: Result<Applied, Error>) {
-        match result {
-            Ok(Applied::Ok) => self.sent = Some((send, reason)),
-            Ok(Applied::Unauthorized) if !self.refreshed_after_401 => self.unauthorized = true,
-            Ok(Applied::Unauthorized) => {
-                self.failed = Some(Error::grant_lost(
-                    "the provider rejected a freshly refreshed access token: run `ddns setup` \
-                     for this name again",
-                ));
-            }
-            Err(e) => self.failed = Some(e),
-        }
-    }
-
-    /// The run's end for this name: how it ended, each record's change, and the errors (the
-    /// refresh's or apply's first, then the detection failures of the families it publishes).
-    pub fn finish(self) -> (Outcome, Vec<RecordChange>, Vec<Error>) {
-        let authority = self.authority.clone().unwrap_or_default();
-        let entry = self.entry;
-        let mut errors: Vec<Error> = self.failed.iter().cloned().collect();
-        let (outcome, records) = match (self.sent, self.decision()) {
-            (Some((send, reason)), _) => (
-                Outcome::Sent(reason),
-                changes(entry, &send, Some(reason), &authority, self.now),
-            ),
-            (None, _) if self.failed.is_some() => (Outcome::NotSent, Vec::new()),
-            (None, Decision::Unchanged) => (
-                Outcome::Current,
-                changes(entry, &entry.published, None, &authority, self.now),
-            ),
-            (None, Decision::Apply { send, reason }) => (
-                Outcome::Due(reason),
-                changes(entry, &send, Some(reason), &authority, self.now),
-            ),
-            (None, Decision::NoAddress) => {
-                if self.observed.failures.is_empty() && self.mode != Mode::Check {
-                    // Only with --ip: detection failures explain themselves.
-                    let wanted: Vec<&str> = entry
-                        .setup
-                        .published_families()
-                        .iter()
-                        .map(|f| f.label())
-                        .collect();
-                    errors.push(Error::usage(format!(
-                        "nothing was sent: --ip gave no {} address and none was published before",
-                        wanted.join(" or ")
-                    )));
-                }
-                (Outcome::NotSent, Vec::new())
-            }
-        };
-        errors.extend(
-            entry
-                .setup
-                .published_families()
-                .iter()
-                .filter_map(|f| self.observed.failures.get(f).cloned()),
-        );
-        (outcome, records, errors)
-    }
+    /// An apply is due but held back (`watch::hold`): see the hold.
+    Held(watch::Hold),
 }
 
 #[cfg(test)]

@@ -25,26 +25,16 @@ pub fn syslog_line(severity: u8, unix: u64, tag: &str, pid: u32, msg: &str) -> S
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
-    let days = i64::try_from(unix / 86400).unwrap_or(0);
-    let secs = unix % 86400;
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let (_, month, day, hour, minute, second) = crate::clock::civil(unix);
     let line = crate::error::printable(msg, usize::MAX);
     format!(
         "<{}>{} {:>2} {:02}:{:02}:{:02} {tag}[{pid}]: {line}",
         DAEMON * 8 + severity,
         MONTHS[usize::try_from(month - 1).unwrap_or(0)],
         day,
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
+        hour,
+        minute,
+        second
     )
 }
 

@@ -3,8 +3,11 @@
 //! README). Neither carries a token, a code or a secret.
 
 use super::{PendingReport, Report, Status, text};
-use crate::error::Error;
+use crate::address::Family;
+use crate::error::{Code, Error};
 use crate::plan::Action;
+use crate::plan::verify::Verified;
+use crate::state::{Backoff, Change, Foreign, Unseen};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -26,6 +29,59 @@ struct UpdateName<'a> {
     /// The first error (the apply's, if it failed), else `null`.
     error: Option<&'a Error>,
     errors: &'a [Error],
+    /// Lines that do not change the exit status (an apply not seen yet, undone once).
+    warnings: &'a [String],
+    /// How the verification of an apply ended, or `null` when there was none.
+    verified: Option<VerifiedJson>,
+}
+
+/// `verified` in `update --json`.
+#[derive(Serialize)]
+struct VerifiedJson {
+    /// `seen`, `not-seen`, `undone` or `unreachable`.
+    result: &'static str,
+    /// Name servers that show every value sent, of how many.
+    visible: usize,
+    servers: usize,
+    /// How long after the apply the last question was asked.
+    after_ms: u64,
+}
+
+impl VerifiedJson {
+    fn of(v: &Verified) -> VerifiedJson {
+        let ms = |d: &std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        match v {
+            Verified::Seen { servers, after } => VerifiedJson {
+                result: "seen",
+                visible: *servers,
+                servers: *servers,
+                after_ms: ms(after),
+            },
+            Verified::NotSeen {
+                shown,
+                servers,
+                after,
+                ..
+            } => VerifiedJson {
+                result: "not-seen",
+                visible: *shown,
+                servers: *servers,
+                after_ms: ms(after),
+            },
+            Verified::Undone { .. } => VerifiedJson {
+                result: "undone",
+                visible: 0,
+                servers: 0,
+                after_ms: 0,
+            },
+            Verified::Unreachable(_) => VerifiedJson {
+                result: "unreachable",
+                visible: 0,
+                servers: 0,
+                after_ms: 0,
+            },
+        }
+    }
 }
 
 /// One record in `update --json`.
@@ -58,6 +114,8 @@ impl<'a> UpdateDoc<'a> {
                         .collect(),
                     error: r.errors.first(),
                     errors: &r.errors,
+                    warnings: &r.warnings,
+                    verified: r.verified.as_ref().map(VerifiedJson::of),
                 })
                 .collect(),
             exit: reports.iter().map(Report::exit).max().unwrap_or(0),
@@ -91,6 +149,18 @@ struct CheckName<'a> {
     has_refresh_token: bool,
     /// A new consent waiting to be finished (a set-up name keeps its grant until then).
     pending: Option<&'a PendingReport>,
+    /// A stable code per error (`null` where it has none), in the order of `errors`.
+    codes: Vec<Option<Code>>,
+    /// The last changes of the records, oldest first (at most 10 per family).
+    history: &'a [Change],
+    /// Per family: a value the provider accepted but its name servers do not show yet.
+    unseen: &'a BTreeMap<Family, Unseen>,
+    /// Per family: another writer's value in the record, and when it undid ours.
+    foreign: &'a BTreeMap<Family, Foreign>,
+    /// Until when the provider asked ddns to wait (`Retry-After`), Unix time.
+    retry_after: Option<u64>,
+    /// The provider's failures in a row, and until when ddns waits.
+    backoff: Option<&'a Backoff>,
 }
 
 /// One family of one name in `check --json`.
@@ -161,6 +231,12 @@ impl<'a> CheckName<'a> {
             access_token_expires_at: stored.and_then(|s| s.access_expires_at),
             has_refresh_token: stored.is_some_and(|s| s.has_refresh_token),
             pending: r.pending.as_ref(),
+            codes: r.errors.iter().map(|e| e.code).collect(),
+            history: &r.watch.history,
+            unseen: &r.watch.unseen,
+            foreign: &r.watch.foreign,
+            retry_after: r.watch.retry_after,
+            backoff: r.watch.backoff.as_ref(),
         }
     }
 }

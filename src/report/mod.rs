@@ -5,14 +5,16 @@
 //! program's events and the health-check pings' lines are views of it; the router page reads
 //! the JSON documents.
 
+mod defend;
 pub mod json;
 mod text;
 
 use crate::address::{Addresses, Family};
 use crate::domainconnect::protocol::Template;
-use crate::error::{Class, Error};
-use crate::plan::{Action, Outcome, RecordChange};
-use crate::state::{Entry, Pending};
+use crate::error::{Class, Code, Error};
+use crate::plan::verify::Verified;
+use crate::plan::{Action, Finished, Outcome, RecordChange};
+use crate::state::{Entry, Pending, Watch};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -32,6 +34,10 @@ pub enum Status {
     Pending,
     /// The provider no longer accepts the grant: `setup` must run again.
     GrantLost,
+    /// Another client keeps setting the record: ddns stopped repairing it.
+    Conflict,
+    /// An apply is due, but ddns waits (the provider asked it to, or kept failing).
+    Waiting,
     /// Something failed: see the errors.
     Error,
 }
@@ -124,6 +130,14 @@ pub struct Report {
     pub records: Vec<RecordChange>,
     /// Everything that went wrong for the name, most important first.
     pub errors: Vec<Error>,
+    /// Warnings (`ddns: NAME: ...` lines that do not change the exit status).
+    pub warnings: Vec<String>,
+    /// Notes (plain lines on stderr).
+    pub notes: Vec<String>,
+    /// How the verification of the apply ended, if there was one.
+    pub verified: Option<Verified>,
+    /// The name's watch as the run leaves it.
+    pub watch: Watch,
     /// What is stored about it; `None` for a name that only waits for consent.
     pub stored: Option<Stored>,
     /// A consent waiting to be finished, if any.
@@ -135,32 +149,55 @@ pub struct Report {
 impl Report {
     /// The report of a set-up name. `marked_lost`: the stored mark of a lost grant decides the
     /// status (`check`, which asks the provider nothing); `update` goes by this run's errors.
-    pub fn new(
-        name: &str,
-        entry: &Entry,
-        (outcome, records, errors): (Outcome, Vec<RecordChange>, Vec<Error>),
-        marked_lost: bool,
-    ) -> Report {
-        let lost = errors.iter().any(|e| e.class == Class::GrantLost)
-            || (marked_lost && entry.grant_lost_at.is_some());
-        let status = match &outcome {
-            _ if lost => Status::GrantLost,
-            _ if !errors.is_empty() => Status::Error,
-            Outcome::Current => Status::InSync,
-            Outcome::Sent(_) => Status::Updated,
-            Outcome::Due(_) => Status::UpdateDue,
-            Outcome::NotSent => Status::Error,
-        };
-        Report {
+    pub fn new(name: &str, entry: &Entry, finished: Finished, marked_lost: bool) -> Report {
+        let mut errors = finished.errors;
+        if let Outcome::Held(hold) = &finished.outcome {
+            errors.insert(0, defend::held(name, hold));
+        }
+        let mut report = Report {
             name: name.to_string(),
-            status,
-            outcome,
-            records,
+            status: Status::Error,
+            outcome: finished.outcome,
+            records: finished.records,
             errors,
+            warnings: Vec::new(),
+            notes: Vec::new(),
+            verified: None,
+            watch: finished.watch,
             stored: Some(Stored::of(entry)),
             pending: None,
             seen: BTreeMap::new(),
+        };
+        report.status = report.status_of(marked_lost && entry.grant_lost_at.is_some());
+        report
+    }
+
+    /// The status the report's outcome and errors give (`lost`: a stored lost-grant mark).
+    fn status_of(&self, lost: bool) -> Status {
+        let coded = |codes: &[Code]| {
+            let ours = |e: &Error| e.code.is_some_and(|c| codes.contains(&c));
+            !self.errors.is_empty() && self.errors.iter().all(ours)
+        };
+        match &self.outcome {
+            _ if lost || self.errors.iter().any(|e| e.class == Class::GrantLost) => {
+                Status::GrantLost
+            }
+            _ if (self.errors.iter()).any(|e| e.code == Some(Code::Conflict)) => Status::Conflict,
+            _ if coded(&[Code::RetryAfter, Code::Backoff]) => Status::Waiting,
+            _ if !self.errors.is_empty() => Status::Error,
+            Outcome::Current => Status::InSync,
+            Outcome::Sent(_) => Status::Updated,
+            Outcome::Due(_) => Status::UpdateDue,
+            Outcome::NotSent | Outcome::Held(_) => Status::Error,
         }
+    }
+
+    /// Add how the verification of the apply ended (`watch`: the name's watch after it).
+    pub fn verified(&mut self, verified: Verified, watch: Watch) {
+        self.watch = watch;
+        defend::verified(self, &verified);
+        self.verified = Some(verified);
+        self.status = self.status_of(false);
     }
 
     /// The report of a name that only waits for consent.
@@ -171,6 +208,10 @@ impl Report {
             outcome: Outcome::NotSent,
             records: Vec::new(),
             errors: Vec::new(),
+            warnings: Vec::new(),
+            notes: Vec::new(),
+            verified: None,
+            watch: Watch::default(),
             stored: None,
             pending: Some(PendingReport::of(pending)),
             seen: BTreeMap::new(),
@@ -190,7 +231,9 @@ impl Report {
             Status::InSync | Status::Updated => 0,
             Status::UpdateDue | Status::Pending => 1,
             Status::GrantLost => worst.max(Class::GrantLost.exit_code()),
-            Status::Error => worst.max(Class::Usage.exit_code()),
+            Status::Conflict | Status::Waiting | Status::Error => {
+                worst.max(Class::Usage.exit_code())
+            }
         }
     }
 
@@ -286,6 +329,8 @@ impl RunReport {
                 lines.push(report.line());
             }
             lines.extend(report.error_lines().map(|l| format!("ddns: {l}")));
+            lines.extend(report.warning_lines().map(|l| format!("ddns: {l}")));
+            lines.extend(report.notes.iter().cloned());
             lines.extend(self.hook_lines.get(i).into_iter().flatten().cloned());
         }
         lines

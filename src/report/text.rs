@@ -2,7 +2,8 @@
 //! sentence that says why a name has its status.
 
 use super::{Report, Status};
-use crate::clock::ago;
+use crate::clock::{ago, utc};
+use crate::plan::verify::Verified;
 use crate::plan::{Action, Outcome, Reason, RecordChange};
 use std::net::IpAddr;
 
@@ -45,7 +46,24 @@ impl Report {
     /// `update`'s line: `home.example.com A 81.2.69.142 unchanged`, `... A updated OLD -> NEW`.
     pub fn line(&self) -> String {
         let parts: Vec<String> = self.records.iter().map(describe).collect();
-        format!("{} {}", self.name, parts.join(", "))
+        let visible = match &self.verified {
+            Some(Verified::Seen { servers, after }) => {
+                let ms = after.as_millis();
+                format!(
+                    " (visible at {servers} of {servers} name server{} after {}.{} s)",
+                    if *servers == 1 { "" } else { "s" },
+                    ms / 1000,
+                    ms % 1000 / 100
+                )
+            }
+            _ => String::new(),
+        };
+        format!("{} {}{visible}", self.name, parts.join(", "))
+    }
+
+    /// Each warning as `NAME: message` (printed after `ddns: `).
+    pub fn warning_lines(&self) -> impl Iterator<Item = String> + '_ {
+        (self.warnings.iter()).map(|w| format!("{}: {w}", self.name))
     }
 
     /// Each error as `NAME: message` (printed after `ddns: `).
@@ -110,7 +128,7 @@ impl Report {
                         .unwrap_or(now)
                 ))
             )),
-            Status::Error => Some(
+            Status::Conflict | Status::Waiting | Status::Error => Some(
                 (self.errors.iter())
                     .map(|e| e.message.as_str())
                     .collect::<Vec<_>>()
@@ -127,6 +145,8 @@ impl Report {
             Status::UpdateDue => format!("update due: {why}"),
             Status::Pending => format!("pending: {why}"),
             Status::GrantLost => format!("grant lost: {why}"),
+            Status::Conflict => format!("conflict: {why}"),
+            Status::Waiting => format!("waiting: {why}"),
             Status::Error => format!("error: {why}"),
         };
         let mut lines = vec![format!("{}: {status}", self.name)];
@@ -153,6 +173,17 @@ impl Report {
                 family.record(),
                 show(stored.published.get(*family)),
                 show(seen.public.as_ref().map(|p| p.0)),
+            ));
+        }
+        for (family, u) in &self.watch.unseen {
+            lines.push(format!(
+                "  {:<4} {} was accepted by the provider {} time{} since {} but is not seen at \
+                 the zone's name servers yet",
+                family.record(),
+                u.value,
+                u.applies,
+                if u.applies == 1 { "" } else { "s" },
+                utc(u.since)
             ));
         }
         lines.push(format!(

@@ -3,8 +3,10 @@
 //! read, locked and replaced on disk is `file.rs`.
 
 mod file;
+mod watch;
 
 pub use file::{Locked, is_locked, lock, read};
+pub use watch::{Backoff, Change, Foreign, HISTORY_PER_FAMILY, Unseen, Watch, Why};
 
 use crate::address::{Addresses, Family};
 pub use crate::domainconnect::protocol::Provider;
@@ -18,8 +20,9 @@ use std::path::Path;
 
 /// The schema version this `ddns` writes. Version 2 added the zone's name servers, pending
 /// consents and the lost-grant mark; version 3 nests what setup found (zone, host, provider,
-/// template, families) in one `setup` object, the same for a set-up name and a pending consent.
-/// Versions 1 and 2 are read and written back as 3 at the first change.
+/// template, families) in one `setup` object, the same for a set-up name and a pending consent,
+/// and adds the `watch` object (`watch.rs`). Versions 1 and 2 are read and written back as 3
+/// at the first change.
 pub const VERSION: u32 = 3;
 
 /// A pending consent expires this long after `setup --begin`.
@@ -139,6 +142,9 @@ pub struct Entry {
     /// cleared when a later refresh works, replaced by `setup`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grant_lost_at: Option<u64>,
+    /// What ddns remembers to defend the record (empty for most names, and then not written).
+    #[serde(default, skip_serializing_if = "Watch::is_empty")]
+    pub watch: Watch,
 }
 
 impl Entry {

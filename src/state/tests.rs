@@ -28,6 +28,7 @@ fn entry() -> Entry {
         published: Addresses::default(),
         last_applied: None,
         grant_lost_at: None,
+        watch: Watch::default(),
     }
 }
 

@@ -50,9 +50,23 @@ pub struct Zones {
     /// The address of `ns.APEX`, each apex's one name server (its NS record), where the
     /// world's authoritative listener answers on port 53.
     pub nameserver: Option<IpAddr>,
+    /// Records the provider accepted but publishes later: from then on, name, addresses.
+    pub publish_later: Vec<(std::time::Instant, String, Vec<IpAddr>)>,
 }
 
 impl Zones {
+    /// Publish what is due of [`Zones::publish_later`].
+    pub fn publish_due(&mut self) {
+        let now = std::time::Instant::now();
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.publish_later)
+            .into_iter()
+            .partition(|(at, _, _)| *at <= now);
+        self.publish_later = later;
+        for (_, name, ips) in due {
+            self.addresses.insert(name, ips);
+        }
+    }
+
     /// How many queries for `name` (any type) were seen.
     pub fn queries_for(&self, name: &str) -> usize {
         self.queries.iter().filter(|q| q.0 == name).count()
@@ -103,6 +117,7 @@ pub fn answer(zones: &Mutex<Zones>, query: &[u8], peer: IpAddr, tcp: bool) -> Op
         .trim_end_matches('.')
         .to_ascii_lowercase();
     let mut zones = zones.lock().expect("zones");
+    zones.publish_due();
     zones.queries.push((
         qname.clone(),
         q.query_type().to_string(),

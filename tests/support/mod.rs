@@ -348,6 +348,10 @@ impl World {
             .env("DDNS_RESOLVER", self.dns.to_string())
             .env("DDNS_IP_SOURCES", self.echo_url())
             .env("SSL_CERT_FILE", &self.ca_arg)
+            // No verification after an apply unless a test asks for it (tests/verify.rs):
+            // the zone's servers answer on port 53 only as root, and a verified update's line
+            // says how soon the servers showed it.
+            .env("DDNS_VERIFY_TIMEOUT", "0")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -570,6 +574,35 @@ impl World {
     /// The state file as it is now ([`FileState`]): compare two to tell whether a run wrote it.
     pub fn state_file(&self) -> FileState {
         FileState::of(&self.state)
+    }
+
+    /// The state file, parsed, with the back-off a failed provider request stores taken out
+    /// of `name`'s watch: what such a failure must otherwise leave as it was. Fails when there
+    /// is no back-off.
+    pub fn state_json_but_backoff(&self, name: &str) -> serde_json::Value {
+        let mut state = self.state_json();
+        let watch = state["names"][name]["watch"]
+            .as_object_mut()
+            .expect("a watch");
+        assert!(watch.remove("backoff").is_some(), "a back-off is stored");
+        if watch.is_empty() {
+            state["names"][name]
+                .as_object_mut()
+                .expect("a name")
+                .remove("watch");
+        }
+        state
+    }
+
+    /// Let the back-off stored for `name` end now, as if its time had passed.
+    pub fn end_backoff(&self, name: &str) {
+        let mut state = self.state_json();
+        state["names"][name]["watch"]["backoff"]["until"] = 0.into();
+        std::fs::write(
+            &self.state,
+            serde_json::to_vec_pretty(&state).expect("JSON"),
+        )
+        .expect("write state");
     }
 
     /// The state file's bytes.

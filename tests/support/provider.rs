@@ -41,6 +41,20 @@ pub enum Mode {
     RedirectLoop,
 }
 
+/// What the provider does with the records of an accepted apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Publish {
+    /// Publishes them at once (the fake DNS answers them).
+    AtOnce,
+    /// Publishes them this long after the apply.
+    After(Duration),
+    /// Accepts the apply and never publishes it (ddns-updater #553, inadyn #423).
+    Never,
+    /// Publishes them, and a second writer puts these addresses back right after each apply
+    /// (another router, a copied VM, the provider's own DynDNS).
+    Overwritten(Vec<IpAddr>),
+}
+
 /// A canned reply that replaces the normal one for the next request to a route.
 #[derive(Debug, Clone)]
 pub struct Canned {
@@ -52,6 +66,8 @@ pub struct Canned {
     pub delay: Duration,
     /// How it is delivered.
     pub mode: Mode,
+    /// A `Retry-After` header, as sent.
+    pub retry_after: Option<String>,
 }
 
 impl Canned {
@@ -62,6 +78,18 @@ impl Canned {
             body: body.as_bytes().to_vec(),
             delay: Duration::ZERO,
             mode: Mode::Normal,
+            retry_after: None,
+        }
+    }
+
+    /// A 429 asking the client to come back after `retry_after` (seconds, or an HTTP date).
+    pub fn rate_limited(retry_after: &str) -> Canned {
+        Canned {
+            retry_after: Some(retry_after.to_string()),
+            ..Canned::new(
+                429,
+                r#"{"error":"rate_limited","error_description":"slow down"}"#,
+            )
         }
     }
 
@@ -187,6 +215,8 @@ pub struct Provider {
     pub applies: Vec<BTreeMap<String, String>>,
     /// The reply to a successful apply (202 with no body unless changed).
     pub apply_ok: (u16, String),
+    /// What becomes of an accepted apply's records.
+    pub publish: Publish,
     counter: u64,
 }
 
@@ -291,6 +321,7 @@ pub fn start_on(
         applies: Vec::new(),
         pings: Vec::new(),
         apply_ok: (202, String::new()),
+        publish: Publish::AtOnce,
         counter: 0,
     }));
     {
@@ -383,6 +414,7 @@ fn serve(
     let reason = match reply.status {
         200 => "OK",
         202 => "Accepted",
+        429 => "Too Many Requests",
         204 => "No Content",
         302 => "Found",
         _ => "Status",
@@ -393,6 +425,9 @@ fn serve(
     );
     if let Some(loc) = &reply.location {
         head = format!("{head}Location: {loc}\r\n");
+    }
+    if let Some(after) = &reply.retry_after {
+        head = format!("{head}Retry-After: {after}\r\n");
     }
     if reply.status != 204 && reply.mode != Mode::Endless {
         head = format!("{head}Content-Length: {}\r\n", reply.body.len());
@@ -512,6 +547,7 @@ struct Reply {
     location: Option<String>,
     delay: Duration,
     mode: Mode,
+    retry_after: Option<String>,
 }
 
 fn json(status: u16, body: String) -> Reply {
@@ -521,6 +557,7 @@ fn json(status: u16, body: String) -> Reply {
         location: None,
         delay: Duration::ZERO,
         mode: Mode::Normal,
+        retry_after: None,
     }
 }
 
@@ -586,6 +623,7 @@ fn respond(r: &Request, provider: &Mutex<Provider>, zones: &Mutex<Zones>) -> Rep
             location,
             delay: canned.delay,
             mode: canned.mode,
+            retry_after: canned.retry_after,
         };
     }
     let fail = |p: &mut Provider, why: &str| {
@@ -642,6 +680,7 @@ fn respond(r: &Request, provider: &Mutex<Provider>, zones: &Mutex<Zones>) -> Rep
                 location: Some(location),
                 delay: Duration::ZERO,
                 mode: Mode::Normal,
+                retry_after: None,
             }
         }
         Route::TokenCode | Route::TokenRefresh => {
@@ -745,7 +784,20 @@ fn respond(r: &Request, provider: &Mutex<Provider>, zones: &Mutex<Zones>) -> Rep
                 }
             }
             p.applies.push(r.query.clone());
-            zones.lock().expect("zones").addresses.insert(fqdn, ips);
+            let mut zones = zones.lock().expect("zones");
+            match &p.publish {
+                Publish::AtOnce => {
+                    zones.addresses.insert(fqdn, ips);
+                }
+                Publish::After(delay) => {
+                    let at = std::time::Instant::now() + *delay;
+                    zones.publish_later.push((at, fqdn, ips));
+                }
+                Publish::Never => {}
+                Publish::Overwritten(theirs) => {
+                    zones.addresses.insert(fqdn, theirs.clone());
+                }
+            }
             json(p.apply_ok.0, p.apply_ok.1.clone())
         }
         Route::Echo => {

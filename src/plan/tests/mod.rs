@@ -1,11 +1,13 @@
-//! Tests of the decision: `decide.rs` the function, `run.rs` the steps a run takes.
+//! Tests of the decision: `decide.rs` the function, `run.rs` the steps a run takes,
+//! `defend.rs` the record's defence (holds, the watch, verification).
 
 mod decide;
+mod defend;
 mod run;
 
 use super::*;
 use crate::domainconnect::protocol::Template;
-use crate::state::{Grant, Provider, Setup};
+use crate::state::{Entry, Grant, Provider, Setup, Watch};
 
 pub const NOW: u64 = 1_800_000_000;
 
@@ -33,6 +35,7 @@ pub fn entry(families: &[Family], published: Addresses, last: Option<u64>) -> En
         published,
         last_applied: last,
         grant_lost_at: None,
+        watch: Watch::default(),
     }
 }
 

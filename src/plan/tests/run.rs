@@ -29,7 +29,12 @@ fn drive(
         }
         assert!(steps.len() < 10, "no loop: {steps:?}");
     }
-    let (outcome, records, errors) = run.finish();
+    let Finished {
+        outcome,
+        records,
+        errors,
+        ..
+    } = run.finish();
     (steps, outcome, records, errors)
 }
 

@@ -5,19 +5,22 @@
 //! failed, and the monitors are pinged, all rendered from the reports. With `--every`, the
 //! same run again and again in one process, the lock held only during each.
 
-use crate::address::{Addresses, Family};
+mod drive;
+
 use crate::cli::UpdateArgs;
 use crate::context::{self, Context, Env};
-use crate::domainconnect::client;
-use crate::error::{Class, Error, Result};
+use crate::error::{Class, Result};
 use crate::notify::ping::Monitor;
-use crate::plan::{self, Applied, Authority, Mode, Observed, Step};
+use crate::report::RunReport;
 use crate::report::json::UpdateDoc;
-use crate::report::{Report, RunReport, Status};
-use crate::state::{Entry, Locked};
+use drive::update;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
+
+/// How long an apply is verified at the zone's servers by default (Domain Connect draft -02,
+/// section 8.5).
+const VERIFY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What the command line and the environment ask of `update`, checked before any run.
 struct Options {
@@ -29,6 +32,10 @@ struct Options {
     every: Option<Duration>,
     monitors: Vec<Monitor>,
     on_change: Option<PathBuf>,
+    /// How long to verify an apply at the zone's servers (zero: not at all).
+    verify: Duration,
+    /// Extra back-off in percent: random under `--every`, so that many clients spread out.
+    jitter: u64,
 }
 
 impl Options {
@@ -52,6 +59,17 @@ impl Options {
             crate::notify::hook::check(program)?;
         }
         let every = args.every.as_deref();
+        let verify = (args.verify_timeout.as_deref())
+            .or(env.verify_timeout.as_deref())
+            .map_or(Ok(VERIFY_TIMEOUT), |v| {
+                crate::clock::duration("--verify-timeout", v, true)
+            })?;
+        let jitter = if every.is_some() {
+            let mut byte = [0u8; 1];
+            getrandom::getrandom(&mut byte).map_or(0, |()| u64::from(byte[0] % 11))
+        } else {
+            0
+        };
         Ok(Options {
             names: args.names.clone(),
             given,
@@ -63,6 +81,8 @@ impl Options {
                 .transpose()?,
             monitors,
             on_change,
+            verify,
+            jitter,
         })
     }
 }
@@ -109,8 +129,11 @@ fn report(o: &Options, run: &mut RunReport) {
                 crate::out::say(&report.line());
             }
         }
-        for line in report.error_lines() {
+        for line in report.error_lines().chain(report.warning_lines()) {
             crate::out::error(&line);
+        }
+        for note in &report.notes {
+            crate::out::note(note);
         }
         let mut printed = Vec::new();
         if let Some(program) = &o.on_change {
@@ -174,148 +197,4 @@ fn every(ctx: &Context, o: &Options, interval: Duration) -> Result<u8> {
             return Ok(0);
         }
     }
-}
-
-/// Decide and apply every name under the lock; the reports of how it went.
-fn update(ctx: &Context, o: &Options) -> Result<RunReport> {
-    let mut locked = ctx.lock()?;
-    let names = super::select(&locked.state, &o.names, &ctx.state_path, false)?;
-    let now = crate::clock::now();
-    let entries: Vec<&Entry> = names.iter().map(|n| &locked.state.names[n]).collect();
-    let (observed, notes) =
-        crate::detect::observe(&ctx.net, &ctx.sources, &entries, &o.given, &o.hints);
-    let mut run = RunReport {
-        notes,
-        ..RunReport::default()
-    };
-    for name in &names {
-        let report = update_one(ctx, &mut locked, name, &observed, now, o.force);
-        run.names.push(report);
-    }
-    Ok(run)
-}
-
-/// Drive the decision for `name` and act on each step; the report of how it went.
-fn update_one(
-    ctx: &Context,
-    locked: &mut Locked,
-    name: &str,
-    observed: &Observed,
-    now: u64,
-    force: bool,
-) -> Report {
-    let entry = locked.state.names[name].clone();
-    let mut decision = plan::Run::new(&entry, observed, now, Mode::Update { force });
-    loop {
-        match decision.next() {
-            Step::AskAuthority => decision.authority(ask_authority(ctx, locked, name)),
-            Step::Refresh => decision.refreshed(refresh(ctx, locked, name, now)),
-            Step::Apply { send, reason } => {
-                let result = apply(ctx, locked, name, &send, now, force);
-                decision.applied(send, reason, result);
-            }
-            Step::Done => break,
-        }
-    }
-    let report = Report::new(name, &entry, decision.finish(), false);
-    if report.status == Status::GrantLost {
-        mark_grant_lost(locked, name, now);
-    }
-    report
-}
-
-/// What the zone's servers answer for `name`'s published records. Servers not known yet (a
-/// name set up by an older release) are looked up and saved once; when none of the stored
-/// servers answers, they are looked up again (the provider may have renumbered them). Servers
-/// that cannot be asked leave the answer empty: nothing is re-sent for that reason alone.
-fn ask_authority(ctx: &Context, locked: &mut Locked, name: &str) -> Authority {
-    let ask = |servers: &[IpAddr], entry: &Entry| {
-        let mut authority = Authority::new();
-        for family in Family::ALL {
-            if entry.publishes(family)
-                && entry.published.get(family).is_some()
-                && let Ok(answer) = crate::net::authority::ask(servers, name, family)
-            {
-                authority.insert(family, answer);
-            }
-        }
-        authority
-    };
-    let entry = locked.state.names[name].clone();
-    let mut authority = ask(&entry.setup.nameservers, &entry);
-    if authority.is_empty() {
-        let learnt = ctx
-            .net
-            .dns()
-            .nameservers(&entry.setup.zone)
-            .unwrap_or_default();
-        if !learnt.is_empty() && learnt != entry.setup.nameservers {
-            authority = ask(&learnt, &entry);
-            if let Ok(e) = locked.entry_mut(name) {
-                e.setup.nameservers = learnt;
-            }
-            // A failed save only means they are looked up again next run.
-            let _ = locked.save();
-        }
-    }
-    authority
-}
-
-/// Send `send` for `name`; when the provider accepts it, record what was published.
-fn apply(
-    ctx: &Context,
-    locked: &mut Locked,
-    name: &str,
-    send: &Addresses,
-    now: u64,
-    force: bool,
-) -> Result<Applied> {
-    let http = ctx.net.http()?;
-    let entry = locked.entry_mut(name)?;
-    let url = entry.setup.apply_url(send, force);
-    let applied = client::apply(http, &url, &entry.grant.access_token)?;
-    if applied == Applied::Ok {
-        let e = locked.entry_mut(name)?;
-        e.published = *send;
-        e.last_applied = Some(now);
-        locked.save()?;
-    }
-    Ok(applied)
-}
-
-/// Remember that the provider refused this name's grant, so `check` (and the router's page)
-/// can say so without asking; later runs keep trying, and `setup` replaces the grant.
-fn mark_grant_lost(locked: &mut Locked, name: &str, now: u64) {
-    if let Some(e) = locked.state.names.get_mut(name)
-        && e.grant_lost_at.is_none()
-    {
-        e.grant_lost_at = Some(now);
-        // If this cannot be saved, check only learns it from the next update.
-        let _ = locked.save();
-    }
-}
-
-/// Refresh the access token and save the state at once: a rotated refresh token must be on
-/// disk before anything relies on it, so the stop signals are held back from the request to
-/// the save (`platform/signals.rs`); one that arrived meanwhile stops the run right after the
-/// save.
-fn refresh(ctx: &Context, locked: &mut Locked, name: &str, now: u64) -> Result<()> {
-    let http = ctx.net.http()?;
-    let _held = crate::platform::signals::hold();
-    let e = locked.entry_mut(name)?;
-    let refresh_token = e.grant.refresh_token.clone().ok_or_else(|| {
-        Error::grant_lost(
-            "the access token expired and the provider issued no refresh token: run `ddns \
-             setup` for this name again",
-        )
-    })?;
-    let tokens = client::refresh(http, &e.setup.provider.url_api, &refresh_token)?;
-    e.grant.access_token = tokens.access_token;
-    e.grant.access_expires_at = tokens.expires_in.map(|s| now.saturating_add(s));
-    if let Some(rotated) = tokens.refresh_token {
-        e.grant.refresh_token = Some(rotated);
-    }
-    e.grant_lost_at = None;
-    locked.save()?;
-    Ok(())
 }
