@@ -68,6 +68,7 @@ class Client:
         result = {
             "wall": wall,
             "https": int(after_net["https"]) - int(before_net["https"]),
+            "tls": int(after_net["tls"]) - int(before_net["tls"]),
             "dns": int(after_net["dns"]) - int(before_net["dns"]),
             "written": written(before_fs, snapshot(self.dir)),
             "ok": proc.returncode in (0, 1) and b"Traceback" not in err,
@@ -105,6 +106,7 @@ def timed(client, action, stdin=None):
         "cpu": usage.ru_utime + usage.ru_stime,
         "rss": int(open(rss_file).read().split()[-1]),
         "https": int(after_net["https"]) - int(before_net["https"]),
+        "tls": int(after_net["tls"]) - int(before_net["tls"]),
         "dns": int(after_net["dns"]) - int(before_net["dns"]),
         "written": written(before_fs, snapshot(client.dir)),
         "status": os.waitstatus_to_exitcode(status),
@@ -130,7 +132,7 @@ code = ask("code")
 subprocess.run(peer.argv("setup"), input=code + "\n", text=True, env=peer.env, cwd=peer.dir,
                stdout=subprocess.DEVNULL, check=True)
 
-SCENARIOS = ["first update", "no-op update", "no-op update, record checked", "update after change", "check"]
+SCENARIOS = ["first update", "no-op update", "no-op update, record checked", "update with a change", "check"]
 results = {c.name: {s: [] for s in SCENARIOS} for c in (ours, peer)}
 addr = [100]
 
@@ -173,7 +175,7 @@ for i in range(args.runs):
         # First update: nothing published by this client yet (a fresh address it never sent).
         new_address()
         settle(c)
-        results[c.name]["update after change"].append(timed(c, "update"))
+        results[c.name]["update with a change"].append(timed(c, "update"))
         settle(c)
         results[c.name]["no-op update"].append(timed(c, "update"))
         if c is ours:
@@ -204,7 +206,7 @@ instructions = {}
 for c in (ours, peer):
     new_address()
     settle(c)
-    instructions[(c.name, "update after change")] = c.run("update", valgrind=True).get("instructions")
+    instructions[(c.name, "update with a change")] = c.run("update", valgrind=True).get("instructions")
     for s, action in [("no-op update", "update"), ("check", "check")]:
         settle(c)
         instructions[(c.name, s)] = c.run(action, valgrind=True).get("instructions")
@@ -226,8 +228,8 @@ def fmt_ms(x):
 
 
 print()
-print("| scenario | client | runs | wall ms (median, range) | CPU ms | peak RSS KiB | instructions | HTTPS req | DNS queries | bytes written | ok |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
+print("| scenario | client | runs | wall ms (median, range) | CPU ms | peak RSS KiB | instructions | HTTPS req | TLS handshakes | DNS queries | bytes written | ok |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 ratios = []
 for s in SCENARIOS:
     rows = {}
@@ -241,9 +243,10 @@ for s in SCENARIOS:
         ok = sum(1 for r in rs if r["status"] in (0, 1) and "Traceback" not in r["out"])
         ins = instructions.get((name, s))
         rows[name] = (med(cpu), med(rss), ins)
-        print("| {} | {} | {} | {} ({}) | {} | {} | {} | {} | {} | {} | {}/{} |".format(
+        print("| {} | {} | {} | {} ({}) | {} | {} | {} | {} | {} | {} | {} | {}/{} |".format(
             s, name, len(rs), fmt_ms(med(wall)), fmt_ms(spread(wall)), fmt_ms(med(cpu)), int(med(rss)),
             "{:,}".format(ins) if ins else "-", int(med([r["https"] for r in rs])),
+            int(med([r["tls"] for r in rs])),
             int(med([r["dns"] for r in rs])), int(med([r["written"] for r in rs])), ok, len(rs)))
     if "ddns" in rows and "peer" in rows:
         (c1, m1, i1), (c2, m2, i2) = rows["ddns"], rows["peer"]

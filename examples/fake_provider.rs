@@ -84,8 +84,9 @@ fn main() {
                     "ok".to_string()
                 }
                 ["counts"] => format!(
-                    "https={} dns={} applies={}",
+                    "https={} tls={} dns={} applies={}",
                     p.log.len(),
+                    p.connections,
                     zones.lock().unwrap().queries.len(),
                     p.applies.len()
                 ),

@@ -193,6 +193,8 @@ pub struct Provider {
     /// Connections accepted and still being served. A request can only arrive on one (after
     /// the TLS handshake, which needs the server), so at zero nothing a client sent is pending.
     pub open_connections: usize,
+    /// Connections accepted since the start: each is one TLS handshake.
+    pub connections: usize,
     /// Codes issued by consent and not yet used.
     pub codes: BTreeSet<String>,
     /// Valid access tokens and their expiry (unix seconds).
@@ -310,6 +312,7 @@ pub fn start_on(
         token_delay: Duration::ZERO,
         rotated_at: Vec::new(),
         open_connections: 0,
+            connections: 0,
         codes: BTreeSet::new(),
         access: BTreeMap::new(),
         refresh: BTreeSet::new(),
@@ -361,7 +364,11 @@ pub fn start_on(
                 let provider = Arc::clone(&provider);
                 let zones = Arc::clone(&zones);
                 let server = Arc::clone(&server);
-                provider.lock().expect("provider").open_connections += 1;
+                {
+                    let mut p = provider.lock().expect("provider");
+                    p.open_connections += 1;
+                    p.connections += 1;
+                }
                 std::thread::spawn(move || {
                     serve(stream, server, &provider, &zones);
                     provider.lock().expect("provider").open_connections -= 1;
