@@ -49,6 +49,12 @@ pub enum Command {
     Check(CheckArgs),
     /// `ddns remove`
     Remove(RemoveArgs),
+    /// `ddns status`
+    Status(StatusArgs),
+    /// `ddns health`
+    Health(HealthArgs),
+    /// `ddns probe`
+    Probe(ProbeArgs),
     /// `ddns rpcd`
     Rpcd(RpcdArgs),
 }
@@ -181,6 +187,58 @@ pub struct RemoveArgs {
     /// the state file (see `ddns setup --help`)
     #[argh(option)]
     pub state: Option<String>,
+}
+
+/// Show what is stored and what the last update did, without a packet (for the router page and
+/// scripts); exit 0.
+#[derive(FromArgs, Debug)]
+#[argh(subcommand, name = "status")]
+pub struct StatusArgs {
+    /// names to show (default: all set up or waiting for consent)
+    #[argh(positional)]
+    pub names: Vec<String>,
+    /// print one JSON document
+    #[argh(switch)]
+    pub json: bool,
+    /// the state file (see `ddns setup --help`)
+    #[argh(option)]
+    pub state: Option<String>,
+}
+
+/// Exit 0 when every name's last update succeeded within the age, 1 otherwise, with one line
+/// why (for a container HEALTHCHECK and monitoring); asks nothing on the network.
+#[derive(FromArgs, Debug)]
+#[argh(subcommand, name = "health")]
+pub struct HealthArgs {
+    /// how old the last successful update may be (default 1h)
+    #[argh(option)]
+    pub max_age: Option<String>,
+    /// the state file (see `ddns setup --help`)
+    #[argh(option)]
+    pub state: Option<String>,
+}
+
+/// Will dynamic DNS work for NAME? Checks the zone, its Domain Connect provider and template,
+/// and this network's public addresses; sets nothing up, writes nothing. Exit 0 it will work,
+/// 4 it will not, 3 it could not tell.
+#[derive(FromArgs, Debug)]
+#[argh(subcommand, name = "probe")]
+pub struct ProbeArgs {
+    /// the name to check, e.g. home.example.com
+    #[argh(positional)]
+    pub name: String,
+    /// the zone (domain) that holds NAME, when DNS cannot tell
+    #[argh(option)]
+    pub zone: Option<String>,
+    /// print one JSON document
+    #[argh(switch)]
+    pub json: bool,
+    /// where to learn the public address (see `ddns update --help`)
+    #[argh(option)]
+    pub ip_source: Vec<String>,
+    /// DNS servers to ask (see `ddns setup --help`)
+    #[argh(option)]
+    pub resolver: Option<String>,
 }
 
 /// The router web page's backend (an rpcd exec plugin): `rpcd list`, or `rpcd call METHOD`

@@ -34,6 +34,10 @@ pub struct Env {
     pub on_change: Option<String>,
     /// `DDNS_VERIFY_TIMEOUT`: how long `update` verifies an apply.
     pub verify_timeout: Option<String>,
+    /// `DDNS_RUN_DIR`: where the last run is recorded (a RAM file system).
+    pub run_dir: Option<String>,
+    /// `XDG_RUNTIME_DIR`.
+    pub xdg_runtime_dir: Option<String>,
     /// `DDNS_LOCK_WAIT`: seconds to wait for the state lock instead of [`LOCK_WAIT`]. For the
     /// tests, which cannot wait 90 seconds; documented as such, not as a setting.
     pub lock_wait: Option<String>,
@@ -57,6 +61,8 @@ impl Env {
             ping: var("DDNS_PING"),
             on_change: var("DDNS_ON_CHANGE"),
             verify_timeout: var("DDNS_VERIFY_TIMEOUT"),
+            run_dir: var("DDNS_RUN_DIR"),
+            xdg_runtime_dir: var("XDG_RUNTIME_DIR"),
             is_root: is_root(),
         }
     }
@@ -82,10 +88,31 @@ pub fn default_state_path(env: &Env) -> PathBuf {
     }
 }
 
+/// Where the last run of the state file at `state` is recorded: a file in `DDNS_RUN_DIR`, else
+/// `/var/run` for root (a RAM file system, on OpenWrt too), else `$XDG_RUNTIME_DIR`; `None`
+/// when there is none (the last run is then not recorded). Its name carries a hash of the state
+/// path, so that two state files never share it.
+pub fn run_file(env: &Env, state: &std::path::Path) -> Option<PathBuf> {
+    let dir = match (&env.run_dir, env.is_root, &env.xdg_runtime_dir) {
+        (Some(dir), _, _) | (None, false, Some(dir)) => PathBuf::from(dir),
+        (None, true, _) => PathBuf::from("/var/run"),
+        (None, false, None) => return None,
+    };
+    // FNV-1a, 64 bits: stable across runs and releases (std's hasher is not).
+    let state = std::path::absolute(state).unwrap_or_else(|_| state.to_path_buf());
+    let hash = (state.as_os_str().as_encoded_bytes().iter())
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+        });
+    Some(dir.join(format!("ddns-last-run-{hash:016x}.json")))
+}
+
 /// The settings of one run, and its network clients.
 pub struct Context {
     /// The state file.
     pub state_path: PathBuf,
+    /// Where the last run is recorded, if anywhere (`run_file`).
+    pub run_file: Option<PathBuf>,
     /// The IP sources, in order.
     pub sources: Vec<Source>,
     lock_wait: Duration,
@@ -123,6 +150,7 @@ impl Context {
             None => LOCK_WAIT,
         };
         Ok(Context {
+            run_file: run_file(env, &state_path),
             state_path,
             sources,
             lock_wait,

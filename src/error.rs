@@ -71,6 +71,12 @@ pub enum Code {
     NotPublished,
     /// The request never reached the provider (it could not be resolved or connected to).
     NotSent,
+    /// The address found may not be published (private, carrier-grade NAT, ...).
+    AddressRefused,
+    /// No IP source answered for a family.
+    NotDetected,
+    /// The provider refused the update because other records conflict (HTTP 409).
+    RecordsConflict,
     /// A code this `ddns` does not know (written by a newer one).
     #[serde(other)]
     Other,

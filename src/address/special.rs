@@ -201,7 +201,8 @@ pub fn require_global(ip: IpAddr, origin: &str) -> Result<IpAddr> {
         None => Ok(ip),
         Some(why) => Err(Error::refused(format!(
             "{origin} says the public address is {ip}, which is {why}; it was not published"
-        ))),
+        ))
+        .with_code(crate::error::Code::AddressRefused)),
     }
 }
 

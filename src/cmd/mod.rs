@@ -2,9 +2,11 @@
 //! reports. This file dispatches and holds what they share.
 
 mod check;
+mod probe;
 mod remove;
 mod rpcd;
 mod setup;
+mod status;
 mod update;
 
 use crate::cli::{Cli, Command};
@@ -46,6 +48,18 @@ pub fn run(cli: Cli, env: &Env, program: &str) -> Result<u8> {
             rpcd::run(&a.args);
             Ok(0)
         }
+        Some(Command::Status(a)) => json_errors(a.json, || {
+            let ctx = Context::new(env, a.state.as_deref(), None, &[])?;
+            status::status(&ctx, &a)
+        }),
+        Some(Command::Health(a)) => {
+            let ctx = Context::new(env, a.state.as_deref(), None, &[])?;
+            status::health(&ctx, &a)
+        }
+        Some(Command::Probe(a)) => json_errors(a.json, || {
+            let ctx = Context::new(env, None, a.resolver.as_deref(), &a.ip_source)?;
+            probe::run(&ctx, &a)
+        }),
         Some(Command::Remove(a)) => json_errors(a.json, || {
             let ctx = Context::new(env, a.state.as_deref(), None, &[])?;
             remove::run(&ctx, &a).map(|()| 0)

@@ -32,6 +32,8 @@ const LOG_LINES: usize = 50;
 fn signatures() -> Value {
     json!({
         "status": {},
+        "check": {"name": "str"},
+        "probe": {"name": "str", "zone": "str"},
         "log": {},
         "begin": {"name": "str", "zone": "str", "ipv6": false, "ipv6_suffix": "str"},
         "finish": {"name": "str", "code": "str"},
@@ -60,6 +62,8 @@ fn call_method(method: &str) -> Result<Value> {
     let args = openwrt::read_args(MAX_INPUT)?;
     match method {
         "status" => status(),
+        "check" => check(&args),
+        "probe" => probe(&args),
         "log" => log(),
         "begin" => begin(&args),
         "finish" => finish(&args),
@@ -99,11 +103,11 @@ enum Late {
     Background,
 }
 
-/// Run this binary with `args` and return its JSON document. What changes something runs with
-/// `--syslog`, so what the page started is in the router's log; `check` (polled by the page
-/// every few seconds) does not.
+/// Run this binary with `args` and return its JSON document. What changes something (setup,
+/// update, remove) runs with `--syslog`, so what the page started is in the router's log; what
+/// only looks (`status`, polled by the page every few seconds; `check`, `probe`) does not.
 fn subcommand(args: &[&str], late: Late, env: &[(&str, &str)]) -> Result<Value> {
-    let logged = args.first() != Some(&"check");
+    let logged = matches!(args.first(), Some(&("setup" | "update" | "remove")));
     let mut child = Command::new(me()?)
         .args(logged.then_some("--syslog"))
         .args(args)
@@ -176,10 +180,13 @@ fn finished_in_time(child: &mut Child) -> Result<Option<ExitStatus>> {
 /// The lock is not waited on for long from a web page: a run holding it finishes first.
 const SHORT_LOCK_WAIT: (&str, &str) = ("DDNS_LOCK_WAIT", "10");
 
+/// What is stored and what the last update did, with no packet (the page refreshes with it),
+/// plus the cron interval, whether an update runs now, and whether this router has a global
+/// IPv6 route (the Add form's IPv6 box follows it, as `setup` does).
 fn status() -> Result<Value> {
-    let mut doc = match subcommand(&["check", "--json"], Late::Stop, &[]) {
+    let mut doc = match subcommand(&["status", "--json"], Late::Stop, &[]) {
         // No name yet is not an error for the page: it shows "Add a name".
-        Err(e) if e.code == Some(Code::NoNames) => json!({"names": [], "exit": 0}),
+        Err(e) if e.code == Some(Code::NoNames) => json!({"names": [], "last_run": null}),
         other => other?,
     };
     if let Value::Object(map) = &mut doc {
@@ -189,8 +196,31 @@ fn status() -> Result<Value> {
             json!({"minutes": openwrt::read_schedule(&exe)}),
         );
         map.insert("running".into(), Value::Bool(update_running()));
+        map.insert(
+            "ipv6_route".into(),
+            Value::Bool(crate::detect::has_global_ipv6()),
+        );
     }
     Ok(doc)
+}
+
+/// The network check of one name (`check --json`): the page's "Check now".
+fn check(args: &Map<String, Value>) -> Result<Value> {
+    let name = name(args)?;
+    subcommand(&["check", &name, "--json"], Late::Stop, &[])
+}
+
+/// Will it work with this name (`probe --json`): the Add form's Check button.
+fn probe(args: &Map<String, Value>) -> Result<Value> {
+    let name = name(args)?;
+    let zone = openwrt::text(args, "zone")?
+        .map(crate::name::normalise)
+        .transpose()?;
+    let mut command_line = vec!["probe", name.as_str(), "--json"];
+    if let Some(zone) = &zone {
+        command_line.extend(["--zone", zone.as_str()]);
+    }
+    subcommand(&command_line, Late::Stop, &[])
 }
 
 /// Whether a run holds the state lock now (an update the page started, say).

@@ -181,7 +181,8 @@ fn detect_from(net: &Net, sources: &[Source], family: Family, from: usize) -> Re
         "could not detect the public {} address: {}",
         family.label(),
         failures.join("; ")
-    )))
+    ))
+    .with_code(crate::error::Code::NotDetected))
 }
 
 /// Detect the public address of one family from `sources`, in order.
@@ -253,6 +254,19 @@ fn ask(net: &Net, source: &Source, family: Family) -> Result<IpAddr> {
             ifaddr::pick(name, family, &v4, &routes, &v6)
         }
     }
+}
+
+/// This machine's WAN IPv4 address: an address of the interface its default route leaves by
+/// (`None` when there is none, or `/proc/net` cannot be read).
+pub fn wan_ipv4() -> Option<std::net::Ipv4Addr> {
+    let (v4, routes, _) = ifaddr::read().ok()?;
+    let device = routes
+        .iter()
+        .find(|r| r.dest == 0 && r.mask == 0)?
+        .device
+        .clone();
+    v4.into_iter()
+        .find(|ip| ifaddr::device_of(*ip, &routes) == Some(device.as_str()))
 }
 
 /// Whether the kernel would route to the global IPv6 internet from a global address (a UDP

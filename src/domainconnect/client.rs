@@ -151,7 +151,8 @@ pub fn apply(http: &Http, url: &str, access_token: &str) -> Result<Applied> {
             "the provider refused the update because other records conflict ({}): remove them \
              at the provider, or run `ddns update --force` to let the template overwrite them",
             reply::provider_message(&reply.body)
-        ))),
+        ))
+        .with_code(Code::RecordsConflict)),
         status => Err(status_error(status, &reply, "the update")),
     };
     result.map_err(|e| scrub(e, &[access_token]))

@@ -6,6 +6,7 @@
 //! decides. [`Run::finish`] gives the run's typed result for the name (`report.rs`).
 
 mod decide;
+pub mod probe;
 mod run;
 pub mod verify;
 pub mod watch;

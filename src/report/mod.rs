@@ -7,6 +7,7 @@
 
 mod defend;
 pub mod json;
+pub mod summary;
 mod text;
 
 use crate::address::{Addresses, Family};

@@ -3,6 +3,7 @@
 //! read, locked and replaced on disk is `file.rs`.
 
 mod file;
+pub mod lastrun;
 mod watch;
 
 pub use file::{Locked, is_locked, lock, read};

@@ -174,6 +174,8 @@ pub struct World {
     pub pki: tls::TestPki,
     /// The state path as the binary is told it (differs from `state` inside a chroot).
     pub state_arg: PathBuf,
+    /// `DDNS_RUN_DIR` as the binary sees it (where the last run is recorded).
+    pub run_arg: PathBuf,
     /// The CA path as the binary is told it.
     pub ca_arg: PathBuf,
     /// A command the binary runs under (chroot, qemu), with its arguments.
@@ -254,6 +256,7 @@ impl World {
         let pki = tls::make_pki_with(names, flaw);
         let ca_file = dir.join("test-ca.pem");
         std::fs::write(&ca_file, &pki.ca_pem).expect("CA file");
+        std::fs::create_dir_all(dir.join("run")).expect("run dir");
         let zones = Arc::new(Mutex::new(dns::Zones::default()));
         let fake = provider::start(ZONE, &pki.server, Arc::clone(&zones));
         let dns = dns::start(Arc::clone(&zones));
@@ -263,6 +266,7 @@ impl World {
             bin: bin.to_path_buf(),
             state: dir.join("state/state.json"),
             state_arg: dir.join("state/state.json"),
+            run_arg: dir.join("run"),
             ca_arg: ca_file.clone(),
             dir,
             ca_file,
@@ -281,6 +285,7 @@ impl World {
         std::fs::copy(&self.ca_file, root.join("ca.pem")).expect("CA into root");
         self.state = root.join("data/state.json");
         self.state_arg = PathBuf::from("/data/state.json");
+        self.run_arg = PathBuf::from("/run");
         self.ca_arg = PathBuf::from("/ca.pem");
         self.wrapper = wrapper
             .iter()
@@ -345,6 +350,7 @@ impl World {
             .env_clear()
             .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
             .env("DDNS_STATE", &self.state_arg)
+            .env("DDNS_RUN_DIR", &self.run_arg)
             .env("DDNS_RESOLVER", self.dns.to_string())
             .env("DDNS_IP_SOURCES", self.echo_url())
             .env("SSL_CERT_FILE", &self.ca_arg)

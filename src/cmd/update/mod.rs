@@ -112,10 +112,38 @@ fn once(ctx: &Context, o: &Options) -> Result<u8> {
         Ok(run) => (run.exit(), run.lines()),
         Err(e) => (e.class.exit_code(), vec![format!("ddns: {}", e.message)]),
     };
+    record(ctx, &result, status);
     if !o.monitors.is_empty() {
         crate::notify::ping_all(&ctx.net, &o.monitors, status, &lines);
     }
     result.map(|run| run.exit())
+}
+
+/// Keep how the run ended in the last-run file (`state/lastrun.rs`), for `status` and
+/// `health`. A file that cannot be written only means they do not know.
+fn record(ctx: &Context, result: &Result<RunReport>, exit: u8) {
+    use crate::state::lastrun::{self, NameRun};
+    let Some(path) = &ctx.run_file else { return };
+    let now = crate::clock::now();
+    let mut last = lastrun::read(path).unwrap_or_default();
+    last.at = now;
+    last.exit = exit;
+    last.error = result.as_ref().err().map(|e| e.message.clone());
+    for report in result.iter().flat_map(|run| &run.names) {
+        let summary = report.summary(now);
+        last.names.insert(
+            report.name.clone(),
+            NameRun {
+                at: now,
+                status: summary.status.to_string(),
+                exit: report.exit(),
+                code: summary.code,
+                args: summary.args,
+                text: summary.text,
+            },
+        );
+    }
+    let _ = lastrun::write(path, &last);
 }
 
 /// Print each name's line and errors and run the on-change program for its events (after the
