@@ -21,6 +21,15 @@ pub fn ago(secs: u64) -> String {
     }
 }
 
+/// A length of time as people say it when they chose it: `1 h`, `90 min`, `45 s`.
+pub fn span(secs: u64) -> String {
+    match secs {
+        s if s >= 3600 && s % 3600 == 0 => format!("{} h", s / 3600),
+        s if s >= 60 && s % 60 == 0 => format!("{} min", s / 60),
+        s => format!("{s} s"),
+    }
+}
+
 /// The civil date and time (UTC) of a Unix time: (year, month, day, hour, minute, second).
 pub fn civil(unix: u64) -> (i64, u32, u32, u64, u64, u64) {
     let days = i64::try_from(unix / 86400).unwrap_or(0);

@@ -55,8 +55,8 @@ fn raw(mut cmd: std::process::Command, input: &str) -> support::Run {
 }
 
 /// The methods the page declares (openwrt/luci-app-ddns-dc's view); `list` must offer them.
-const METHODS: [&str; 7] = [
-    "status", "log", "begin", "finish", "update", "remove", "schedule",
+const METHODS: [&str; 9] = [
+    "status", "check", "probe", "log", "begin", "finish", "update", "remove", "schedule",
 ];
 
 #[test]
@@ -98,7 +98,8 @@ fn add_a_name_update_and_remove_it_through_the_page() {
     assert_eq!(b["provider"], "Fake DNS");
     let s = call(&w, "status", &json!({}));
     assert_eq!(s["names"][0]["status"], "pending");
-    assert_eq!(s["exit"], 1);
+    assert_eq!(s["names"][0]["code"], "pending");
+    assert_eq!(s["names"][0]["args"]["provider"], "Fake DNS");
 
     // Finish with the pasted address, then the first update.
     let redirect = w.browse(b["url"].as_str().unwrap());
@@ -106,12 +107,15 @@ fn add_a_name_update_and_remove_it_through_the_page() {
     assert_eq!(f["records"], json!(["A"]), "{f}");
     let u = call(&w, "update", &json!({"name": NAME}));
     assert_eq!(u["names"][0]["records"][0]["action"], "published", "{u}");
+    // The status asks nothing: it says what the last update did.
     let s = call(&w, "status", &json!({}));
-    assert_eq!(s["names"][0]["status"], "in-sync", "{s}");
-    assert_eq!(
-        s["names"][0]["families"]["ipv4"]["published"],
-        "81.2.69.142"
-    );
+    assert_eq!(s["names"][0]["status"], "updated", "{s}");
+    assert_eq!(s["names"][0]["published"]["ipv4"], "81.2.69.142");
+    assert_eq!(s["names"][0]["last_run"]["exit"], 0, "{s}");
+    assert!(s["ipv6_route"].is_boolean(), "{s}");
+    // Check now: the network check of that name.
+    let c = call(&w, "check", &json!({"name": NAME}));
+    assert_eq!(c["names"][0]["status"], "in-sync", "{c}");
 
     // Update now (forced) and a second name finished with the bare code.
     let u = call(&w, "update", &json!({"force": true}));
@@ -141,8 +145,8 @@ fn add_a_name_update_and_remove_it_through_the_page() {
         "{r}"
     );
     // Two names connected (begin discovers, the browser consents, finish exchanges the
-    // code); the two updates and the status after the first detected; both updates applied.
-    // The other status calls had no set-up name to check.
+    // code); the two updates and the check detected; both updates applied. No status call
+    // asked anything.
     w.budgets(&[
         (Route::Settings, 2),
         (Route::Template, 2),
@@ -164,12 +168,12 @@ fn a_lost_grant_shows_in_the_status() {
     assert_eq!(u["names"][0]["error"]["class"], "grant-lost", "{u}");
     let s = call(&w, "status", &json!({}));
     assert_eq!(s["names"][0]["status"], "grant-lost", "{s}");
-    assert_eq!(s["exit"], 5);
+    assert_eq!(s["names"][0]["code"], "grant-lost", "{s}");
     // The setup and first update; the page's update detected, its apply was refused (401)
-    // and so was the refresh; the status detected.
+    // and so was the refresh; the status asked nothing.
     w.expect_all(&SETUP);
     w.expect_all(&[
-        (Route::Echo, 3),
+        (Route::Echo, 2),
         (Route::Apply, 2),
         (Route::TokenRefresh, 1),
     ]);
@@ -234,6 +238,18 @@ fn hostile_input_gets_an_error_object_and_runs_nothing() {
             "'minutes' must be one of",
         ),
         ("nosuch", json!({}), "there is no method 'nosuch'"),
+        ("check", json!({}), "'name' is missing"),
+        ("check", json!({"name": "-v"}), "is not a domain name"),
+        (
+            "probe",
+            json!({"name": "x;reboot.example.com"}),
+            "is not a valid domain name",
+        ),
+        (
+            "probe",
+            json!({"name": NAME, "zone": "$(id)"}),
+            "is not a domain name",
+        ),
     ];
     for (method, args, says) in cases {
         let reply = call(&w, method, &args);
@@ -354,13 +370,11 @@ fn a_slow_update_goes_on_in_the_background() {
     });
     let s = call(&w, "status", &json!({}));
     assert_eq!(s["running"], false, "{s}");
-    assert_eq!(
-        s["names"][0]["families"]["ipv4"]["published"], "81.2.69.142",
-        "{s}"
-    );
-    // The update detected and applied; each of the two status calls detected.
+    assert_eq!(s["names"][0]["published"]["ipv4"], "81.2.69.142", "{s}");
+    assert_eq!(s["names"][0]["status"], "updated", "{s}");
+    // The update detected and applied; the status calls asked nothing.
     w.expect_all(&SETUP);
-    w.expect_all(&[(Route::Echo, 3), (Route::Apply, 1)]);
+    w.expect_all(&[(Route::Echo, 1), (Route::Apply, 1)]);
 }
 
 /// A run that a signal ends is said so on the page: a crash signal (the router builds end a

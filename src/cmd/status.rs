@@ -143,7 +143,7 @@ fn judge(
     max_age: u64,
     now: u64,
 ) -> std::result::Result<String, String> {
-    let age = crate::clock::ago(max_age);
+    let age = crate::clock::span(max_age);
     if state.names.is_empty() {
         return Err("unhealthy: no name is set up yet".into());
     }
