@@ -115,9 +115,14 @@ def timed(client, action, stdin=None):
 
 
 base_env = {"PATH": "/usr/bin:/bin", "HOME": args.work, "BROWSER": "true"}
+# The last run goes to a RAM directory of its own (as /var/run on a router), outside the state
+# directory whose writes are counted.
+os.makedirs(os.path.join(args.work, "run"), exist_ok=True)
 ours = Client("ddns", os.path.join(args.work, "ddns"),
-              dict(base_env, SSL_CERT_FILE=args.ca, DDNS_STATE=os.path.join(args.work, "ddns", "state.json")),
-              lambda a: [args.ddns] + {"update": ["update"], "check": ["check"]}[a])
+              dict(base_env, SSL_CERT_FILE=args.ca, DDNS_STATE=os.path.join(args.work, "ddns", "state.json"),
+                   DDNS_RUN_DIR=os.path.join(args.work, "run")),
+              lambda a: [args.ddns] + {"update": ["update"], "check": ["check"], "status": ["status"],
+                                       "rpcd status": ["rpcd", "call", "status"]}[a])
 peer = Client("peer", os.path.join(args.work, "peer"),
               dict(base_env, REQUESTS_CA_BUNDLE=args.ca),
               lambda a: [args.peer] + {"update": ["update", "--all"], "check": ["status", "--all"],
@@ -132,7 +137,8 @@ code = ask("code")
 subprocess.run(peer.argv("setup"), input=code + "\n", text=True, env=peer.env, cwd=peer.dir,
                stdout=subprocess.DEVNULL, check=True)
 
-SCENARIOS = ["first update", "no-op update", "no-op update, record checked", "update with a change", "check"]
+SCENARIOS = ["first update", "no-op update", "no-op update, record checked", "update with a change", "check",
+             "status", "rpcd status"]
 results = {c.name: {s: [] for s in SCENARIOS} for c in (ours, peer)}
 addr = [100]
 
@@ -184,6 +190,9 @@ for i in range(args.runs):
             results[c.name]["no-op update, record checked"].append(timed(c, "update"))
         settle(c)
         results[c.name]["check"].append(timed(c, "check"))
+        if c is ours:
+            results[c.name]["status"].append(timed(c, "status"))
+            results[c.name]["rpcd status"].append(timed(c, "rpcd status", stdin="{}"))
 
 # "first update" = the first run after setup of each client is measured separately above as a
 # change; report the change scenario for both and the first run from a fresh state here.
@@ -213,6 +222,7 @@ for c in (ours, peer):
     if c is ours:
         age_ddns(c)
         instructions[(c.name, "no-op update, record checked")] = c.run("update", valgrind=True).get("instructions")
+        instructions[(c.name, "status")] = c.run("status", valgrind=True).get("instructions")
 
 
 def med(xs):
