@@ -78,7 +78,7 @@ pub struct SetupArgs {
     /// stdin); finishes a pending consent when there is one
     #[argh(option)]
     pub code: Option<String>,
-    /// print one JSON document (see the README)
+    /// print one JSON document (see docs/json.md)
     #[argh(switch)]
     pub json: bool,
     /// publish an A record (default: yes)
@@ -112,7 +112,7 @@ pub struct UpdateArgs {
     /// send even when nothing changed, letting the provider overwrite conflicting records
     #[argh(switch)]
     pub force: bool,
-    /// print one JSON document (see the README)
+    /// print one JSON document (see docs/json.md)
     #[argh(switch)]
     pub json: bool,
     /// keep running: update again every DURATION (e.g. 5m, 30s, 1h) until stopped, for
@@ -181,7 +181,7 @@ pub struct RemoveArgs {
     /// the name to forget
     #[argh(positional)]
     pub name: String,
-    /// print one JSON document (see the README)
+    /// print one JSON document (see docs/json.md)
     #[argh(switch)]
     pub json: bool,
     /// the state file (see `ddns setup --help`)

@@ -235,9 +235,8 @@ fn json_documents_carry_errors_with_their_class() {
     let bad = w.run(&["setup", NAME, "--code", "x y", "--json"]);
     assert_eq!(json(&bad)["error"]["class"], "usage");
     w.assert_no_secrets(&format!("{}{}", r.stdout, bad.stdout));
-    // Two updates detected and applied (the second refused). The bad code was refused after
-    // discovery, before any exchange.
+    // Two updates detected and applied (the second refused). The bad code was refused before
+    // anything was asked of the provider.
     w.expect_all(&SETUP);
     w.expect_all(&[(Route::Echo, 2), (Route::Apply, 2)]);
-    w.expect_all(&[(Route::Settings, 1), (Route::Template, 1)]);
 }

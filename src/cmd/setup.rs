@@ -43,9 +43,13 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<()> {
             return finish(ctx, args, &name, pending.clone(), &code);
         }
     }
+    // A code given on the command line is read before anything is asked of the network.
+    let given = (args.code.as_deref())
+        .map(|code| oauth::parse_code_reply(code, None))
+        .transpose()?;
     let pending = discover(ctx, args, &name)?;
-    let code = match &args.code {
-        Some(code) => oauth::parse_code_reply(code, None)?,
+    let code = match given {
+        Some(code) => code,
         None => {
             out::note(&format!(
                 "{name} is hosted by {}. Open this address in a browser, sign in and approve \

@@ -1,5 +1,5 @@
 //! Public address detection. Sources (a small grammar shared by `--ip-source`,
-//! `DDNS_IP_SOURCES` and the README) are tried in order per family within a time budget; the
+//! `DDNS_IP_SOURCES` and docs/usage.md) are tried in order per family within a time budget; the
 //! first good answer wins. Every answer must be a global unicast address; a temporary IPv6
 //! privacy address of this machine is swapped for its stable sibling. `whoami.rs` asks the DNS
 //! whoami services, `ifaddr.rs` reads local interfaces; HTTPS echo services go through

@@ -5,8 +5,8 @@
 //! a second ifup and Ctrl-C send) are blocked from just before the request until the tokens
 //! are saved or the exchange has failed; a signal that arrived meanwhile then takes effect at
 //! once, with its default action, before anything else happens. The hold lasts at most one
-//! HTTPS call (15 s) and one save. SIGKILL and power loss cannot be held: see the README's
-//! Reliability section.
+//! HTTPS call (15 s) and one save. SIGKILL and power loss cannot be held: see
+//! docs/reliability.md.
 //!
 //! `ddns` is single-threaded (its DNS resolver blocks on the calling thread), so the calling
 //! thread's mask is the process's: no other thread can take the signal meanwhile.

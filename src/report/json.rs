@@ -1,6 +1,6 @@
 //! Reports as the JSON documents of `update --json` and `check --json`: an interface (the
-//! router page and users' scripts read them; fields are only ever added; documented in the
-//! README). Neither carries a token, a code or a secret.
+//! router page and users' scripts read them; fields are only ever added; documented in
+//! docs/json.md). Neither carries a token, a code or a secret.
 
 use super::{PendingReport, Report, Status, text};
 use crate::address::Family;

@@ -7,7 +7,7 @@
 //! resolves every hostname ureq connects to (`http.rs`).
 //!
 //! It replaced hickory-resolver, which needs an async runtime (tokio), a cache (moka) and more:
-//! 413 KB of x86_64 code for what a stub resolver of one-shot runs needs (README, Choices).
+//! 413 KB of x86_64 code for what a stub resolver of one-shot runs needs (docs/development.md, Dependencies).
 
 use crate::address::Family;
 use crate::error::Error;
