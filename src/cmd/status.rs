@@ -69,11 +69,7 @@ pub fn status(ctx: &Context, args: &StatusArgs) -> Result<u8> {
                 summary: summary::offline(name, entry, pending, run, now),
                 provider: setup.map_or("", |s| s.provider.name.as_str()),
                 template: setup.map_or("", |s| s.template.id()),
-                published: (setup.map(crate::state::Setup::published_families))
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|f| (f.key(), entry.and_then(|e| e.published.get(f))))
-                    .collect(),
+                published: published(setup, entry),
                 last_applied: entry.and_then(|e| e.last_applied),
                 last_run: run,
                 pending: pending.map(PendingReport::of),
@@ -108,6 +104,18 @@ pub fn status(ctx: &Context, args: &StatusArgs) -> Result<u8> {
         }
     }
     Ok(0)
+}
+
+/// Per family the name publishes: what this client last published.
+fn published(
+    setup: Option<&crate::state::Setup>,
+    entry: Option<&crate::state::Entry>,
+) -> BTreeMap<&'static str, Option<IpAddr>> {
+    let mut out = BTreeMap::new();
+    for f in setup.map(crate::state::Setup::published_families).unwrap_or_default() {
+        out.insert(f.key(), entry.and_then(|e| e.published.get(f)));
+    }
+    out
 }
 
 /// Run `health`: 0 when every set-up name's last update succeeded within `--max-age`, else 1;

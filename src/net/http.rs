@@ -160,7 +160,8 @@ fn finish(
         maybe_sent: maybe_sent(&e),
     })?;
     let status = response.status().as_u16();
-    let retry_after = (response.headers().get("retry-after"))
+    // By its constant: looking a header up by a string would parse the name (11 KB of code).
+    let retry_after = (response.headers().get(ureq::http::header::RETRY_AFTER))
         .and_then(|v| v.to_str().ok())
         .and_then(retry_after);
     let body = response

@@ -170,14 +170,15 @@ impl Verification {
         if let Some((family, value)) = self.undone() {
             return Verified::Undone { family, value };
         }
-        let answered = (self.sent.iter())
-            .filter_map(|(f, v, _)| {
-                let other = (self.servers.iter())
-                    .filter_map(|s| self.heard.get(&(*f, *s))?.as_ref().ok())
-                    .find(|a| *a != &[*v])?;
-                Some((*f, (*v, other.clone())))
-            })
-            .collect();
+        let mut answered = BTreeMap::new();
+        for (f, v, _) in &self.sent {
+            let other = (self.servers.iter())
+                .filter_map(|s| self.heard.get(&(*f, *s))?.as_ref().ok())
+                .find(|a| *a != &[*v]);
+            if let Some(other) = other {
+                answered.insert(*f, (*v, other.clone()));
+            }
+        }
         Verified::NotSeen {
             shown,
             servers: self.servers.len(),

@@ -35,9 +35,12 @@ fn key(value: impl Serialize) -> String {
 }
 
 fn args(pairs: &[(&str, Value)]) -> BTreeMap<String, Value> {
-    (pairs.iter())
-        .map(|(k, v)| ((*k).to_string(), v.clone()))
-        .collect()
+    // Inserted one by one: collecting into a map sorts, in code of its own per type.
+    let mut out = BTreeMap::new();
+    for (k, v) in pairs {
+        out.insert((*k).to_string(), v.clone());
+    }
+    out
 }
 
 impl Report {
