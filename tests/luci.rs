@@ -260,3 +260,120 @@ fn the_backend_lists_exactly_the_contract() {
     let contract: Value = serde_json::from_str(CONTRACT).unwrap();
     assert_eq!(listed, contract);
 }
+
+/// Run `cargo run --example NAME -- ARGS` (the build tools of `examples/`) in `dir`.
+fn example(name: &str, dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO"))
+        .args([
+            "run",
+            "--quiet",
+            "--locked",
+            "--example",
+            name,
+            "--manifest-path",
+        ])
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
+        .arg("--")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+fn scratch(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ddns-luci-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A catalog with each kind of entry po2lmo knows: the header's plural rule, a plain
+/// translation, one identical to its msgid and one empty (both left out), a context, two plural
+/// forms, escapes over two lines, and non-ASCII bytes (hashed as C's signed char).
+const PO2LMO_INPUT: &str = r#"msgid ""
+msgstr ""
+"Content-Type: text/plain; charset=UTF-8\n"
+"Plural-Forms: nplurals=2; plural=n != 1;\n"
+
+msgid "Remove"
+msgstr "Entfernen"
+
+msgid "Same"
+msgstr "Same"
+
+msgid "Untranslated"
+msgstr ""
+
+msgctxt "verb"
+msgid "Update"
+msgstr "Aktualisieren"
+
+msgid "%d name"
+msgid_plural "%d names"
+msgstr[0] "%d Name"
+msgstr[1] "%d Namen"
+
+msgid "Say \"hi\""
+msgstr "Sag \"hallo\"\n"
+"zu \\ mir"
+
+msgid "ä"
+msgstr "中"
+"#;
+
+/// What LuCI's own po2lmo (modules/luci-base/src/po2lmo.c at LuCI commit daf2e0b, built
+/// outside this repository) writes for `PO2LMO_INPUT`: the strings in input order, each padded
+/// to 4 bytes, then the index sorted by key hash, then the index's offset (all big-endian).
+fn po2lmo_output() -> Vec<u8> {
+    let strings: [&[u8]; 8] = [
+        b"nplurals=2; plural=n != 1;\0\0", // 0x00: the header's Plural-Forms
+        b"Entfernen\0\0\0",                // 0x1c: key "Remove"
+        b"Aktualisieren\0\0\0",            // 0x28: key "verb\x01Update" (context)
+        b"%d Name\0",                      // 0x38: key "%d name\x020" (plural form 0)
+        b"%d Namen",                       // 0x40: key "%d name\x021"
+        // 0x48: \" and \\ unescaped, \n kept as a backslash and an n, the lines joined
+        b"Sag \"hallo\"\\nzu \\ mir\0\0\0",
+        "中".as_bytes(), // 0x60: key "ä" (UTF-8 bytes, hashed as they are)
+        b"\0",
+    ];
+    // key_id (sfh_hash of the key), val_id (number of plural forms), offset, length
+    let index: [[u32; 4]; 7] = [
+        [0, 0, 0x00, 26],
+        [0x3014_ea19, 2, 0x38, 7],
+        [0x745f_a400, 1, 0x48, 21],
+        [0x7cb2_d8c0, 1, 0x1c, 9],
+        [0x7f00_815f, 1, 0x28, 13],
+        [0xaaed_0581, 1, 0x60, 3],
+        [0xabd4_e22f, 2, 0x40, 8],
+    ];
+    let mut out = strings.concat();
+    for v in index.iter().flatten().chain([&0x64]) {
+        out.extend_from_slice(&v.to_be_bytes());
+    }
+    out
+}
+
+/// examples/po2lmo.rs writes the same bytes as LuCI's po2lmo, and, like it, no file at all for
+/// a catalog without translations.
+#[test]
+fn po2lmo_writes_what_lucis_po2lmo_writes() {
+    let dir = scratch("po2lmo");
+    std::fs::write(dir.join("in.po"), PO2LMO_INPUT).unwrap();
+    let out = example("po2lmo", &dir, &["in.po", "out.lmo"]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(std::fs::read(dir.join("out.lmo")).unwrap(), po2lmo_output());
+
+    std::fs::write(
+        dir.join("empty.po"),
+        "msgid \"\"\nmsgstr \"Content-Type: text/plain; charset=UTF-8\"\n\nmsgid \"x\"\nmsgstr \"\"\n",
+    )
+    .unwrap();
+    let out = example("po2lmo", &dir, &["empty.po", "empty.lmo"]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(!dir.join("empty.lmo").exists(), "no catalog, no file");
+
+    let out = example("po2lmo", &dir, &["missing.po", "x.lmo"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Usage: "));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
