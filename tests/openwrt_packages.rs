@@ -1,9 +1,11 @@
-//! The OpenWrt packages, byte by byte: the .ipk and .apk of `ddns-dc` and `luci-app-ddns-dc`
-//! built by `packaging/openwrt-packages` from the test binary (outer gzip'd tar, member order,
+//! The OpenWrt packages, byte by byte: the .ipk and .apk of `ddns-dc`, `luci-app-ddns-dc` and
+//! `luci-i18n-ddns-dc-LANG` built by `packaging/openwrt-packages` from the test binary and the
+//! app's .po files (outer gzip'd tar, member order,
 //! GNU headers, owners, modes, control fields, dependencies, scripts, file lists,
 //! reproducibility), and the one source of truth: `openwrt/files.list` is what both the SDK
 //! recipe (run here by GNU make with stub OpenWrt includes) and the packages install, the LuCI
-//! packages hold exactly the LuCI recipe's tree, and every version is Cargo.toml's.
+//! packages hold exactly the LuCI recipe's tree, and every version is Cargo.toml's (luci.mk's
+//! PKG_PO_VERSION for the translations).
 
 #![allow(
     clippy::unwrap_used,
@@ -447,6 +449,7 @@ fn packages_are_what_opkg_and_apk_expect_and_reproducible() {
     ddns_dc_ipk(&dir);
     ddns_dc_apk(&dir);
     luci_app_packages(&dir);
+    luci_i18n_packages(&dir);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -485,6 +488,7 @@ fn ddns_dc_apk(dir: &Path) {
     assert_eq!(pkg.info_text(adb::PI_NAME), "ddns-dc");
     assert_eq!(pkg.info_text(adb::PI_VERSION), version());
     assert_eq!(pkg.info_text(adb::PI_ARCH), "x86_64");
+    assert_eq!(pkg.info_text(adb::PI_ORIGIN), "ddns-dc");
     assert!(pkg.depends().is_empty(), "no dependencies");
     check_apk_files(&pkg, "ddns-dc", &ddns_dc_files(), &["/etc/config/ddns-dc"]);
     check_apk_scripts(&pkg, "ddns-dc", "");
@@ -536,8 +540,158 @@ fn luci_app_packages(dir: &Path) {
     assert_eq!(pkg.info_text(adb::PI_VERSION), version());
     assert_eq!(pkg.info_text(adb::PI_ARCH), "noarch", "apk's name for all");
     assert_eq!(pkg.depends(), ["ddns-dc", "luci-base"]);
+    assert_eq!(pkg.info_text(adb::PI_ORIGIN), "luci-app-ddns-dc");
     check_apk_files(&pkg, "luci-app-ddns-dc", &files, &[]);
     let own = std::fs::read_to_string(top().join("packaging/openwrt/luci-postinst-pkg")).unwrap();
     let own = lines(own.lines().filter(|l| !l.starts_with('#')));
     check_apk_scripts(&pkg, "luci-app-ddns-dc", &own);
+}
+
+/// The translations shipped: po/ directory, luci.mk's package suffix (LUCI_LC_ALIAS) and
+/// language name (LUCI_LANG).
+const LANGUAGES: &[(&str, &str, &str)] = &[
+    ("de", "de", "Deutsch (German)"),
+    ("es", "es", "Español (Spanish)"),
+    ("zh_Hans", "zh-cn", "简体中文 (Simplified Chinese)"),
+];
+
+/// UTC calendar date of a Unix time: (year, month, day, day of the year).
+fn utc_date(secs: u64) -> (u64, u64, u64, u64) {
+    let days = secs / 86_400;
+    let (mut year, mut left) = (1970, days);
+    let leap = |y: u64| (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400);
+    while left >= if leap(year) { 366 } else { 365 } {
+        left -= if leap(year) { 366 } else { 365 };
+        year += 1;
+    }
+    let doy = left + 1;
+    let months = [
+        31,
+        if leap(year) { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    let mut month = 1;
+    for m in months {
+        if left < m {
+            break;
+        }
+        left -= m;
+        month += 1;
+    }
+    (year, month, left + 1, doy)
+}
+
+/// luci.mk's PKG_PO_VERSION for the app's po/: with git, the last commit touching it as
+/// YY.DDD.SSSSS~HASH; without, 0.YYMMDD.SSSSS (of SOURCE_DATE_EPOCH here).
+fn po_version() -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(top().join("openwrt/luci-app-ddns-dc"))
+        .args(["log", "-1", "--format=%ct %h", "--abbrev=7", "--", "po"])
+        .output();
+    let text = out
+        .map(|o| String::from_utf8(o.stdout).unwrap())
+        .unwrap_or_default();
+    match text.split_whitespace().collect::<Vec<_>>()[..] {
+        [secs, hash] => {
+            let secs: u64 = secs.parse().unwrap();
+            let (y, _, _, doy) = utc_date(secs);
+            format!("{:02}.{doy:03}.{:05}~{hash}", y % 100, secs % 86_400)
+        }
+        _ => {
+            let (y, m, d, _) = utc_date(EPOCH);
+            format!("0.{:02}{m:02}{d:02}.{:05}", y % 100, EPOCH % 86_400)
+        }
+    }
+}
+
+/// luci-i18n-ddns-dc-LANG as luci.mk's LuciTranslation builds them: the .lmo that po2lmo makes
+/// of po/LANG/ddns-dc.po and the uci-defaults line adding the language to LuCI's list,
+/// depending on the app, architecture all, OpenWrt's generic install scripts only (their
+/// default_postinst runs the uci-defaults script), PKG_PO_VERSION.
+fn luci_i18n_packages(dir: &Path) {
+    let version = po_version();
+    let scratch = scratch("lmo");
+    for (lang, code, title) in LANGUAGES {
+        let name = format!("luci-i18n-ddns-dc-{code}");
+        let po = top().join(format!("openwrt/luci-app-ddns-dc/po/{lang}/ddns-dc.po"));
+        let lmo = scratch.join(format!("{code}.lmo"));
+        let out = Command::new(env!("CARGO"))
+            .args(["run", "--quiet", "--locked", "--example", "po2lmo", "--"])
+            .arg(&po)
+            .arg(&lmo)
+            .current_dir(top())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let mut files = BTreeMap::new();
+        files.insert(
+            format!("/etc/uci-defaults/{name}"),
+            (
+                0o644,
+                format!(
+                    "uci set luci.languages.{}='{title}'; uci commit luci\n",
+                    code.replace('-', "_")
+                )
+                .into_bytes(),
+            ),
+        );
+        files.insert(
+            format!("/usr/lib/lua/luci/i18n/ddns-dc.{code}.lmo"),
+            (0o644, std::fs::read(&lmo).unwrap()),
+        );
+
+        let ipk = reproducible(dir, &format!("{name}_{version}_all.ipk"));
+        let (data, control, text) = open_ipk(&ipk);
+        check_data(&data, &files);
+        let names: Vec<&str> = control.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["./", "./control", "./postinst", "./prerm"],
+            "{name}: no conffiles, no install step of its own"
+        );
+        assert_eq!(control_field(&text, "Package"), name);
+        assert_eq!(control_field(&text, "Version"), version);
+        assert_eq!(control_field(&text, "Architecture"), "all");
+        assert_eq!(control_field(&text, "Depends"), "luci-app-ddns-dc");
+        assert_eq!(control_field(&text, "Section"), "luci");
+        assert_eq!(control_field(&text, "SourceName"), "luci-app-ddns-dc");
+        assert_eq!(
+            control_field(&text, "Description"),
+            format!("Translation for luci-app-ddns-dc - {title}")
+        );
+        for m in ["./postinst", "./prerm"] {
+            assert_eq!(member(&control, m).mode, 0o755, "{m}");
+        }
+
+        let packed = reproducible(dir, &format!("{name}_{version}_all.apk"));
+        let pkg = adb::parse(&packed, EPOCH);
+        assert_eq!(pkg.info_text(adb::PI_NAME), name);
+        assert_eq!(pkg.info_text(adb::PI_VERSION), version);
+        assert_eq!(pkg.info_text(adb::PI_ARCH), "noarch");
+        assert_eq!(pkg.info_text(adb::PI_ORIGIN), "luci-app-ddns-dc");
+        assert_eq!(pkg.depends(), ["luci-app-ddns-dc"]);
+        check_apk_files(&pkg, &name, &files, &[]);
+        check_apk_scripts(&pkg, &name, "");
+    }
+    let built: Vec<String> = std::fs::read_dir(dir.join("a"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with("luci-i18n-"))
+        .collect();
+    assert_eq!(
+        built.len(),
+        2 * LANGUAGES.len(),
+        "one .ipk and one .apk per language: {built:?}"
+    );
+    std::fs::remove_dir_all(&scratch).unwrap();
 }
