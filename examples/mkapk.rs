@@ -246,7 +246,7 @@ fn main() {
                 .map_or(args.get("name"), String::as_str)
                 .as_bytes(),
         ),
-        adb.blob(b"ddns developers"),
+        adb.blob(b"ddns developers <ddns@users.noreply.github.com>"),
         NULL, // url
         NULL, // repo-commit
         adb.int(epoch),

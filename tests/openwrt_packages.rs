@@ -489,6 +489,10 @@ fn ddns_dc_apk(dir: &Path) {
     assert_eq!(pkg.info_text(adb::PI_VERSION), version());
     assert_eq!(pkg.info_text(adb::PI_ARCH), "x86_64");
     assert_eq!(pkg.info_text(adb::PI_ORIGIN), "ddns-dc");
+    assert_eq!(
+        pkg.info_text(adb::PI_MAINTAINER),
+        "ddns developers <ddns@users.noreply.github.com>"
+    );
     assert!(pkg.depends().is_empty(), "no dependencies");
     check_apk_files(&pkg, "ddns-dc", &ddns_dc_files(), &["/etc/config/ddns-dc"]);
     check_apk_scripts(&pkg, "ddns-dc", "");
@@ -694,4 +698,136 @@ fn luci_i18n_packages(dir: &Path) {
         "one .ipk and one .apk per language: {built:?}"
     );
     std::fs::remove_dir_all(&scratch).unwrap();
+}
+
+/// `openwrt/test.sh` as the packages feed's CI runs it after installing a package
+/// (`sh test.sh PKG_NAME PKG_VERSION`, the version without its release), here with the binary
+/// under test installed as `ddns-dc` on PATH: it passes for the package's version, fails for
+/// another one and when ddns-dc is missing, and passes for the packages without a program.
+/// Under busybox's sh too (the router's shell) where there is one.
+#[test]
+fn feed_test_script_checks_the_installed_binarys_version() {
+    let dir = scratch("feedtest");
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::copy(support::ddns_bin(), bin.join("ddns-dc")).unwrap();
+    let script = top().join("openwrt/test.sh");
+    assert_eq!(
+        std::fs::metadata(&script).unwrap().permissions().mode() & 0o777,
+        0o755
+    );
+    let mut shells = vec![vec!["sh".to_string()]];
+    if Path::new("/bin/busybox").is_file() {
+        shells.push(vec!["/bin/busybox".to_string(), "sh".to_string()]);
+    } else {
+        support::skip("no /bin/busybox (apt-get install busybox-static): test.sh under sh only");
+    }
+    let path = format!("{}:/usr/bin:/bin", bin.display());
+    let run = |shell: &[String], path: &str, args: &[&str]| {
+        Command::new(&shell[0])
+            .args(&shell[1..])
+            .arg(&script)
+            .args(args)
+            .env_clear()
+            .env("PATH", path)
+            .output()
+            .unwrap()
+    };
+    let version = env!("CARGO_PKG_VERSION");
+    for shell in &shells {
+        let ok = run(shell, &path, &["ddns-dc", version]);
+        assert!(ok.status.success(), "{shell:?}: {ok:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&ok.stdout),
+            format!("ddns {version}\n")
+        );
+
+        let other = run(shell, &path, &["ddns-dc", "0.1"]);
+        assert_eq!(other.status.code(), Some(1), "{shell:?}: {other:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&other.stdout),
+            format!("ddns-dc --version printed 'ddns {version}', not version 0.1\n")
+        );
+
+        let missing = run(shell, "/usr/bin:/bin", &["ddns-dc", version]);
+        assert_eq!(missing.status.code(), Some(1), "{shell:?}: {missing:?}");
+        assert!(String::from_utf8_lossy(&missing.stdout).starts_with("ddns-dc --version failed: "));
+
+        for other_pkg in ["luci-app-ddns-dc", "luci-i18n-ddns-dc-de"] {
+            let out = run(shell, "/usr/bin:/bin", &[other_pkg, version]);
+            assert!(
+                out.status.success() && out.stdout.is_empty(),
+                "{other_pkg}: {out:?}"
+            );
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// What the feeds ask of a recipe: a maintainer in `Name <email>` form, the license as the
+/// crate declares it, the license texts named by PKG_LICENSE_FILES present where the recipe
+/// is built from (the source tree for ddns-dc, the recipe directory for the LuCI app), and the
+/// packages' Maintainer and LicenseFiles fields saying the same.
+#[test]
+fn recipes_name_maintainer_license_and_license_files() {
+    let maintainer = "ddns developers <ddns@users.noreply.github.com>";
+    for (recipe, tree) in [
+        ("openwrt/Makefile", top()),
+        (
+            "openwrt/luci-app-ddns-dc/Makefile",
+            top().join("openwrt/luci-app-ddns-dc"),
+        ),
+    ] {
+        let text = std::fs::read_to_string(top().join(recipe)).unwrap();
+        let line = |k: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(&format!("{k}:=")))
+                .unwrap_or_else(|| panic!("{recipe}: no {k}:="))
+                .to_string()
+        };
+        assert_eq!(line("PKG_MAINTAINER"), maintainer, "{recipe}");
+        assert_eq!(line("PKG_LICENSE"), env!("CARGO_PKG_LICENSE"), "{recipe}");
+        assert_eq!(
+            line("PKG_LICENSE_FILES"),
+            "LICENSE-APACHE LICENSE-MIT",
+            "{recipe}"
+        );
+        for f in ["LICENSE-APACHE", "LICENSE-MIT"] {
+            assert_eq!(
+                std::fs::read(tree.join(f)).unwrap_or_default(),
+                std::fs::read(top().join(f)).unwrap(),
+                "{recipe}: {f} is the repository's"
+            );
+        }
+    }
+    let apache = std::fs::read_to_string(top().join("LICENSE-APACHE")).unwrap();
+    assert!(apache.contains("Apache License\n                        Version 2.0, January 2004"));
+    let mit = std::fs::read_to_string(top().join("LICENSE-MIT")).unwrap();
+    assert!(mit.starts_with("MIT License\n\nCopyright (c) "));
+
+    let dir = scratch("maint");
+    build(&dir);
+    for pkg in ["luci-app-ddns-dc", "ddns-dc"] {
+        let file = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| {
+                let n = p.file_name().unwrap().to_str().unwrap();
+                n.starts_with(&format!("{pkg}_")) && p.extension().is_some_and(|x| x == "ipk")
+            })
+            .unwrap();
+        let (_, _, text) = open_ipk(&std::fs::read(&file).unwrap());
+        assert_eq!(control_field(&text, "Maintainer"), maintainer, "{pkg}");
+        assert_eq!(
+            control_field(&text, "LicenseFiles"),
+            "LICENSE-APACHE LICENSE-MIT",
+            "{pkg}"
+        );
+        assert_eq!(
+            control_field(&text, "License"),
+            env!("CARGO_PKG_LICENSE"),
+            "{pkg}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }
