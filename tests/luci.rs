@@ -703,3 +703,118 @@ fn translation_checks_catch_missing_untranslated_and_stale_strings() {
     ]);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+// --- ESLint with LuCI's rules
+
+/// ESLint as `.ci/run` installs it (`.ci/eslint/package-lock.json`), with
+/// openwrt/eslint.config.mjs copied next to its node_modules so that the config's imports
+/// resolve. `None` (after a loud skip) where it is not installed.
+fn eslint() -> Option<(PathBuf, PathBuf)> {
+    let tools = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/tools/eslint");
+    let bin = tools.join("node_modules/eslint/bin/eslint.js");
+    if !bin.is_file() {
+        support::skip(
+            "no ESLint in target/tools/eslint (.ci/run installs it: npm ci there with .ci/eslint/package*.json)",
+        );
+        return None;
+    }
+    let config = tools.join("eslint.config.mjs");
+    std::fs::copy(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("openwrt/eslint.config.mjs"),
+        &config,
+    )
+    .unwrap();
+    Some((bin, config))
+}
+
+/// Run ESLint in `dir` (its base path) on `files`: every problem as JSON.
+fn run_eslint(
+    bin: &std::path::Path,
+    config: &std::path::Path,
+    dir: &std::path::Path,
+    files: &[String],
+) -> (Option<i32>, Value) {
+    let out = Command::new("node")
+        .arg(bin)
+        .arg("--config")
+        .arg(config)
+        .args(["--max-warnings", "0", "--format", "json"])
+        .args(files)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code(), report)
+}
+
+/// Every .js and .json file of the app, relative to `app`.
+fn lint_targets(app: &std::path::Path) -> Vec<String> {
+    let mut files = Vec::new();
+    files_under(&app.join("htdocs"), "htdocs", &mut files);
+    files_under(&app.join("root"), "root", &mut files);
+    let mut out: Vec<String> = files
+        .into_iter()
+        .map(|(rel, _)| rel)
+        .filter(|rel| {
+            std::path::Path::new(rel)
+                .extension()
+                .is_some_and(|x| x == "js" || x == "json")
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The app passes ESLint with LuCI's configuration (openwrt/eslint.config.mjs mirrors it),
+/// warnings included: every .js and .json file, each linted (none ignored). A copy with an
+/// undefined name shows the rules are on.
+#[test]
+fn eslint_with_lucis_rules_passes_every_file_of_the_app() {
+    let Some((bin, config)) = eslint() else {
+        return;
+    };
+    let files = lint_targets(&app());
+    assert!(files.len() >= 3, "{files:?}");
+    let (code, report) = run_eslint(&bin, &config, &app(), &files);
+    let results = report.as_array().unwrap();
+    let linted: Vec<String> = results
+        .iter()
+        .map(|r| {
+            let path = r["filePath"].as_str().unwrap();
+            path.strip_prefix(&format!("{}/", app().display()))
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(linted, files, "each file linted");
+    let problems: Vec<String> = results
+        .iter()
+        .flat_map(|r| {
+            r["messages"].as_array().unwrap().iter().map(move |m| {
+                format!(
+                    "{}:{}: {} ({})",
+                    r["filePath"].as_str().unwrap(),
+                    m["line"],
+                    m["message"],
+                    m["ruleId"]
+                )
+            })
+        })
+        .collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+    assert_eq!(code, Some(0));
+
+    let dir = scratch("eslint");
+    let view = dir.join("htdocs/luci-static/resources/view");
+    std::fs::create_dir_all(&view).unwrap();
+    std::fs::write(
+        view.join("bad.js"),
+        "'use strict';\n'require view';\nreturn view.extend({ render: function() { return E('p', {}, [ undefinedName ]); } });\n",
+    )
+    .unwrap();
+    let (code, report) = run_eslint(&bin, &config, &dir, &["htdocs".to_string()]);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(report[0]["messages"][0]["ruleId"], "no-undef", "{report}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
