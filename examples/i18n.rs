@@ -13,7 +13,10 @@
 //! such as `view/status/include/70_ddns-dc.js`), the menu title or the ACL description: run
 //! `scan`, then `update`, then translate the new entries (their `msgstr ""`) in each `.po`
 //! file; a reworded string's old translation waits at the end of the file as an obsolete
-//! `#~` entry. `tests/luci.rs` runs `check`. A new language: create `po/LANG/ddns-dc.po` with
+//! `#~` entry. A string that LuCI's own catalog (luci-base's `base.po`) also has, such as
+//! "Cancel" or "Interfaces", gets base's translation: the router sends both catalogs to the
+//! browser as one table keyed by the string's hash, and which one wins depends on the order of
+//! the files in `/usr/lib/lua/luci/i18n`. `tests/luci.rs` runs `check`. A new language: create `po/LANG/ddns-dc.po` with
 //! just a header (copy one, change `Language:` and `Plural-Forms:`), then run `update`; the
 //! packages pick it up (`packaging/openwrt-packages`). An optional last argument names another
 //! app directory (default: `openwrt/luci-app-ddns-dc`).
