@@ -264,7 +264,7 @@ fn the_backend_lists_exactly_the_contract() {
 
 /// Run `cargo run --example NAME -- ARGS` (the build tools of `examples/`) in `dir`.
 fn example(name: &str, dir: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO"))
+    support::outside_cargo_test(&mut Command::new(env!("CARGO")))
         .args([
             "run",
             "--quiet",

@@ -41,13 +41,15 @@ fn version() -> String {
 /// Build every package for x86_64 from the test binary into `out`.
 fn build(out: &Path) {
     let bin = env!("CARGO_BIN_EXE_ddns");
-    let status = Command::new(top().join("packaging/openwrt-packages"))
-        .arg(out)
-        .arg(format!("{bin}=x86_64"))
-        .env("SOURCE_DATE_EPOCH", EPOCH.to_string())
-        .stdout(std::process::Stdio::null())
-        .status()
-        .unwrap();
+    // The script runs cargo (examples/mkapk.rs, examples/po2lmo.rs).
+    let status =
+        support::outside_cargo_test(&mut Command::new(top().join("packaging/openwrt-packages")))
+            .arg(out)
+            .arg(format!("{bin}=x86_64"))
+            .env("SOURCE_DATE_EPOCH", EPOCH.to_string())
+            .stdout(std::process::Stdio::null())
+            .status()
+            .unwrap();
     assert!(status.success());
 }
 
@@ -467,6 +469,7 @@ fn ddns_dc_ipk(dir: &Path) {
     assert_eq!(control_field(&text, "Version"), version());
     assert_eq!(control_field(&text, "Architecture"), "x86_64");
     assert_eq!(control_field(&text, "SourceDateEpoch"), EPOCH.to_string());
+    check_feed_fields(&text);
     assert!(!text.contains("Depends"), "no dependencies");
     assert!(
         text.contains("Description: Dynamic DNS client using Domain Connect\n "),
@@ -489,10 +492,7 @@ fn ddns_dc_apk(dir: &Path) {
     assert_eq!(pkg.info_text(adb::PI_VERSION), version());
     assert_eq!(pkg.info_text(adb::PI_ARCH), "x86_64");
     assert_eq!(pkg.info_text(adb::PI_ORIGIN), "ddns-dc");
-    assert_eq!(
-        pkg.info_text(adb::PI_MAINTAINER),
-        "ddns developers <ddns@users.noreply.github.com>"
-    );
+    assert_eq!(pkg.info_text(adb::PI_MAINTAINER), MAINTAINER);
     assert!(pkg.depends().is_empty(), "no dependencies");
     check_apk_files(&pkg, "ddns-dc", &ddns_dc_files(), &["/etc/config/ddns-dc"]);
     check_apk_scripts(&pkg, "ddns-dc", "");
@@ -529,6 +529,7 @@ fn luci_app_packages(dir: &Path) {
     assert_eq!(control_field(&text, "Architecture"), "all");
     assert_eq!(control_field(&text, "Depends"), "ddns-dc, luci-base");
     assert_eq!(control_field(&text, "Section"), "luci");
+    check_feed_fields(&text);
     let postinst_pkg = String::from_utf8(member(&control, "./postinst-pkg").data.clone()).unwrap();
     assert_eq!(
         postinst_pkg,
@@ -629,7 +630,7 @@ fn luci_i18n_packages(dir: &Path) {
         let name = format!("luci-i18n-ddns-dc-{code}");
         let po = top().join(format!("openwrt/luci-app-ddns-dc/po/{lang}/ddns-dc.po"));
         let lmo = scratch.join(format!("{code}.lmo"));
-        let out = Command::new(env!("CARGO"))
+        let out = support::outside_cargo_test(&mut Command::new(env!("CARGO")))
             .args(["run", "--quiet", "--locked", "--example", "po2lmo", "--"])
             .arg(&po)
             .arg(&lmo)
@@ -669,6 +670,7 @@ fn luci_i18n_packages(dir: &Path) {
         assert_eq!(control_field(&text, "Depends"), "luci-app-ddns-dc");
         assert_eq!(control_field(&text, "Section"), "luci");
         assert_eq!(control_field(&text, "SourceName"), "luci-app-ddns-dc");
+        check_feed_fields(&text);
         assert_eq!(
             control_field(&text, "Description"),
             format!("Translation for luci-app-ddns-dc - {title}")
@@ -766,11 +768,11 @@ fn feed_test_script_checks_the_installed_binarys_version() {
 
 /// What the feeds ask of a recipe: a maintainer in `Name <email>` form, the license as the
 /// crate declares it, the license texts named by PKG_LICENSE_FILES present where the recipe
-/// is built from (the source tree for ddns-dc, the recipe directory for the LuCI app), and the
-/// packages' Maintainer and LicenseFiles fields saying the same.
+/// is built from (the source tree for ddns-dc, the recipe directory for the LuCI app); the
+/// packages' fields say the same (`check_feed_fields`).
 #[test]
 fn recipes_name_maintainer_license_and_license_files() {
-    let maintainer = "ddns developers <ddns@users.noreply.github.com>";
+    let maintainer = MAINTAINER;
     for (recipe, tree) in [
         ("openwrt/Makefile", top()),
         (
@@ -804,30 +806,17 @@ fn recipes_name_maintainer_license_and_license_files() {
     assert!(apache.contains("Apache License\n                        Version 2.0, January 2004"));
     let mit = std::fs::read_to_string(top().join("LICENSE-MIT")).unwrap();
     assert!(mit.starts_with("MIT License\n\nCopyright (c) "));
+}
 
-    let dir = scratch("maint");
-    build(&dir);
-    for pkg in ["luci-app-ddns-dc", "ddns-dc"] {
-        let file = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .find(|p| {
-                let n = p.file_name().unwrap().to_str().unwrap();
-                n.starts_with(&format!("{pkg}_")) && p.extension().is_some_and(|x| x == "ipk")
-            })
-            .unwrap();
-        let (_, _, text) = open_ipk(&std::fs::read(&file).unwrap());
-        assert_eq!(control_field(&text, "Maintainer"), maintainer, "{pkg}");
-        assert_eq!(
-            control_field(&text, "LicenseFiles"),
-            "LICENSE-APACHE LICENSE-MIT",
-            "{pkg}"
-        );
-        assert_eq!(
-            control_field(&text, "License"),
-            env!("CARGO_PKG_LICENSE"),
-            "{pkg}"
-        );
-    }
-    std::fs::remove_dir_all(&dir).unwrap();
+/// The maintainer of every recipe and package.
+const MAINTAINER: &str = "ddns developers <ddns@users.noreply.github.com>";
+
+/// The control fields the feeds' recipes put into every package: maintainer and license.
+fn check_feed_fields(text: &str) {
+    assert_eq!(control_field(text, "Maintainer"), MAINTAINER);
+    assert_eq!(control_field(text, "License"), env!("CARGO_PKG_LICENSE"));
+    assert_eq!(
+        control_field(text, "LicenseFiles"),
+        "LICENSE-APACHE LICENSE-MIT"
+    );
 }
