@@ -10,8 +10,8 @@
 //! or offset; objects and arrays are u32 slot lists whose slot 0 is the slot count.
 //!
 //! Usage: mkapk --root DIR --name N --version V --arch A --epoch SECS --description TEXT
-//!              [--depends "NAME ..."] [--post-install FILE] [--pre-deinstall FILE]
-//!              [--post-upgrade FILE] --output FILE
+//!              [--origin SOURCE] [--depends "NAME ..."] [--post-install FILE]
+//!              [--pre-deinstall FILE] [--post-upgrade FILE] --output FILE
 
 #![allow(
     clippy::unwrap_used,
@@ -239,8 +239,14 @@ fn main() {
         adb.blob(args.get("description").as_bytes()),
         adb.blob(args.get("arch").as_bytes()),
         adb.blob(b"MIT OR Apache-2.0"),
-        adb.blob(args.get("name").as_bytes()),
-        adb.blob(b"ddns developers"),
+        // origin: the source package (OpenWrt's recipe), the package itself by default
+        adb.blob(
+            args.0
+                .get("origin")
+                .map_or(args.get("name"), String::as_str)
+                .as_bytes(),
+        ),
+        adb.blob(b"ddns developers <ddns@users.noreply.github.com>"),
         NULL, // url
         NULL, // repo-commit
         adb.int(epoch),

@@ -1,9 +1,11 @@
-//! The OpenWrt packages, byte by byte: the .ipk and .apk of `ddns-dc` and `luci-app-ddns-dc`
-//! built by `packaging/openwrt-packages` from the test binary (outer gzip'd tar, member order,
+//! The OpenWrt packages, byte by byte: the .ipk and .apk of `ddns-dc`, `luci-app-ddns-dc` and
+//! `luci-i18n-ddns-dc-LANG` built by `packaging/openwrt-packages` from the test binary and the
+//! app's .po files (outer gzip'd tar, member order,
 //! GNU headers, owners, modes, control fields, dependencies, scripts, file lists,
 //! reproducibility), and the one source of truth: `openwrt/files.list` is what both the SDK
 //! recipe (run here by GNU make with stub OpenWrt includes) and the packages install, the LuCI
-//! packages hold exactly the LuCI recipe's tree, and every version is Cargo.toml's.
+//! packages hold exactly the LuCI recipe's tree, and every version is Cargo.toml's (luci.mk's
+//! PKG_PO_VERSION for the translations).
 
 #![allow(
     clippy::unwrap_used,
@@ -39,13 +41,15 @@ fn version() -> String {
 /// Build every package for x86_64 from the test binary into `out`.
 fn build(out: &Path) {
     let bin = env!("CARGO_BIN_EXE_ddns");
-    let status = Command::new(top().join("packaging/openwrt-packages"))
-        .arg(out)
-        .arg(format!("{bin}=x86_64"))
-        .env("SOURCE_DATE_EPOCH", EPOCH.to_string())
-        .stdout(std::process::Stdio::null())
-        .status()
-        .unwrap();
+    // The script runs cargo (examples/mkapk.rs, examples/po2lmo.rs).
+    let status =
+        support::outside_cargo_test(&mut Command::new(top().join("packaging/openwrt-packages")))
+            .arg(out)
+            .arg(format!("{bin}=x86_64"))
+            .env("SOURCE_DATE_EPOCH", EPOCH.to_string())
+            .stdout(std::process::Stdio::null())
+            .status()
+            .unwrap();
     assert!(status.success());
 }
 
@@ -445,6 +449,7 @@ fn packages_are_what_opkg_and_apk_expect_and_reproducible() {
     ddns_dc_ipk(&dir);
     ddns_dc_apk(&dir);
     luci_app_packages(&dir);
+    luci_i18n_packages(&dir);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -462,6 +467,7 @@ fn ddns_dc_ipk(dir: &Path) {
     assert_eq!(control_field(&text, "Version"), version());
     assert_eq!(control_field(&text, "Architecture"), "x86_64");
     assert_eq!(control_field(&text, "SourceDateEpoch"), EPOCH.to_string());
+    check_feed_fields(&text);
     assert!(!text.contains("Depends"), "no dependencies");
     assert!(
         text.contains("Description: Dynamic DNS client using Domain Connect\n "),
@@ -483,6 +489,8 @@ fn ddns_dc_apk(dir: &Path) {
     assert_eq!(pkg.info_text(adb::PI_NAME), "ddns-dc");
     assert_eq!(pkg.info_text(adb::PI_VERSION), version());
     assert_eq!(pkg.info_text(adb::PI_ARCH), "x86_64");
+    assert_eq!(pkg.info_text(adb::PI_ORIGIN), "ddns-dc");
+    assert_eq!(pkg.info_text(adb::PI_MAINTAINER), MAINTAINER);
     assert!(pkg.depends().is_empty(), "no dependencies");
     check_apk_files(&pkg, "ddns-dc", &ddns_dc_files(), &["/etc/config/ddns-dc"]);
     check_apk_scripts(&pkg, "ddns-dc", "");
@@ -519,6 +527,7 @@ fn luci_app_packages(dir: &Path) {
     assert_eq!(control_field(&text, "Architecture"), "all");
     assert_eq!(control_field(&text, "Depends"), "ddns-dc, luci-base");
     assert_eq!(control_field(&text, "Section"), "luci");
+    check_feed_fields(&text);
     let postinst_pkg = String::from_utf8(member(&control, "./postinst-pkg").data.clone()).unwrap();
     assert_eq!(
         postinst_pkg,
@@ -534,8 +543,290 @@ fn luci_app_packages(dir: &Path) {
     assert_eq!(pkg.info_text(adb::PI_VERSION), version());
     assert_eq!(pkg.info_text(adb::PI_ARCH), "noarch", "apk's name for all");
     assert_eq!(pkg.depends(), ["ddns-dc", "luci-base"]);
+    assert_eq!(pkg.info_text(adb::PI_ORIGIN), "luci-app-ddns-dc");
     check_apk_files(&pkg, "luci-app-ddns-dc", &files, &[]);
     let own = std::fs::read_to_string(top().join("packaging/openwrt/luci-postinst-pkg")).unwrap();
     let own = lines(own.lines().filter(|l| !l.starts_with('#')));
     check_apk_scripts(&pkg, "luci-app-ddns-dc", &own);
+}
+
+/// The translations shipped: po/ directory, luci.mk's package suffix (LUCI_LC_ALIAS) and
+/// language name (LUCI_LANG).
+const LANGUAGES: &[(&str, &str, &str)] = &[
+    ("de", "de", "Deutsch (German)"),
+    ("es", "es", "Español (Spanish)"),
+    ("zh_Hans", "zh-cn", "简体中文 (Simplified Chinese)"),
+];
+
+/// UTC calendar date of a Unix time: (year, month, day, day of the year).
+fn utc_date(secs: u64) -> (u64, u64, u64, u64) {
+    let days = secs / 86_400;
+    let (mut year, mut left) = (1970, days);
+    let leap = |y: u64| (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400);
+    while left >= if leap(year) { 366 } else { 365 } {
+        left -= if leap(year) { 366 } else { 365 };
+        year += 1;
+    }
+    let doy = left + 1;
+    let months = [
+        31,
+        if leap(year) { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    let mut month = 1;
+    for m in months {
+        if left < m {
+            break;
+        }
+        left -= m;
+        month += 1;
+    }
+    (year, month, left + 1, doy)
+}
+
+/// luci.mk's PKG_PO_VERSION for the app's po/: with git, the last commit touching it as
+/// YY.DDD.SSSSS~HASH; without, 0.YYMMDD.SSSSS (of SOURCE_DATE_EPOCH here).
+fn po_version() -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(top().join("openwrt/luci-app-ddns-dc"))
+        .args(["log", "-1", "--format=%ct %h", "--abbrev=7", "--", "po"])
+        .output();
+    let text = out
+        .map(|o| String::from_utf8(o.stdout).unwrap())
+        .unwrap_or_default();
+    match text.split_whitespace().collect::<Vec<_>>()[..] {
+        [secs, hash] => {
+            let secs: u64 = secs.parse().unwrap();
+            let (y, _, _, doy) = utc_date(secs);
+            format!("{:02}.{doy:03}.{:05}~{hash}", y % 100, secs % 86_400)
+        }
+        _ => {
+            let (y, m, d, _) = utc_date(EPOCH);
+            format!("0.{:02}{m:02}{d:02}.{:05}", y % 100, EPOCH % 86_400)
+        }
+    }
+}
+
+/// luci-i18n-ddns-dc-LANG as luci.mk's LuciTranslation builds them: the .lmo that po2lmo makes
+/// of po/LANG/ddns-dc.po and the uci-defaults line adding the language to LuCI's list,
+/// depending on the app, architecture all, OpenWrt's generic install scripts only (their
+/// default_postinst runs the uci-defaults script), PKG_PO_VERSION.
+fn luci_i18n_packages(dir: &Path) {
+    let version = po_version();
+    let scratch = scratch("lmo");
+    for (lang, code, title) in LANGUAGES {
+        let name = format!("luci-i18n-ddns-dc-{code}");
+        let po = top().join(format!("openwrt/luci-app-ddns-dc/po/{lang}/ddns-dc.po"));
+        let lmo = scratch.join(format!("{code}.lmo"));
+        let out = support::outside_cargo_test(&mut Command::new(env!("CARGO")))
+            .args(["run", "--quiet", "--locked", "--example", "po2lmo", "--"])
+            .arg(&po)
+            .arg(&lmo)
+            .current_dir(top())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let mut files = BTreeMap::new();
+        files.insert(
+            format!("/etc/uci-defaults/{name}"),
+            (
+                0o644,
+                format!(
+                    "uci set luci.languages.{}='{title}'; uci commit luci\n",
+                    code.replace('-', "_")
+                )
+                .into_bytes(),
+            ),
+        );
+        files.insert(
+            format!("/usr/lib/lua/luci/i18n/ddns-dc.{code}.lmo"),
+            (0o644, std::fs::read(&lmo).unwrap()),
+        );
+
+        let ipk = reproducible(dir, &format!("{name}_{version}_all.ipk"));
+        let (data, control, text) = open_ipk(&ipk);
+        check_data(&data, &files);
+        let names: Vec<&str> = control.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["./", "./control", "./postinst", "./prerm"],
+            "{name}: no conffiles, no install step of its own"
+        );
+        assert_eq!(control_field(&text, "Package"), name);
+        assert_eq!(control_field(&text, "Version"), version);
+        assert_eq!(control_field(&text, "Architecture"), "all");
+        assert_eq!(control_field(&text, "Depends"), "luci-app-ddns-dc");
+        assert_eq!(control_field(&text, "Section"), "luci");
+        assert_eq!(control_field(&text, "SourceName"), "luci-app-ddns-dc");
+        check_feed_fields(&text);
+        assert_eq!(
+            control_field(&text, "Description"),
+            format!("Translation for luci-app-ddns-dc - {title}")
+        );
+        for m in ["./postinst", "./prerm"] {
+            assert_eq!(member(&control, m).mode, 0o755, "{m}");
+        }
+
+        let packed = reproducible(dir, &format!("{name}_{version}_all.apk"));
+        let pkg = adb::parse(&packed, EPOCH);
+        assert_eq!(pkg.info_text(adb::PI_NAME), name);
+        assert_eq!(pkg.info_text(adb::PI_VERSION), version);
+        assert_eq!(pkg.info_text(adb::PI_ARCH), "noarch");
+        assert_eq!(pkg.info_text(adb::PI_ORIGIN), "luci-app-ddns-dc");
+        assert_eq!(pkg.depends(), ["luci-app-ddns-dc"]);
+        check_apk_files(&pkg, &name, &files, &[]);
+        check_apk_scripts(&pkg, &name, "");
+    }
+    let built: Vec<String> = std::fs::read_dir(dir.join("a"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with("luci-i18n-"))
+        .collect();
+    assert_eq!(
+        built.len(),
+        2 * LANGUAGES.len(),
+        "one .ipk and one .apk per language: {built:?}"
+    );
+    std::fs::remove_dir_all(&scratch).unwrap();
+}
+
+/// `openwrt/test.sh` as the packages feed's CI runs it after installing a package
+/// (`sh test.sh PKG_NAME PKG_VERSION`, the version without its release), here with the binary
+/// under test installed as `ddns-dc` on PATH: it passes for the package's version, fails for
+/// another one and when ddns-dc is missing, and passes for the packages without a program.
+#[test]
+fn feed_test_script_checks_the_installed_binarys_version() {
+    feed_test_script_under(&["sh"], "feedtest");
+}
+
+/// The same under busybox's sh, the router's shell.
+#[test]
+#[ignore = "needs busybox (Debian's busybox-static)"]
+fn feed_test_script_under_busybox_sh() {
+    support::require(
+        Path::new("/bin/busybox").is_file(),
+        "/bin/busybox (apt-get install busybox-static)",
+    );
+    feed_test_script_under(&["/bin/busybox", "sh"], "feedtest-busybox");
+}
+
+fn feed_test_script_under(shell: &[&str], tag: &str) {
+    let dir = scratch(tag);
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::copy(support::ddns_bin(), bin.join("ddns-dc")).unwrap();
+    let script = top().join("openwrt/test.sh");
+    assert_eq!(
+        std::fs::metadata(&script).unwrap().permissions().mode() & 0o777,
+        0o755
+    );
+    let shells = [shell
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<String>>()];
+    let path = format!("{}:/usr/bin:/bin", bin.display());
+    let run = |shell: &[String], path: &str, args: &[&str]| {
+        Command::new(&shell[0])
+            .args(&shell[1..])
+            .arg(&script)
+            .args(args)
+            .env_clear()
+            .env("PATH", path)
+            .output()
+            .unwrap()
+    };
+    let version = env!("CARGO_PKG_VERSION");
+    for shell in &shells {
+        let ok = run(shell, &path, &["ddns-dc", version]);
+        assert!(ok.status.success(), "{shell:?}: {ok:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&ok.stdout),
+            format!("ddns {version}\n")
+        );
+
+        let other = run(shell, &path, &["ddns-dc", "0.1"]);
+        assert_eq!(other.status.code(), Some(1), "{shell:?}: {other:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&other.stdout),
+            format!("ddns-dc --version printed 'ddns {version}', not version 0.1\n")
+        );
+
+        let missing = run(shell, "/usr/bin:/bin", &["ddns-dc", version]);
+        assert_eq!(missing.status.code(), Some(1), "{shell:?}: {missing:?}");
+        assert!(String::from_utf8_lossy(&missing.stdout).starts_with("ddns-dc --version failed: "));
+
+        for other_pkg in ["luci-app-ddns-dc", "luci-i18n-ddns-dc-de"] {
+            let out = run(shell, "/usr/bin:/bin", &[other_pkg, version]);
+            assert!(
+                out.status.success() && out.stdout.is_empty(),
+                "{other_pkg}: {out:?}"
+            );
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// What the feeds ask of a recipe: a maintainer in `Name <email>` form, the license as the
+/// crate declares it, the license texts named by PKG_LICENSE_FILES present where the recipe
+/// is built from (the source tree for ddns-dc, the recipe directory for the LuCI app); the
+/// packages' fields say the same (`check_feed_fields`).
+#[test]
+fn recipes_name_maintainer_license_and_license_files() {
+    let maintainer = MAINTAINER;
+    for (recipe, tree) in [
+        ("openwrt/Makefile", top()),
+        (
+            "openwrt/luci-app-ddns-dc/Makefile",
+            top().join("openwrt/luci-app-ddns-dc"),
+        ),
+    ] {
+        let text = std::fs::read_to_string(top().join(recipe)).unwrap();
+        let line = |k: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(&format!("{k}:=")))
+                .unwrap_or_else(|| panic!("{recipe}: no {k}:="))
+                .to_string()
+        };
+        assert_eq!(line("PKG_MAINTAINER"), maintainer, "{recipe}");
+        assert_eq!(line("PKG_LICENSE"), env!("CARGO_PKG_LICENSE"), "{recipe}");
+        assert_eq!(
+            line("PKG_LICENSE_FILES"),
+            "LICENSE-APACHE LICENSE-MIT",
+            "{recipe}"
+        );
+        for f in ["LICENSE-APACHE", "LICENSE-MIT"] {
+            assert_eq!(
+                std::fs::read(tree.join(f)).unwrap_or_default(),
+                std::fs::read(top().join(f)).unwrap(),
+                "{recipe}: {f} is the repository's"
+            );
+        }
+    }
+    let apache = std::fs::read_to_string(top().join("LICENSE-APACHE")).unwrap();
+    assert!(apache.contains("Apache License\n                        Version 2.0, January 2004"));
+    let mit = std::fs::read_to_string(top().join("LICENSE-MIT")).unwrap();
+    assert!(mit.starts_with("MIT License\n\nCopyright (c) "));
+}
+
+/// The maintainer of every recipe and package.
+const MAINTAINER: &str = "ddns developers <ddns@users.noreply.github.com>";
+
+/// The control fields the feeds' recipes put into every package: maintainer and license.
+fn check_feed_fields(text: &str) {
+    assert_eq!(control_field(text, "Maintainer"), MAINTAINER);
+    assert_eq!(control_field(text, "License"), env!("CARGO_PKG_LICENSE"));
+    assert_eq!(
+        control_field(text, "LicenseFiles"),
+        "LICENSE-APACHE LICENSE-MIT"
+    );
 }

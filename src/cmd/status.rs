@@ -112,7 +112,10 @@ fn published(
     entry: Option<&crate::state::Entry>,
 ) -> BTreeMap<&'static str, Option<IpAddr>> {
     let mut out = BTreeMap::new();
-    for f in setup.map(crate::state::Setup::published_families).unwrap_or_default() {
+    for f in setup
+        .map(crate::state::Setup::published_families)
+        .unwrap_or_default()
+    {
         out.insert(f.key(), entry.and_then(|e| e.published.get(f)));
     }
     out

@@ -15,6 +15,10 @@ pub const PI_HASHES: usize = 3;
 pub const PI_DESCRIPTION: usize = 4;
 /// Architecture.
 pub const PI_ARCH: usize = 5;
+/// Origin: the source package.
+pub const PI_ORIGIN: usize = 7;
+/// Maintainer.
+pub const PI_MAINTAINER: usize = 8;
 /// Build time.
 pub const PI_BUILD_TIME: usize = 11;
 /// Installed size.

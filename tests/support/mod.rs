@@ -58,6 +58,31 @@ pub fn published(tag: &str) -> World {
     w
 }
 
+/// `cmd` (which runs cargo, directly or from a script) without the variables cargo sets for a
+/// test binary (`CARGO_MANIFEST_DIR`, `CARGO_PKG_*`, ...): ring's build script tracks some of
+/// them, so a nested cargo that sees them rebuilds ring and everything above it, and the next
+/// `cargo test` rebuilds it all again (about 15 s of CPU each time).
+pub fn outside_cargo_test(cmd: &mut Command) -> &mut Command {
+    for (k, _) in std::env::vars_os() {
+        let Some(k) = k.to_str() else { continue };
+        if k.starts_with("CARGO_PKG_")
+            || k.starts_with("CARGO_MANIFEST_")
+            || k.starts_with("CARGO_BIN_")
+            || [
+                "CARGO_CRATE_NAME",
+                "CARGO_PRIMARY_PACKAGE",
+                "CARGO_TARGET_TMPDIR",
+                "CARGO_RUSTC_CURRENT_DIR",
+                "OUT_DIR",
+            ]
+            .contains(&k)
+        {
+            cmd.env_remove(k);
+        }
+    }
+    cmd
+}
+
 /// Fail the test unless `ok`, saying what it needs. A test that needs more than a toolchain
 /// and loopback (root, podman, qemu, busybox, faketime, node, make, the `dist/` binaries) is
 /// marked `#[ignore = "needs ..."]`, so a plain `cargo test` counts it as ignored, never as
