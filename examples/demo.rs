@@ -35,6 +35,16 @@ fn main() {
     println!("  DDNS_RESOLVER={}", w.dns);
     println!("  DDNS_IP_SOURCES={}", w.echo_url());
     println!("  SSL_CERT_FILE={}", w.ca_file.display());
+    println!("  DDNS_RUN_DIR={}", w.run_arg.display());
+
+    step(
+        "ddns probe home.example.com",
+        "(will it work with this domain? nothing is set up or written yet)",
+    );
+    let probe = w.run(&["probe", NAME]);
+    show(&probe);
+    // The probe asks the echo for IPv6 too where this machine has a global IPv6 route.
+    let v6 = !probe.stdout.contains("IPv6 no global route");
 
     step(
         "ddns setup home.example.com --ipv4",
@@ -73,10 +83,21 @@ fn main() {
     step("ddns check --json", "");
     show(&w.run(&["check", "--json"]));
 
-    // The fake is strict, as in the tests: these are the requests the tour makes (a setup;
-    // three updates and three checks that each detect; two of the updates apply).
+    step(
+        "ddns status",
+        "(what the last update did, read from the state and a file in RAM: no packet)",
+    );
+    show(&w.run(&["status"]));
+
+    step("ddns health", "(for a container's HEALTHCHECK)");
+    show(&w.run(&["health"]));
+
+    // The fake is strict, as in the tests: these are the requests the tour makes (a probe's
+    // discovery and detection; a setup; three updates and three checks that each detect; two
+    // of the updates apply).
     w.expect_all(&support::SETUP);
-    w.expect_all(&[(Route::Echo, 6), (Route::Apply, 2)]);
+    w.expect_all(&[(Route::Settings, 1), (Route::Template, 1)]);
+    w.expect_all(&[(Route::Echo, 7 + usize::from(v6)), (Route::Apply, 2)]);
     let p = w.provider();
     println!(
         "\nThe fake provider saw: settings {}, template {}, consent {}, token {}, refresh {}, apply {}, echo {}.",

@@ -151,7 +151,7 @@ pub fn judge(name: &str, f: &Findings) -> Judged {
             Verdict::Works,
             "works",
             format!(
-                "{name} can be kept up to date with {with} ({}); this router is behind \
+                "can be kept up to date with {with}, publishing {}; this router is behind \
                  another router, whose port forwarding decides what the address reaches",
                 records.join(" and ")
             ),
@@ -161,7 +161,7 @@ pub fn judge(name: &str, f: &Findings) -> Judged {
             Verdict::Works,
             "works",
             format!(
-                "{name} can be kept up to date with {with} ({})",
+                "can be kept up to date with {with}, publishing {}",
                 records.join(" and ")
             ),
             setup,
@@ -170,8 +170,8 @@ pub fn judge(name: &str, f: &Findings) -> Judged {
             Verdict::Works,
             "works-ipv6-only",
             format!(
-                "IPv4 is behind carrier-grade NAT: publish AAAA only; {name} can be kept up to \
-                 date with {with}"
+                "IPv4 is behind carrier-grade NAT: publish AAAA only; it can be kept up to date \
+                 with {with}"
             ),
             setup,
         ),
