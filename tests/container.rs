@@ -87,7 +87,7 @@ fn archive() -> PathBuf {
 /// server at once (the fake publishes at once). Unlike `World`'s own runs, a container run
 /// verifies: its environment is the image's and the flags', without `DDNS_VERIFY_TIMEOUT=0`,
 /// and as root the fake zone server answers on port 53 of the host network.
-fn published(ip: &str) -> String {
+fn published_line(ip: &str) -> String {
     format!("home.example.com A {ip} published (visible at 1 of 1 name server after 0.")
 }
 
@@ -96,7 +96,7 @@ fn published(ip: &str) -> String {
 fn assert_published(w: &World, u: &Run) {
     assert_eq!((u.code, u.stderr.as_str()), (Some(0), ""), "{u:?}");
     assert!(
-        u.stdout.starts_with(&published("81.2.69.142"))
+        u.stdout.starts_with(&published_line("81.2.69.142"))
             && u.stdout.ends_with(" s)\n")
             && u.stdout.lines().count() == 1,
         "{u:?}"
@@ -907,18 +907,15 @@ impl Healthcheck {
         let mut start_period = std::time::Duration::ZERO;
         let mut retries = 3; // compose's (and podman's) default
         for (key, v) in map {
-            let text = v
-                .as_str()
-                .map(String::from)
-                .unwrap_or_else(|| v.to_string());
+            let setting = v.as_str().map_or_else(|| v.to_string(), String::from);
             match key.as_str() {
                 "test" => continue,
                 "interval" | "timeout" => {}
-                "start_period" => start_period = go_duration(&text),
+                "start_period" => start_period = go_duration(&setting),
                 "retries" => retries = v.as_u64().unwrap().try_into().unwrap(),
                 other => panic!("compose.yaml: this test does not know healthcheck.{other}"),
             }
-            flags.extend([format!("--health-{}", key.replace('_', "-")), text]);
+            flags.extend([format!("--health-{}", key.replace('_', "-")), setting]);
         }
         Healthcheck {
             test,
@@ -1140,7 +1137,11 @@ fn compose_service_keeps_updating_and_stops_cleanly_on_sigterm() {
         "logs:\n{}",
         tail()
     );
-    assert!(logs().contains(&published("81.2.69.142")), "{}", tail());
+    assert!(
+        logs().contains(&published_line("81.2.69.142")),
+        "{}",
+        tail()
+    );
 
     // Health. After the first update: healthy, with `ddns health`'s line as the check's output.
     let check = || podman(&["healthcheck", "run", &container.0]);
