@@ -1,11 +1,13 @@
 //! The container image from `packaging/build-image`, built and run the way the README says.
 //! The OCI archive in dist/ holds, for amd64, arm64 and arm/v7, only `/ddns` (that CPU's binary,
-//! byte for byte the one in dist/) and an empty `/data` owned by 65532, with the promised user,
-//! volume and labels. The amd64 image runs `setup` (with `--code`, then pasted on stdin), `update`
-//! (the record changes), a no-op `update` (nothing written in the volume) and `check`, against
-//! the fake provider on the host network, with a read-only root and its state in a named volume.
+//! byte for byte the one in dist/) and an empty `/data` and `/run` owned by 65532, with the
+//! promised user, volume, labels and HEALTHCHECK. The amd64 image runs `setup` (with `--code`,
+//! then pasted on stdin), `update` (the record changes), a no-op `update` (nothing written in the
+//! volume) and `check`, against the fake provider on the host network, with a read-only root and
+//! its state in a named volume, and `update --every` turns healthy by the image's own check.
 //! `packaging/compose.yaml`'s service and the Kubernetes CronJob's container run with their
-//! files' settings; the CronJob manifest passes the Kubernetes schema.
+//! files' settings: the service's health turns healthy after its first update, unhealthy after a
+//! failed run, healthy again after a good one; the CronJob manifest passes the Kubernetes schema.
 //!
 //! Needs root, podman and runc (always `podman --runtime runc`: Debian's default runtime, crun,
 //! refuses this machine's hybrid cgroups), the dist/ binaries from `packaging/build-all amd64
@@ -28,8 +30,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Instant;
-use support::provider::Route;
-use support::timing::timing;
+use support::provider::{Canned, Route};
+use support::timing::{self, timing};
 use support::{NAME, Run, SETUP, World};
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -81,12 +83,22 @@ fn archive() -> PathBuf {
     repo().join(format!("dist/container/ddns-{VERSION}.oci.tar"))
 }
 
-/// `podman --runtime runc ARGS`, to completion, with no stdin.
-/// A first update from the container: the record published, and DNS answering with it.
+/// The start of `update`'s line for a record published at `ip` and verified at the zone's
+/// server at once (the fake publishes at once). Unlike `World`'s own runs, a container run
+/// verifies: its environment is the image's and the flags', without `DDNS_VERIFY_TIMEOUT=0`,
+/// and as root the fake zone server answers on port 53 of the host network.
+fn published_line(ip: &str) -> String {
+    format!("home.example.com A {ip} published (visible at 1 of 1 name server after 0.")
+}
+
+/// A first update from the container: the record published (and seen at the zone's server),
+/// and DNS answering with it.
 fn assert_published(w: &World, u: &Run) {
-    assert_eq!(
-        (u.code, u.stdout.as_str(), u.stderr.as_str()),
-        (Some(0), "home.example.com A 81.2.69.142 published\n", ""),
+    assert_eq!((u.code, u.stderr.as_str()), (Some(0), ""), "{u:?}");
+    assert!(
+        u.stdout.starts_with(&published_line("81.2.69.142"))
+            && u.stdout.ends_with(" s)\n")
+            && u.stdout.lines().count() == 1,
         "{u:?}"
     );
     assert_eq!(
@@ -95,8 +107,17 @@ fn assert_published(w: &World, u: &Run) {
     );
 }
 
+/// The environment every podman here runs with: `DISABLE_HC_SYSTEMD=true`. For a container
+/// with a healthcheck (the image has one) podman starts a systemd timer that runs the check every
+/// interval; here the tests run each check themselves (`podman healthcheck run`), so that they
+/// know which runs a check saw, and without systemd (this sandbox) podman 4.3 would print two
+/// errors about the timer on every `podman run`, which the tests' exact stderr would catch.
+const PODMAN_ENV: (&str, &str) = ("DISABLE_HC_SYSTEMD", "true");
+
+/// `podman --runtime runc ARGS`, to completion, with no stdin.
 fn podman(args: &[&str]) -> Run {
     Command::new("podman")
+        .env(PODMAN_ENV.0, PODMAN_ENV.1)
         .args(["--runtime", "runc"])
         .args(args)
         .stdin(Stdio::null())
@@ -244,7 +265,9 @@ struct Unpacked {
     rootfs: PathBuf,
 }
 
-/// Unpack an OCI archive into `dir`: the one image index it names and each image in it.
+/// Unpack an OCI archive into `dir`: the one image index it names and each image in it. The
+/// index is a Docker manifest list and the images are in Docker's format (build-image's
+/// `--format v2s2`: the OCI image format has no HEALTHCHECK).
 fn unpack_archive(archive: &Path, dir: &Path) -> Vec<Unpacked> {
     let oci = dir.join("oci");
     std::fs::create_dir_all(&oci).unwrap();
@@ -266,7 +289,7 @@ fn unpack_archive(archive: &Path, dir: &Path) -> Vec<Unpacked> {
     let entries = top["manifests"].as_array().unwrap();
     assert_eq!(entries.len(), 1, "one image (index) in the archive: {top}");
     assert_eq!(
-        entries[0]["mediaType"], "application/vnd.oci.image.index.v1+json",
+        entries[0]["mediaType"], "application/vnd.docker.distribution.manifest.list.v2+json",
         "{top}"
     );
     assert_eq!(
@@ -276,7 +299,15 @@ fn unpack_archive(archive: &Path, dir: &Path) -> Vec<Unpacked> {
     let index = json(entries[0]["digest"].as_str().unwrap());
     let mut out = Vec::new();
     for (i, m) in index["manifests"].as_array().unwrap().iter().enumerate() {
+        assert_eq!(
+            m["mediaType"], "application/vnd.docker.distribution.manifest.v2+json",
+            "{index}"
+        );
         let manifest = json(m["digest"].as_str().unwrap());
+        assert_eq!(
+            manifest["config"]["mediaType"], "application/vnd.docker.container.image.v1+json",
+            "{manifest}"
+        );
         let config_digest = manifest["config"]["digest"].as_str().unwrap().to_string();
         let rootfs = dir.join(format!("rootfs-{i}"));
         std::fs::create_dir_all(&rootfs).unwrap();
@@ -374,13 +405,11 @@ fn archive_holds_only_each_platforms_binary_and_data() {
         assert_eq!(cfg["Entrypoint"], serde_json::json!(["/ddns"]), "{cfg}");
         assert_eq!(cfg["Cmd"], serde_json::json!(["update"]), "{cfg}");
         assert_eq!(cfg["Volumes"], serde_json::json!({"/data": {}}), "{cfg}");
-        assert!(
-            cfg["Env"]
-                .as_array()
-                .unwrap()
-                .contains(&Value::from("DDNS_STATE=/data/state.json")),
-            "{cfg}"
-        );
+        let env = cfg["Env"].as_array().unwrap();
+        for var in ["DDNS_STATE=/data/state.json", "DDNS_RUN_DIR=/run"] {
+            assert!(env.contains(&Value::from(var)), "{var}: {cfg}");
+        }
+        assert_eq!(cfg["Healthcheck"], healthcheck(), "{cfg}");
         let labels = cfg["Labels"].as_object().unwrap();
         let label = |k: &str| labels[&format!("org.opencontainers.image.{k}")].clone();
         assert_eq!(label("version"), VERSION);
@@ -388,13 +417,15 @@ fn archive_holds_only_each_platforms_binary_and_data() {
         assert_eq!(label("description"), env!("CARGO_PKG_DESCRIPTION"));
         assert!(label("source").as_str().unwrap().starts_with("https://"));
 
-        // Only the binary and the empty volume directory: no shell, no CA bundle, no /etc.
+        // Only the binary, the empty volume directory and the empty directory for the last run:
+        // no shell, no CA bundle, no /etc.
         assert_eq!(img.layers, 1);
         assert_eq!(
             listing(&img.rootfs),
             [
                 ("data".to_string(), "dir", 65532, 65532, 0o755),
                 ("ddns".to_string(), "file", 0, 0, 0o755),
+                ("run".to_string(), "dir", 65532, 65532, 0o755),
             ],
             "{}",
             p.arch
@@ -473,6 +504,33 @@ fn archive_holds_only_each_platforms_binary_and_data() {
         ),
         "{loaded:?}"
     );
+    // The HEALTHCHECK survives the load: podman takes an image's only from Docker's format, so
+    // an archive of OCI images would have lost it.
+    let check = private(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{json .HealthCheck}}",
+        &format!("ddns:{VERSION}"),
+    ]);
+    assert_eq!(
+        serde_json::from_str::<Value>(&check.stdout).ok(),
+        Some(healthcheck()),
+        "{check:?}"
+    );
+}
+
+/// The image's HEALTHCHECK as its config holds it (durations in nanoseconds): packaging/
+/// Dockerfile's numbers, explained there.
+fn healthcheck() -> Value {
+    let s = 1_000_000_000_u64;
+    serde_json::json!({
+        "Test": ["CMD", "/ddns", "health"],
+        "Interval": 30 * s,
+        "Timeout": 10 * s,
+        "StartPeriod": 60 * s,
+        "Retries": 3,
+    })
 }
 
 #[test]
@@ -548,9 +606,10 @@ fn fake_world_flags(w: &World) -> Vec<String> {
 }
 
 /// `podman run --rm` (with `-i` when `stdin`) the way the README runs the image, as a `World`
-/// wrapper: the ddns arguments follow.
+/// wrapper (through `env`, for [`PODMAN_ENV`]): the ddns arguments follow.
 fn readme_run(w: &World, volume: &Volume, image: &str, stdin: bool) -> Vec<String> {
-    let mut args: Vec<String> = ["podman", "--runtime", "runc", "run", "--rm"]
+    let env = format!("{}={}", PODMAN_ENV.0, PODMAN_ENV.1);
+    let mut args: Vec<String> = ["env", &env, "podman", "--runtime", "runc", "run", "--rm"]
         .map(String::from)
         .to_vec();
     if stdin {
@@ -682,8 +741,59 @@ fn amd64_image_runs_as_the_readme_says() {
     );
     runs.extend([c, s, s2, u, u2, j]);
 
+    // Kept running (`update --every`, as docs/container.md runs it with a read-only root), the
+    // image's own HEALTHCHECK turns healthy after the first run: the last run is recorded in
+    // /run (DDNS_RUN_DIR), a tmpfs given to the image's user (`U`: podman's own tmpfs there, for
+    // --read-only, is root's).
+    let run = plain.iter().position(|a| a == "run").unwrap();
+    let name = format!("ddns-test-readme-{}", std::process::id());
+    let mut args: Vec<&str> = vec!["run", "--detach", "--name", &name, "--tmpfs", "/run:U"];
+    args.extend(plain[run + 2..plain.len() - 1].iter().map(String::as_str)); // after run --rm
+    args.extend([image.as_str(), "update", "--every", "5m"]);
+    let started = podman(&args);
+    assert_eq!(started.code, Some(0), "{started:?}");
+    let container = Container(name);
+    let config = podman_ok(&[
+        "inspect",
+        "--format",
+        "{{json .Config.Healthcheck}}",
+        &container.0,
+    ]);
+    assert_eq!(
+        serde_json::from_str::<Value>(&config).ok(),
+        Some(healthcheck())
+    );
+    timing::wait_for(
+        "the first run of update --every",
+        timing().container_start,
+        || {
+            let l = podman(&["logs", &container.0]);
+            format!("{}{}", l.stdout, l.stderr)
+                .contains("update finished with status 0; the next one in 5 min")
+        },
+    );
+    let c = podman(&["healthcheck", "run", &container.0]);
+    assert_eq!(c.code, Some(0), "{c:?}");
+    let h: Value = serde_json::from_str(&podman_ok(&[
+        "inspect",
+        "--format",
+        "{{json .State.Health}}",
+        &container.0,
+    ]))
+    .unwrap();
+    assert_eq!(h["Status"], "healthy", "{h}");
+    assert!(
+        h["Log"][0]["Output"]
+            .as_str()
+            .unwrap()
+            .starts_with("healthy: every name was updated within 1 h (the last run "),
+        "{h}"
+    );
+    drop(container);
+
     // No shell: `sh` is only an argument to ddns, and there is no sh to run instead.
-    let base = &plain[3..plain.len() - 1]; // run --rm ... (without podman --runtime runc, image)
+    let run = plain.iter().position(|a| a == "run").unwrap();
+    let base = &plain[run..plain.len() - 1]; // run --rm ... (without env, podman, image)
     let mut args: Vec<&str> = base.iter().map(String::as_str).collect();
     args.extend([image.as_str(), "sh"]);
     let sh = podman(&args);
@@ -710,11 +820,12 @@ fn amd64_image_runs_as_the_readme_says() {
     for r in &runs {
         w.assert_no_secrets(&format!("{}{}", r.stdout, r.stderr));
     }
-    // Two setups (the code given, then pasted); the two updates and two checks detected, the
-    // first update applied; the shell attempts never reached ddns's network code.
+    // Two setups (the code given, then pasted); the two updates, two checks and the first run
+    // of `update --every` detected, the first update applied; the shell attempts never reached
+    // ddns's network code.
     w.expect_all(&SETUP);
     w.expect_all(&SETUP);
-    w.expect_all(&[(Route::Echo, 4), (Route::Apply, 1)]);
+    w.expect_all(&[(Route::Echo, 5), (Route::Apply, 1)]);
     w.assert_strict();
 }
 
@@ -774,9 +885,103 @@ fn setup_in_volume(w: &World, volume: &Volume) {
     assert_eq!(out.code, Some(0), "{out:?}");
 }
 
+/// A compose healthcheck (`test`, `interval`, `timeout`, `start_period`, `retries`; any other
+/// key fails the test) and the podman flags that give a container the same check.
+struct Healthcheck {
+    test: Vec<String>,
+    start_period: std::time::Duration,
+    retries: u32,
+    flags: Vec<String>,
+}
+
+impl Healthcheck {
+    fn from_compose(value: &Value) -> Healthcheck {
+        let map = value.as_object().unwrap();
+        let test = strings(&map["test"]);
+        assert_eq!(test[0], "CMD", "the exec form: the image has no shell");
+        // podman takes a JSON list as the exec form, as compose's CMD.
+        let mut flags = vec![
+            "--health-cmd".to_string(),
+            serde_json::to_string(&test[1..]).unwrap(),
+        ];
+        let mut start_period = std::time::Duration::ZERO;
+        let mut retries = 3; // compose's (and podman's) default
+        for (key, v) in map {
+            let setting = v.as_str().map_or_else(|| v.to_string(), String::from);
+            match key.as_str() {
+                "test" => continue,
+                "interval" | "timeout" => {}
+                "start_period" => start_period = go_duration(&setting),
+                "retries" => retries = v.as_u64().unwrap().try_into().unwrap(),
+                other => panic!("compose.yaml: this test does not know healthcheck.{other}"),
+            }
+            flags.extend([format!("--health-{}", key.replace('_', "-")), setting]);
+        }
+        Healthcheck {
+            test,
+            start_period,
+            retries,
+            flags,
+        }
+    }
+}
+
+/// A compose (Go) duration such as `30s`, `1m` or `1m30s`.
+fn go_duration(text: &str) -> std::time::Duration {
+    let mut total = std::time::Duration::ZERO;
+    let mut number = String::new();
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let n: u64 = number
+            .parse()
+            .unwrap_or_else(|_| panic!("duration {text:?}"));
+        number.clear();
+        total += std::time::Duration::from_secs(match c {
+            's' => n,
+            'm' => n * 60,
+            'h' => n * 3600,
+            _ => panic!("duration {text:?}: this test knows s, m and h"),
+        });
+    }
+    assert!(number.is_empty(), "duration {text:?} has no unit");
+    total
+}
+
+/// A compose `tmpfs` entry as the podman flag's value: podman 4.3 has no `uid=` and `gid=`
+/// tmpfs options, and `U` gives the tmpfs to the container's user, which must be the same.
+fn podman_tmpfs(entry: &str, user: &str) -> String {
+    let (target, options) = entry.split_once(':').unwrap_or((entry, ""));
+    let (uid, gid) = user.split_once(':').unwrap();
+    let mut owner = (None, None);
+    let mut kept: Vec<&str> = Vec::new();
+    for option in options.split(',').filter(|o| !o.is_empty()) {
+        match option.split_once('=') {
+            Some(("uid", v)) => owner.0 = Some(v),
+            Some(("gid", v)) => owner.1 = Some(v),
+            _ => kept.push(option),
+        }
+    }
+    match owner {
+        (None, None) => {}
+        (Some(u), Some(g)) => {
+            assert_eq!((u, g), (uid, gid), "{entry}: not the service's user");
+            kept.push("U");
+        }
+        _ => panic!("{entry}: give both uid= and gid="),
+    }
+    format!("{target}:{}", kept.join(","))
+}
+
 /// packaging/compose.yaml's service, started the way `docker compose up -d` starts it: every key
 /// of the service becomes the podman flag compose would pass (a key this test does not know
 /// fails it), plus the flags that point it at the fake world. Needs `ddns update --every`.
+/// The service's healthcheck is run by the test (see [`PODMAN_ENV`]) with `podman healthcheck
+/// run`: healthy after the first update; after a failed run (a new address, refused with 503),
+/// unhealthy once its retries are used up, with `ddns health`'s line as the check's output;
+/// healthy again after a good run.
 #[test]
 #[ignore = "needs root, podman, runc, the dist/ binaries of packaging/build-all amd64 arm64 arm and kubernetes-validate in target/tools/k8s"]
 fn compose_service_keeps_updating_and_stops_cleanly_on_sigterm() {
@@ -797,9 +1002,23 @@ fn compose_service_keeps_updating_and_stops_cleanly_on_sigterm() {
     let mut image = None;
     let mut command = Vec::new();
     let mut restart = None;
+    let mut health = None;
+    let mut tmpfs = Vec::new();
     for (key, value) in svc {
         match key.as_str() {
             "image" => image = Some(value.as_str().unwrap().to_string()),
+            "healthcheck" => {
+                let h = Healthcheck::from_compose(value);
+                flags.extend(h.flags.iter().cloned());
+                health = Some(h);
+            }
+            "tmpfs" => {
+                let user = svc["user"].as_str().unwrap();
+                for entry in strings(value) {
+                    flags.extend(["--tmpfs".into(), podman_tmpfs(&entry, user)]);
+                    tmpfs.push(entry);
+                }
+            }
             "command" => command = strings(value),
             "restart" => restart = Some(value.as_str().unwrap().to_string()),
             "user" => flags.extend(["--user".into(), value.as_str().unwrap().into()]),
@@ -851,6 +1070,16 @@ fn compose_service_keeps_updating_and_stops_cleanly_on_sigterm() {
     assert_eq!(restart.as_deref(), Some("unless-stopped"));
     assert_eq!(command[..2], ["update", "--every"], "{command:?}");
     let image = image.expect("an image");
+    // The last run in RAM, where the image's DDNS_RUN_DIR says, owned by the service's user.
+    assert_eq!(tmpfs.len(), 1, "{tmpfs:?}");
+    assert!(
+        tmpfs[0].starts_with("/run:") && tmpfs[0].contains("uid=65532,gid=65532"),
+        "{tmpfs:?}"
+    );
+    // The image's check, with the age tied to --every 5m (three runs).
+    let health = health.expect("a healthcheck");
+    assert_eq!(command, ["update", "--every", "5m"]);
+    assert_eq!(health.test, ["CMD", "/ddns", "health", "--max-age", "15m"]);
 
     // `docker compose run --rm ddns setup NAME --code CODE`
     let code = w.consent_code("home");
@@ -870,6 +1099,7 @@ fn compose_service_keeps_updating_and_stops_cleanly_on_sigterm() {
     eprintln!("container: podman --runtime runc {}", args.join(" "));
     let started = podman(&args);
     assert_eq!(started.code, Some(0), "{started:?}");
+    let started_at = Instant::now();
     let container = Container(name);
 
     // Everything the container printed; its last lines for a failure message (a crash loop
@@ -908,10 +1138,127 @@ fn compose_service_keeps_updating_and_stops_cleanly_on_sigterm() {
         tail()
     );
     assert!(
-        logs().contains("home.example.com A 81.2.69.142 published\n"),
+        logs().contains(&published_line("81.2.69.142")),
         "{}",
         tail()
     );
+
+    // Health. After the first update: healthy, with `ddns health`'s line as the check's output.
+    let check = || podman(&["healthcheck", "run", &container.0]);
+    let state = || -> Value { serde_json::from_str(&inspect("{{json .State.Health}}")).unwrap() };
+    let output = |h: &Value| h["Log"].as_array().unwrap().last().unwrap()["Output"].clone();
+    let c = check();
+    assert_eq!(c.code, Some(0), "{c:?}");
+    let h = state();
+    assert_eq!(
+        (&h["Status"], &h["FailingStreak"]),
+        (&"healthy".into(), &0.into()),
+        "{h}"
+    );
+    // (podman keeps the output without its last newline.)
+    let line = output(&h);
+    let line = line.as_str().unwrap();
+    assert!(
+        line.starts_with("healthy: every name was updated within 15 min (the last run ")
+            && line.ends_with(" ago)")
+            && !line.contains('\n'),
+        "{h}"
+    );
+    // The last run is in the tmpfs at /run (RAM), the service user's, and nowhere in the volume.
+    let pid = inspect("{{.State.Pid}}").trim().to_string();
+    let mounts = std::fs::read_to_string(format!("/proc/{pid}/mounts")).unwrap();
+    assert!(
+        mounts
+            .lines()
+            .any(|l| l.starts_with("tmpfs /run tmpfs ") && l.contains("uid=65532,gid=65532")),
+        "{mounts}"
+    );
+    let run_dir = PathBuf::from(format!("/proc/{pid}/root/run"));
+    let recorded: Vec<_> = std::fs::read_dir(&run_dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("ddns-last-run-")
+        })
+        .map(|e| {
+            let m = e.metadata().unwrap();
+            (m.uid(), m.mode() & 0o777)
+        })
+        .collect();
+    assert_eq!(recorded, [(65532, 0o600)], "{}", run_dir.display());
+    let in_volume: Vec<_> = snapshot(&volume.mountpoint)
+        .into_iter()
+        .map(|(name, _)| name)
+        .filter(|name| name.contains("last-run"))
+        .collect();
+    assert_eq!(in_volume, Vec::<String>::new());
+
+    // A failed run (as `docker compose exec ddns /ddns update` starts one): a new public
+    // address, which the provider refuses with 503.
+    w.set_public_v4("81.2.69.160");
+    w.can(Route::Apply, Canned::new(503, "down"));
+    let failed = podman(&["exec", &container.0, "/ddns", "update"]);
+    assert_eq!(failed.code, Some(3), "{failed:?}");
+    assert!(failed.stderr.contains("HTTP 503"), "{failed:?}");
+    // Failed checks count once the start period is over: podman 4.3 counts it from the start
+    // (Docker ends it at the first good check, which was above), so wait until it has passed.
+    let left = health.start_period.saturating_sub(started_at.elapsed());
+    eprintln!("container: waiting {left:?} for the healthcheck's start period to pass");
+    std::thread::sleep(left + timing().at_once);
+    // Each check fails with the one line; the status turns unhealthy at the last retry.
+    for failures in 1..=health.retries {
+        let c = check();
+        assert_eq!((c.code, c.stdout.trim()), (Some(1), "unhealthy"), "{c:?}");
+        let h = state();
+        let status = if failures < health.retries {
+            "healthy"
+        } else {
+            "unhealthy"
+        };
+        assert_eq!(
+            (&h["Status"], &h["FailingStreak"]),
+            (&status.into(), &failures.into()),
+            "{h}"
+        );
+        let line = output(&h);
+        let line = line.as_str().unwrap();
+        assert!(
+            line.starts_with(
+                "unhealthy: home.example.com: the provider could not complete the update (HTTP 503"
+            ) && !line.contains('\n'),
+            "{h}"
+        );
+    }
+    eprintln!(
+        "container: after a failed run and {} checks: {}",
+        health.retries,
+        inspect("{{.State.Health.Status}}: {{json .State.Health.Log}}").trim()
+    );
+    assert_eq!(
+        inspect("{{.State.Status}} {{.RestartCount}}").trim(),
+        "running 0",
+        "unhealthy restarts nothing"
+    );
+
+    // A good run (the next address is tried at once, back-off or not): healthy at the next check.
+    w.set_public_v4("81.2.69.161");
+    let good = podman(&["exec", &container.0, "/ddns", "update"]);
+    assert_eq!(good.code, Some(0), "{good:?}");
+    assert_eq!(
+        w.dns_answers(NAME),
+        ["81.2.69.161".parse::<std::net::IpAddr>().unwrap()]
+    );
+    let c = check();
+    assert_eq!(c.code, Some(0), "{c:?}");
+    let h = state();
+    assert_eq!(
+        (&h["Status"], &h["FailingStreak"]),
+        (&"healthy".into(), &0.into()),
+        "{h}"
+    );
+    w.assert_no_secrets_in(&[&failed, &good]);
 
     // `docker compose stop`: SIGTERM to ddns (PID 1 in the container, so only a handler can
     // stop it), then SIGKILL after twice the slack. It must stop well before, with status 0.
@@ -931,9 +1278,10 @@ fn compose_service_keeps_updating_and_stops_cleanly_on_sigterm() {
     let meta = std::fs::metadata(&w.state).unwrap();
     assert_eq!((meta.uid(), meta.mode() & 0o777), (65532, 0o600));
     w.assert_no_secrets(&logs());
-    // The setup, and the service's first run (the next is 5 minutes away).
+    // The setup, the service's first run (the next is 5 minutes away), the failed run and the
+    // good one.
     w.expect_all(&SETUP);
-    w.expect_all(&[(Route::Echo, 1), (Route::Apply, 1)]);
+    w.expect_all(&[(Route::Echo, 3), (Route::Apply, 3)]);
     w.assert_strict();
 }
 
