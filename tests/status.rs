@@ -239,3 +239,19 @@ fn a_family_that_cannot_be_detected_beside_one_published_is_partial() {
     w.expect_all(&support::SETUP);
     w.expect_all(&[(Route::Echo, 1), (Route::Apply, 1)]);
 }
+
+#[test]
+fn health_says_when_runs_cannot_be_recorded() {
+    let w = published("health-nowhere");
+    let gone = w.dir.join("no-such-dir");
+    let h = w.run_env(&["health"], &[("DDNS_RUN_DIR", gone.to_str().unwrap())]);
+    assert_eq!(h.code, Some(1));
+    assert_eq!(
+        h.stdout,
+        format!(
+            "unhealthy: the last update cannot be known: {} does not exist; create it (a \
+             writable RAM directory) or set DDNS_RUN_DIR\n",
+            gone.display()
+        )
+    );
+}

@@ -133,7 +133,12 @@ pub fn health(ctx: &Context, args: &HealthArgs) -> Result<u8> {
     let state = crate::state::read(&ctx.state_path)?;
     let last = ctx.run_file.as_deref().and_then(lastrun::read);
     let now = crate::clock::now();
-    let verdict = judge(&state, last.as_ref(), ctx.run_file.is_some(), max_age, now);
+    let recorded = match ctx.run_file.as_deref().and_then(std::path::Path::parent) {
+        Some(dir) if dir.is_dir() => Ok(()),
+        Some(dir) => Err(dir.display().to_string()),
+        None => Err(String::new()),
+    };
+    let verdict = judge(&state, last.as_ref(), recorded, max_age, now);
     match verdict {
         Ok(line) => {
             crate::out::say(&line);
@@ -147,10 +152,12 @@ pub fn health(ctx: &Context, args: &HealthArgs) -> Result<u8> {
 }
 
 /// The health verdict, as the line to print: `Ok` healthy, `Err` not.
+/// `recorded`: whether runs can be recorded (`Err`: the directory that is missing, empty when
+/// there is none at all).
 fn judge(
     state: &crate::state::State,
     last: Option<&LastRun>,
-    recorded: bool,
+    recorded: std::result::Result<(), String>,
     max_age: u64,
     now: u64,
 ) -> std::result::Result<String, String> {
@@ -159,12 +166,15 @@ fn judge(
         return Err("unhealthy: no name is set up yet".into());
     }
     let Some(last) = last else {
-        return Err(if recorded {
-            "unhealthy: no update has run since the system started".into()
-        } else {
-            "unhealthy: the last update cannot be known: set DDNS_RUN_DIR to a writable RAM \
-             directory (XDG_RUNTIME_DIR for a user)"
-                .into()
+        return Err(match recorded {
+            Ok(()) => "unhealthy: no update has run since the system started".into(),
+            Err(dir) if dir.is_empty() => "unhealthy: the last update cannot be known: set \
+                 DDNS_RUN_DIR to a writable RAM directory (XDG_RUNTIME_DIR for a user)"
+                .into(),
+            Err(dir) => format!(
+                "unhealthy: the last update cannot be known: {dir} does not exist; create it \
+                 (a writable RAM directory) or set DDNS_RUN_DIR"
+            ),
         });
     };
     if let Some(error) = &last.error {
