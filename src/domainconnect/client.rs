@@ -33,6 +33,7 @@ pub fn discover(dns: &Dns, http: &Http, zone: &str) -> Result<(Provider, Templat
                 status,
                 &reply,
                 &format!("the settings request for {zone}"),
+                &[],
             ));
         }
     }
@@ -42,7 +43,7 @@ pub fn discover(dns: &Dns, http: &Http, zone: &str) -> Result<(Provider, Templat
         match reply.status {
             200..=299 => return Ok((settings, template)),
             404 | 400 | 401 | 403 => {}
-            status => return Err(status_error(status, &reply, "the template check")),
+            status => return Err(status_error(status, &reply, "the template check", &[])),
         }
     }
     Err(Error::refused(format!(
@@ -53,9 +54,10 @@ pub fn discover(dns: &Dns, http: &Http, zone: &str) -> Result<(Provider, Templat
 }
 
 /// An error for an unexpected status: 5xx and 429 are transient, anything else is a refusal.
-/// `request` is a noun phrase: "the code exchange", "the update".
-fn status_error(status: u16, reply: &Reply, request: &str) -> Error {
-    let message = reply::provider_message(&reply.body);
+/// `request` is a noun phrase: "the code exchange", "the update"; `secrets` are scrubbed from
+/// the provider's message.
+fn status_error(status: u16, reply: &Reply, request: &str, secrets: &[&str]) -> Error {
+    let message = reply::provider_message(&reply.body, secrets);
     if status >= 500 || status == 429 {
         let mut error = Error::transient(format!(
             "the provider could not complete {request} (HTTP {status}: {message}): try again \
@@ -73,11 +75,10 @@ fn status_error(status: u16, reply: &Reply, request: &str) -> Error {
     }
 }
 
-/// Replace every secret in a provider's message: a message must not echo a token back to us.
+/// Replace every secret in an error's message (the provider's text is scrubbed before it is
+/// cut, in `reply.rs`; this catches what other paths quote, such as a token type).
 fn scrub(mut error: Error, secrets: &[&str]) -> Error {
-    for secret in secrets.iter().filter(|s| s.len() >= 4) {
-        error.message = error.message.replace(secret, "REDACTED");
-    }
+    error.message = reply::scrub(error.message, secrets);
     error
 }
 
@@ -103,30 +104,37 @@ pub fn exchange_code(http: &Http, url_api: &str, code: &str) -> Result<Tokens> {
         400 | 401 => Err(Error::refused(format!(
             "the provider did not accept the code ({}): it may be mistyped, used already or \
              expired; run setup again and paste the new code",
-            reply::provider_message(&reply.body)
+            reply::provider_message(&reply.body, &[code])
         ))),
-        status => Err(status_error(status, &reply, "the code exchange")),
+        status => Err(status_error(status, &reply, "the code exchange", &[code])),
     };
     result.map_err(|e| scrub(e, &[code]))
 }
 
-/// Refresh the access token (section 3). Any 400 or 401 means the grant is gone.
-pub fn refresh(http: &Http, url_api: &str, refresh_token: &str) -> Result<Tokens> {
+/// Refresh the access token (section 3). Any 400 or 401 means the grant is gone. `secrets`
+/// (every token of the entry) are scrubbed from every message.
+pub fn refresh(
+    http: &Http,
+    url_api: &str,
+    refresh_token: &str,
+    secrets: &[&str],
+) -> Result<Tokens> {
     let url = oauth::refresh_token_url(url_api, refresh_token);
     let reply = (http.post_json(&url, protocol::TOKEN_BODY, None)).map_err(not_sent)?;
     let result = match reply.status {
         200..=299 => oauth::parse_tokens(&reply.body),
         400 | 401 => Err(Error::grant_lost(format!(
             "the provider no longer accepts this name's grant ({}): run `ddns setup` for it again",
-            reply::provider_message(&reply.body)
+            reply::provider_message(&reply.body, secrets)
         ))),
-        status => Err(status_error(status, &reply, "the token refresh")),
+        status => Err(status_error(status, &reply, "the token refresh", secrets)),
     };
-    result.map_err(|e| scrub(e, &[refresh_token]))
+    result.map_err(|e| scrub(e, secrets))
 }
 
-/// Apply a template: POST its `url` (`protocol::apply_url`) with the access token (section 4).
-pub fn apply(http: &Http, url: &str, access_token: &str) -> Result<Applied> {
+/// Apply a template: POST its `url` (`protocol::apply_url`) with the access token (section 4);
+/// `secrets` (every token of the entry) are scrubbed from every message.
+pub fn apply(http: &Http, url: &str, access_token: &str, secrets: &[&str]) -> Result<Applied> {
     let reply = http.post_json(url, "", Some(access_token)).map_err(|e| {
         if e.maybe_sent {
             // The request may have reached the provider before the connection failed.
@@ -150,9 +158,9 @@ pub fn apply(http: &Http, url: &str, access_token: &str) -> Result<Applied> {
         409 => Err(Error::refused(format!(
             "the provider refused the update because other records conflict ({}): remove them \
              at the provider, or run `ddns update --force` to let the template overwrite them",
-            reply::provider_message(&reply.body)
+            reply::provider_message(&reply.body, secrets)
         ))),
-        status => Err(status_error(status, &reply, "the update")),
+        status => Err(status_error(status, &reply, "the update", secrets)),
     };
-    result.map_err(|e| scrub(e, &[access_token]))
+    result.map_err(|e| scrub(e, secrets))
 }

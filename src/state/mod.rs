@@ -166,6 +166,15 @@ pub struct Grant {
     pub refresh_token: Option<String>,
 }
 
+impl Grant {
+    /// Every token of the grant: what no message may show.
+    pub fn secrets(&self) -> Vec<&str> {
+        std::iter::once(self.access_token.as_str())
+            .chain(self.refresh_token.as_deref())
+            .collect()
+    }
+}
+
 impl std::fmt::Debug for Grant {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Grant { .. }")

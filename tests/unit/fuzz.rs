@@ -92,11 +92,12 @@ fn parsers_survive_random_and_mutated_input() {
             assert!(t.access_token.bytes().all(|c| c.is_ascii_graphic()));
         }
         let b = pick(&mut rng, ERROR);
-        let m = reply::provider_message(&b);
+        let m = reply::provider_message(&b, &["access-token-1"]);
         assert!(
             m.len() <= 303 && m.bytes().all(|c| c == b' ' || c.is_ascii_graphic()),
             "{m:?}"
         );
+        assert!(!m.contains("access-token-1"), "{m:?}");
         let s = String::from_utf8_lossy(&pick(&mut rng, REDIRECT)).into_owned();
         if let Ok(code) = oauth::parse_code_reply(&s, Some("s1")) {
             assert!(!code.is_empty() && code.bytes().all(|c| c.is_ascii_graphic()));

@@ -200,7 +200,12 @@ fn apply(
     let http = ctx.net.http()?;
     let entry = locked.entry_mut(name)?;
     let url = entry.setup.apply_url(send, force);
-    client::apply(http, &url, &entry.grant.access_token)
+    client::apply(
+        http,
+        &url,
+        &entry.grant.access_token,
+        &entry.grant.secrets(),
+    )
 }
 
 /// Save what the provider accepted (and the watch as the decision left it); the entry as saved.
@@ -253,6 +258,7 @@ fn refresh(
         http,
         &e.setup.provider.url_api,
         &refresh_token,
+        &e.grant.secrets(),
     ))
 }
 
