@@ -81,3 +81,62 @@ fn provider_messages_never_show_a_secret_even_one_cut_short() {
     ]);
     w.expect(Route::TokenCode, 1);
 }
+
+/// Issue 22, item 4: `https://user:password@host/` in an IP source or a monitor showed up
+/// whole in messages, `check --json`'s `source` (so on the router's page) and the monitors'
+/// bodies, because `host_of` kept the user information. Only scheme and host are shown.
+#[test]
+fn credentials_in_a_url_are_never_shown() {
+    use support::provider::{ECHO_HOST, MONITOR_HOST};
+    let w = support::published("sec-userinfo");
+    let port = w.fake.port;
+    let source = format!("https://user:s3cr3t-pw@{ECHO_HOST}:{port}/?key=s3cr3t-key");
+    let monitor = format!("healthchecks:https://user:s3cr3t-pw@{MONITOR_HOST}:{port}/hc/x");
+    let env = [("DDNS_IP_SOURCES", source.as_str())];
+    let leaks = |text: &str| text.contains("s3cr3t") || text.contains("user:");
+
+    let c = w.run_env(&["check", "--json"], &env);
+    assert_eq!(c.code, Some(0), "{c:?}");
+    let doc: serde_json::Value = serde_json::from_str(&c.stdout).unwrap();
+    assert_eq!(
+        doc["names"][0]["families"]["ipv4"]["source"],
+        format!("https://{ECHO_HOST}:{port}")
+    );
+    // The source answers a private address (refused, named in the message) and the monitor
+    // fails (named in its own message); the monitor's body carries the run's lines.
+    w.provider().public_v4 = "10.0.0.1".parse().unwrap();
+    w.can(Route::Ping, Canned::new(500, "no"));
+    let u = w.run_env(&["update", "--ping", &monitor], &env);
+    assert_eq!(u.code, Some(4), "{u:?}");
+    assert!(
+        u.stderr.contains(&format!(
+            "the IP source https://{ECHO_HOST}:{port} says the public address is 10.0.0.1"
+        )),
+        "{u:?}"
+    );
+    assert!(
+        u.stderr.contains(&format!(
+            "the health-check ping to {MONITOR_HOST}:{port} failed (it answered HTTP 500)"
+        )),
+        "{u:?}"
+    );
+    let pings = w.provider().pings.clone();
+    assert_eq!(pings.len(), 1);
+    assert!(
+        pings[0].2.contains("says the public address is 10.0.0.1"),
+        "{pings:?}"
+    );
+    // Entries refused as malformed are echoed without their credentials.
+    let bad_source = format!("{source} x");
+    let s = w.run_env(&["check"], &[("DDNS_IP_SOURCES", &bad_source)]);
+    assert_eq!(s.code, Some(2), "{s:?}");
+    let p = w.run(&["update", "--ping", &format!("{monitor} x")]);
+    assert_eq!(p.code, Some(2), "{p:?}");
+    for run in [&c, &u, &s, &p] {
+        assert!(!leaks(&run.stdout) && !leaks(&run.stderr), "{run:?}");
+    }
+    for (_, target, body) in &pings {
+        assert!(!leaks(target) && !leaks(body), "{pings:?}");
+    }
+    w.expect_all(&[(Route::Echo, 2), (Route::Ping, 1)]);
+}
