@@ -68,8 +68,9 @@ pub struct SetupArgs {
     /// start a consent and exit: store it as pending (for an hour) and print the URL to open
     #[argh(switch)]
     pub begin: bool,
-    /// the code from the consent page, or the whole address it ended on (else read from
-    /// stdin); finishes a pending consent when there is one
+    /// the code from the consent page, or the whole address it ended on; `-` (or none) reads
+    /// it from stdin, out of the process list and the shell's history; finishes a pending
+    /// consent when there is one
     #[argh(option)]
     pub code: Option<String>,
     /// print one JSON document (see the README)

@@ -5,6 +5,7 @@
 use crate::domainconnect::oauth::{self, Tokens};
 use crate::domainconnect::protocol::{self, Applied, Provider, Template};
 use crate::domainconnect::reply;
+use crate::domainconnect::token::{self, TokenForm};
 use crate::error::{Code, Error, Result};
 use crate::net::dns::Dns;
 use crate::net::http::{CallError, Http, Reply, host_of};
@@ -38,6 +39,7 @@ pub fn discover(dns: &Dns, http: &Http, zone: &str) -> Result<(Provider, Templat
         }
     }
     let settings = protocol::parse_settings(&reply.body, zone)?;
+    token::check_pinned(&settings, zone)?;
     for template in Template::PREFERENCE {
         let reply = http.get(&protocol::template_url(&settings.url_api, template), None)?;
         match reply.status {
@@ -92,37 +94,64 @@ fn not_sent(e: CallError) -> Error {
     }
 }
 
-/// Exchange an authorization code for tokens (section 3).
-pub fn exchange_code(http: &Http, url_api: &str, code: &str) -> Result<Tokens> {
-    let reply = http.post_json(
-        &oauth::code_token_url(url_api, code),
-        protocol::TOKEN_BODY,
-        None,
-    )?;
+/// POST a token request in the provider's `form`, or, while it is not known, in the body first
+/// and then, if the provider refused that ([`token::refuses_body`]), in the query: the reply
+/// and the form it answered.
+fn token_call(
+    http: &Http,
+    form: Option<TokenForm>,
+    build: impl Fn(TokenForm) -> token::TokenRequest,
+) -> Result<(Reply, TokenForm), CallError> {
+    let first = form.unwrap_or(TokenForm::Body);
+    let request = build(first);
+    let reply = http.post_json(&request.url, &request.body, None)?;
+    if form.is_none() && token::refuses_body(reply.status, &reply.body) {
+        let request = build(TokenForm::Query);
+        let reply = http.post_json(&request.url, &request.body, None)?;
+        return Ok((reply, TokenForm::Query));
+    }
+    Ok((reply, first))
+}
+
+/// Exchange an authorization code for tokens (section 3), with the PKCE verifier when the
+/// consent carried its challenge: the tokens and the form the provider took them in.
+pub fn exchange_code(
+    http: &Http,
+    provider: &Provider,
+    code: &str,
+    verifier: Option<&str>,
+) -> Result<(Tokens, TokenForm)> {
+    let secrets = [code, verifier.unwrap_or_default()];
+    let (reply, form) = token_call(http, provider.token_form, |form| {
+        token::code_request(&provider.url_api, code, verifier, form)
+    })?;
     let result = match reply.status {
-        200..=299 => oauth::parse_tokens(&reply.body),
+        200..=299 => oauth::parse_tokens(&reply.body).map(|t| (t, form)),
         400 | 401 => Err(Error::refused(format!(
             "the provider did not accept the code ({}): it may be mistyped, used already or \
              expired; run setup again and paste the new code",
-            reply::provider_message(&reply.body, &[code])
+            reply::provider_message(&reply.body, &secrets)
         ))),
-        status => Err(status_error(status, &reply, "the code exchange", &[code])),
+        status => Err(status_error(status, &reply, "the code exchange", &secrets)),
     };
-    result.map_err(|e| scrub(e, &[code]))
+    result.map_err(|e| scrub(e, &secrets))
 }
 
-/// Refresh the access token (section 3). Any 400 or 401 means the grant is gone. `secrets`
-/// (every token of the entry) are scrubbed from every message.
+/// Refresh the access token (section 3): the tokens and the form the provider took them in.
+/// Any 400 or 401 means the grant is gone. `secrets` (every token of the entry) are scrubbed
+/// from every message.
 pub fn refresh(
     http: &Http,
-    url_api: &str,
+    provider: &Provider,
     refresh_token: &str,
     secrets: &[&str],
-) -> Result<Tokens> {
-    let url = oauth::refresh_token_url(url_api, refresh_token);
-    let reply = (http.post_json(&url, protocol::TOKEN_BODY, None)).map_err(not_sent)?;
+) -> Result<(Tokens, TokenForm)> {
+    let (reply, form) = token_call(http, provider.token_form, |form| {
+        token::refresh_request(&provider.url_api, refresh_token, form)
+    })
+    .map_err(not_sent)?;
     let result = match reply.status {
-        200..=299 => oauth::parse_tokens(&reply.body),
+        200..=299 => oauth::parse_tokens(&reply.body).map(|t| (t, form)),
         400 | 401 => Err(Error::grant_lost(format!(
             "the provider no longer accepts this name's grant ({}): run `ddns setup` for it again",
             reply::provider_message(&reply.body, secrets)

@@ -115,6 +115,10 @@ pub struct Pending {
     pub state: String,
     /// Unix time of `--begin`.
     pub started_at: u64,
+    /// The PKCE code verifier (RFC 7636) whose challenge the consent URL carries, sent with the
+    /// code exchange. Secret: never printed. Absent in consents begun before PKCE.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verifier: Option<String>,
 }
 
 impl Pending {
@@ -213,6 +217,22 @@ fn upgrade(value: &mut Value) {
 }
 
 impl State {
+    /// Remember that the provider at `url_api` takes its token requests in `form`, for every
+    /// name and consent set up with it that does not know yet.
+    pub fn learn_token_form(
+        &mut self,
+        url_api: &str,
+        form: crate::domainconnect::token::TokenForm,
+    ) {
+        let setups = (self.names.values_mut().map(|e| &mut e.setup))
+            .chain(self.pending.values_mut().map(|p| &mut p.setup));
+        for setup in setups {
+            if setup.provider.url_api == url_api && setup.provider.token_form.is_none() {
+                setup.provider.token_form = Some(form);
+            }
+        }
+    }
+
     /// Parse and validate a state file's bytes, of any version this `ddns` reads.
     pub fn parse(bytes: &[u8], path: &Path) -> Result<State> {
         let shown = path.display();
