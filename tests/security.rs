@@ -357,3 +357,27 @@ fn a_waiting_consent_refuses_an_address_without_its_state() {
     assert_eq!(r.code, Some(0), "{r:?}");
     w.expect_all(&SETUP);
 }
+
+/// `SSL_CERT_FILE`, when set, is the whole trust store: it replaces the built-in roots instead
+/// of adding to them, so an administrator can drop a root. A file with no certificate in it
+/// would trust nothing: refused at once, in one sentence.
+#[test]
+fn ssl_cert_file_replaces_the_built_in_roots() {
+    let w = world("sec-roots");
+    let empty = w.dir.join("no-certificates.pem");
+    std::fs::write(&empty, "# none here\n").unwrap();
+    let r = w.run_env(
+        &["setup", NAME, "--begin"],
+        &[("SSL_CERT_FILE", empty.to_str().unwrap())],
+    );
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert_eq!(
+        r.stderr,
+        format!(
+            "ddns: SSL_CERT_FILE {} holds no usable CA certificate, and it replaces the \
+             built-in ones: point it at a PEM file of CA certificates, or unset it\n",
+            empty.display()
+        )
+    );
+    assert!(!w.state.exists());
+}
