@@ -381,3 +381,52 @@ fn ssl_cert_file_replaces_the_built_in_roots() {
     );
     assert!(!w.state.exists());
 }
+
+/// An executable script at `path` that creates `marker` when it runs.
+fn marking_program(path: &std::path::Path, marker: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, format!("#!/bin/sh\n: > '{}'\n", marker.display())).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// Issue 22, item 6: the router page writes the `on_change` UCI option, which the hook and the
+/// cron line pass on, so any executable could run as root at every change (`/sbin/reboot`),
+/// and an invalid one stopped every update with exit 2. With `DDNS_ON_CHANGE_DIRS` (set by
+/// those wrappers) only a program inside the directories runs, and anything else is a warning
+/// while the update goes on.
+#[test]
+fn an_on_change_program_outside_the_allowed_directories_never_runs() {
+    let w = support::published("sec-onchange");
+    let allowed = w.dir.join("etc-ddns");
+    std::fs::create_dir_all(&allowed).unwrap();
+    let dirs = format!("{}:/usr/share/ddns-dc", allowed.display());
+    let env = [("DDNS_ON_CHANGE_DIRS", dirs.as_str())];
+    let ran = w.dir.join("ran");
+    let outside = w.dir.join("elsewhere/reboot");
+    marking_program(&outside, &ran);
+    let missing = allowed.join("missing");
+    for (i, program) in [&outside, &missing].into_iter().enumerate() {
+        w.set_public_v4(&format!("81.2.69.{}", 150 + i));
+        let u = w.run_env(&["update", "--on-change", program.to_str().unwrap()], &env);
+        assert_eq!(u.code, Some(0), "{u:?}");
+        assert!(u.stdout.contains(" A updated "), "{u:?}");
+        assert_eq!(u.stderr.lines().count(), 1, "{u:?}");
+        assert!(
+            u.stderr.starts_with(&format!(
+                "ddns: the on-change program {}",
+                program.display()
+            )) && u.stderr.ends_with("until then updates run without it\n"),
+            "{u:?}"
+        );
+        assert!(!ran.exists(), "{} ran", program.display());
+    }
+    // The same program inside the allowed directory runs.
+    let inside = allowed.join("on-change");
+    marking_program(&inside, &ran);
+    w.set_public_v4("81.2.69.160");
+    let u = w.run_env(&["update", "--on-change", inside.to_str().unwrap()], &env);
+    assert_eq!((u.code, u.stderr.as_str()), (Some(0), ""), "{u:?}");
+    assert!(ran.exists());
+    w.expect_all(&[(Route::Echo, 3), (Route::Apply, 3)]);
+}

@@ -17,7 +17,7 @@
 use crate::error::{Class, Code, Error, Result};
 use crate::platform::openwrt;
 use serde_json::{Map, Value, json};
-use std::io::Read;
+use std::io::{Read, Write};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
@@ -27,6 +27,8 @@ const ANSWER_WITHIN: Duration = Duration::from_secs(12);
 const MAX_INPUT: u64 = 64 * 1024;
 /// Lines of the log `log` returns.
 const LOG_LINES: usize = 50;
+/// A subcommand's JSON document larger than this is not read.
+const MAX_OUTPUT: usize = 1 << 20;
 
 /// The methods and their argument types, as rpcd's `list` wants them (example values).
 fn signatures() -> Value {
@@ -99,22 +101,40 @@ enum Late {
     Background,
 }
 
-/// Run this binary with `args` and return its JSON document. What changes something runs with
-/// `--syslog`, so what the page started is in the router's log; `check` (polled by the page
-/// every few seconds) does not.
-fn subcommand(args: &[&str], late: Late, env: &[(&str, &str)]) -> Result<Value> {
+/// Run this binary with `args` (and `input` on its stdin) and return its JSON document. What
+/// changes something runs with `--syslog`, so what the page started is in the router's log;
+/// `check` (polled by the page every few seconds) does not. Its stdout is read while it runs
+/// (a document larger than a pipe holds, `check` of 200 names, would otherwise stall it until
+/// the answer time), at most [`MAX_OUTPUT`] of it.
+fn subcommand(
+    args: &[&str],
+    late: Late,
+    env: &[(&str, &str)],
+    input: Option<&str>,
+) -> Result<Value> {
     let logged = args.first() != Some(&"check");
     let mut child = Command::new(me()?)
         .args(logged.then_some("--syslog"))
         .args(args)
         .envs(env.iter().copied())
-        .stdin(Stdio::null())
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| Error::transient(format!("could not start ddns ({e})")))?;
+    if let (Some(text), Some(mut stdin)) = (input, child.stdin.take()) {
+        // A line far below a pipe's size: written at once, then closed. A child that stopped
+        // early only closes its end.
+        let _ = stdin.write_all(format!("{text}\n").as_bytes());
+    }
+    let deadline = Instant::now() + ANSWER_WITHIN;
+    let output = drain(child.stdout.take());
     let what = args.first().copied().unwrap_or("");
-    let Some(status) = finished_in_time(&mut child)? else {
+    let Some(status) = finished_in_time(&mut child, deadline)? else {
         if late == Late::Stop {
             let _ = child.kill();
             let _ = child.wait();
@@ -130,11 +150,36 @@ fn subcommand(args: &[&str], late: Late, env: &[(&str, &str)]) -> Result<Value> 
     if let Some(e) = crate::platform::signals::ended_by(what, status) {
         return Err(e);
     }
-    let mut out = Vec::new();
-    if let Some(mut stdout) = child.stdout.take() {
-        let _ = stdout.by_ref().take(1 << 20).read_to_end(&mut out);
-    }
+    // The child has ended, so its stdout is at its end (unless it left a child of its own
+    // holding it: then nothing was read by the deadline).
+    let left = deadline.saturating_duration_since(Instant::now());
+    let out = output.recv_timeout(left).unwrap_or_default();
     document(what, &out)
+}
+
+/// Read `stdout` to its end on a thread of its own, keeping at most [`MAX_OUTPUT`] bytes (and
+/// nothing at all past that: a cut document is no document); the bytes arrive on the channel.
+fn drain(stdout: Option<std::process::ChildStdout>) -> std::sync::mpsc::Receiver<Vec<u8>> {
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut out = Vec::new();
+        if let Some(mut stdout) = stdout {
+            let mut buffer = [0u8; 16 * 1024];
+            let mut over = false;
+            loop {
+                match stdout.read(&mut buffer) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) if out.len() + n <= MAX_OUTPUT => out.extend_from_slice(&buffer[..n]),
+                    Ok(_) => over = true,
+                }
+            }
+            if over {
+                out.clear();
+            }
+        }
+        let _ = send.send(out);
+    });
+    receive
 }
 
 /// A subcommand's JSON document: its error (`{"error": {...}}`) as an `Err`, else the document.
@@ -161,8 +206,7 @@ fn document(what: &str, out: &[u8]) -> Result<Value> {
     }
 }
 
-fn finished_in_time(child: &mut Child) -> Result<Option<ExitStatus>> {
-    let deadline = Instant::now() + ANSWER_WITHIN;
+fn finished_in_time(child: &mut Child, deadline: Instant) -> Result<Option<ExitStatus>> {
     loop {
         match child.try_wait() {
             Ok(Some(status)) => return Ok(Some(status)),
@@ -177,7 +221,7 @@ fn finished_in_time(child: &mut Child) -> Result<Option<ExitStatus>> {
 const SHORT_LOCK_WAIT: (&str, &str) = ("DDNS_LOCK_WAIT", "10");
 
 fn status() -> Result<Value> {
-    let mut doc = match subcommand(&["check", "--json"], Late::Stop, &[]) {
+    let mut doc = match subcommand(&["check", "--json"], Late::Stop, &[], None) {
         // No name yet is not an error for the page: it shows "Add a name".
         Err(e) if e.code == Some(Code::NoNames) => json!({"names": [], "exit": 0}),
         other => other?,
@@ -227,7 +271,7 @@ fn begin(args: &Map<String, Value>) -> Result<Value> {
     } else {
         command_line.push("--ipv4");
     }
-    subcommand(&command_line, Late::Stop, &[SHORT_LOCK_WAIT])
+    subcommand(&command_line, Late::Stop, &[SHORT_LOCK_WAIT], None)
 }
 
 fn finish(args: &Map<String, Value>) -> Result<Value> {
@@ -235,16 +279,20 @@ fn finish(args: &Map<String, Value>) -> Result<Value> {
     let code = openwrt::text(args, "code")?
         .map(str::trim)
         .ok_or_else(|| Error::usage("'code' is missing: paste the code the consent page showed"))?;
-    if code.starts_with('-') || code.len() > 4096 {
+    // One line, as `setup --code -` reads it: a control character (a NUL, a line break) is no
+    // part of a code, and a NUL could not even be passed on.
+    if code.len() > 4096 || code.contains(char::is_control) {
         return Err(Error::usage(
             "that does not look like a code: paste the code the consent page showed, or the \
              whole address of that page",
         ));
     }
+    // On stdin, never on the command line, which every local user can read in /proc.
     subcommand(
-        &["setup", &name, "--code", code, "--json"],
+        &["setup", &name, "--code", "-", "--json"],
         Late::Background,
         &[],
+        Some(code),
     )
 }
 
@@ -259,15 +307,20 @@ fn update(args: &Map<String, Value>) -> Result<Value> {
     if let Some(name) = &name {
         command_line.push(name);
     }
-    subcommand(&command_line, Late::Background, &[])
+    subcommand(&command_line, Late::Background, &[], None)
 }
 
 fn remove(args: &Map<String, Value>) -> Result<Value> {
     let name = name(args)?;
-    subcommand(&["remove", &name, "--json"], Late::Stop, &[SHORT_LOCK_WAIT])
+    subcommand(
+        &["remove", &name, "--json"],
+        Late::Stop,
+        &[SHORT_LOCK_WAIT],
+        None,
+    )
 }
 
-/// The last lines this binary logged (`logread -e` its tag), oldest first.
+/// The last lines this binary logged (tagged with its file name), oldest first.
 fn log() -> Result<Value> {
     let tag = me()
         .ok()
