@@ -71,12 +71,18 @@ pub fn parse_code_reply(input: &str, expected_state: Option<&str>) -> Result<Str
     }
 }
 
+/// `N` random bytes from the operating system.
+pub fn random_bytes<const N: usize>() -> Result<[u8; N]> {
+    let mut bytes = [0u8; N];
+    getrandom::getrandom(&mut bytes)
+        .map_err(|e| Error::transient(format!("could not get random bytes ({e})")))?;
+    Ok(bytes)
+}
+
 /// A random OAuth `state` value, 128 bits in hex.
 pub fn random_state() -> Result<String> {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut bytes = [0u8; 16];
-    getrandom::getrandom(&mut bytes)
-        .map_err(|e| Error::transient(format!("could not get random bytes ({e})")))?;
+    let bytes: [u8; 16] = random_bytes()?;
     Ok(bytes
         .iter()
         .flat_map(|b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]])

@@ -163,9 +163,7 @@ pub fn check_pinned(provider: &Provider, zone: &str) -> Result<()> {
 
 /// A PKCE code verifier (RFC 7636, 4.1): 32 random bytes in base64url, 43 characters.
 pub fn pkce_verifier() -> Result<String> {
-    let mut bytes = [0u8; 32];
-    getrandom::getrandom(&mut bytes)
-        .map_err(|e| Error::transient(format!("could not get random bytes ({e})")))?;
+    let bytes: [u8; 32] = super::oauth::random_bytes()?;
     Ok(base64url(&bytes))
 }
 
