@@ -131,10 +131,9 @@ fn subcommand(
         // early only closes its end.
         let _ = stdin.write_all(format!("{text}\n").as_bytes());
     }
-    let deadline = Instant::now() + ANSWER_WITHIN;
-    let output = drain(child.stdout.take());
     let what = args.first().copied().unwrap_or("");
-    let Some(status) = finished_in_time(&mut child, deadline)? else {
+    let (status, out) = run_to_end(&mut child, Instant::now() + ANSWER_WITHIN)?;
+    let Some(status) = status else {
         if late == Late::Stop {
             let _ = child.kill();
             let _ = child.wait();
@@ -150,36 +149,7 @@ fn subcommand(
     if let Some(e) = crate::platform::signals::ended_by(what, status) {
         return Err(e);
     }
-    // The child has ended, so its stdout is at its end (unless it left a child of its own
-    // holding it: then nothing was read by the deadline).
-    let left = deadline.saturating_duration_since(Instant::now());
-    let out = output.recv_timeout(left).unwrap_or_default();
     document(what, &out)
-}
-
-/// Read `stdout` to its end on a thread of its own, keeping at most [`MAX_OUTPUT`] bytes (and
-/// nothing at all past that: a cut document is no document); the bytes arrive on the channel.
-fn drain(stdout: Option<std::process::ChildStdout>) -> std::sync::mpsc::Receiver<Vec<u8>> {
-    let (send, receive) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut out = Vec::new();
-        if let Some(mut stdout) = stdout {
-            let mut buffer = [0u8; 16 * 1024];
-            let mut over = false;
-            loop {
-                match stdout.read(&mut buffer) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) if out.len() + n <= MAX_OUTPUT => out.extend_from_slice(&buffer[..n]),
-                    Ok(_) => over = true,
-                }
-            }
-            if over {
-                out.clear();
-            }
-        }
-        let _ = send.send(out);
-    });
-    receive
 }
 
 /// A subcommand's JSON document: its error (`{"error": {...}}`) as an `Err`, else the document.
@@ -206,15 +176,53 @@ fn document(what: &str, out: &[u8]) -> Result<Value> {
     }
 }
 
-fn finished_in_time(child: &mut Child, deadline: Instant) -> Result<Option<ExitStatus>> {
+/// Wait for `child` until `deadline`, reading its stdout all the while (a document larger than
+/// a pipe holds would otherwise stall it), keeping at most [`MAX_OUTPUT`] bytes (none at all past
+/// that: a cut document is no document). Its exit status (`None` at the deadline) and output;
+/// after it exits, its stdout is read to the end, or to the deadline if a child of its own
+/// still holds it.
+fn run_to_end(child: &mut Child, deadline: Instant) -> Result<(Option<ExitStatus>, Vec<u8>)> {
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    use std::os::fd::AsFd;
+    let mut stdout = child.stdout.take();
+    let (mut out, mut over, mut status) = (Vec::new(), false, None);
     loop {
-        match child.try_wait() {
-            Ok(Some(status)) => return Ok(Some(status)),
-            Ok(None) if Instant::now() >= deadline => return Ok(None),
-            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-            Err(e) => return Err(Error::transient(format!("could not wait for ddns ({e})"))),
+        if status.is_none() {
+            status = (child.try_wait())
+                .map_err(|e| Error::transient(format!("could not wait for ddns ({e})")))?;
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Some(pipe) = stdout.as_mut() else {
+            if status.is_some() || left.is_zero() {
+                break;
+            }
+            std::thread::sleep(left.min(Duration::from_millis(20)));
+            continue;
+        };
+        if left.is_zero() {
+            break;
+        }
+        // Until it exits, look at it every 20 ms; then wait for the rest of its output.
+        let wait = if status.is_some() {
+            left
+        } else {
+            left.min(Duration::from_millis(20))
+        };
+        let mut fds = [PollFd::new(pipe.as_fd(), PollFlags::POLLIN)];
+        let timeout = PollTimeout::try_from(wait).unwrap_or(PollTimeout::MAX);
+        if poll(&mut fds, timeout).is_ok_and(|n| n > 0) {
+            let mut buffer = [0u8; 16 * 1024];
+            match pipe.read(&mut buffer) {
+                Ok(0) | Err(_) => stdout = None,
+                Ok(n) if out.len() + n <= MAX_OUTPUT => out.extend_from_slice(&buffer[..n]),
+                Ok(_) => over = true,
+            }
         }
     }
+    if over {
+        out.clear();
+    }
+    Ok((status, out))
 }
 
 /// The lock is not waited on for long from a web page: a run holding it finishes first.
