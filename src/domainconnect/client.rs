@@ -107,7 +107,11 @@ fn token_call(
     let reply = http.post_json(&request.url, &request.body, None)?;
     if form.is_none() && token::refuses_body(reply.status, &reply.body) {
         let request = build(TokenForm::Query);
-        let reply = http.post_json(&request.url, &request.body, None)?;
+        // The provider has seen the first request, whatever becomes of this one.
+        let reply = (http.post_json(&request.url, &request.body, None)).map_err(|e| CallError {
+            maybe_sent: true,
+            ..e
+        })?;
         return Ok((reply, TokenForm::Query));
     }
     Ok((reply, first))
