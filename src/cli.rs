@@ -21,9 +21,11 @@ use argh::FromArgs;
     ),
     error_code(5, "the grant is gone: run `ddns setup NAME` again"),
     note = "Environment: DDNS_STATE (state file), DDNS_RESOLVER (DNS servers), DDNS_IP_SOURCES \
-            (IP sources), SSL_CERT_FILE (extra CA certificates, PEM), DDNS_SYSLOG_SOCKET \
-            (where --syslog sends), DDNS_PING (monitors to ping), DDNS_ON_CHANGE (program to \
-            run on a change), DDNS_VERIFY_TIMEOUT (how long update verifies an apply)."
+            (IP sources), SSL_CERT_FILE (CA certificates, PEM, instead of the built-in ones), \
+            DDNS_SYSLOG_SOCKET (where --syslog sends), DDNS_PING (monitors to ping), \
+            DDNS_ON_CHANGE (program to run on a change), DDNS_ON_CHANGE_DIRS (the only \
+            directories it may be in), DDNS_VERIFY_TIMEOUT (how long update verifies an apply), \
+            HTTPS_PROXY, ALL_PROXY, HTTP_PROXY and NO_PROXY."
 )]
 pub struct Cli {
     /// print the version and exit
@@ -74,8 +76,9 @@ pub struct SetupArgs {
     /// start a consent and exit: store it as pending (for an hour) and print the URL to open
     #[argh(switch)]
     pub begin: bool,
-    /// the code from the consent page, or the whole address it ended on (else read from
-    /// stdin); finishes a pending consent when there is one
+    /// the code from the consent page, or the whole address it ended on; `-` (or none) reads
+    /// it from stdin, out of the process list and the shell's history; finishes a pending
+    /// consent when there is one
     #[argh(option)]
     pub code: Option<String>,
     /// print one JSON document (see docs/json.md)

@@ -32,6 +32,9 @@ pub struct Env {
     pub ping: Option<String>,
     /// `DDNS_ON_CHANGE`: the program to run on a change.
     pub on_change: Option<String>,
+    /// `DDNS_ON_CHANGE_DIRS`: the directories (colon-separated) an on-change program must be
+    /// in; set by OpenWrt's hook and cron line, whose program comes from a UCI option.
+    pub on_change_dirs: Option<String>,
     /// `DDNS_VERIFY_TIMEOUT`: how long `update` verifies an apply.
     pub verify_timeout: Option<String>,
     /// `DDNS_RUN_DIR`: where the last run is recorded (a RAM file system).
@@ -60,6 +63,7 @@ impl Env {
             lock_wait: var("DDNS_LOCK_WAIT"),
             ping: var("DDNS_PING"),
             on_change: var("DDNS_ON_CHANGE"),
+            on_change_dirs: var("DDNS_ON_CHANGE_DIRS"),
             verify_timeout: var("DDNS_VERIFY_TIMEOUT"),
             run_dir: var("DDNS_RUN_DIR"),
             xdg_runtime_dir: var("XDG_RUNTIME_DIR"),

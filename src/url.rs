@@ -1,6 +1,7 @@
 //! The little URL handling `ddns` needs: percent-encoding query values, building query strings,
-//! and reading the query of a pasted redirect URL. URLs that carry a secret are never
-//! printed: messages name only the host (`http::host_of`).
+//! reading the query of a pasted redirect URL, and the part of a URL a message may show. URLs
+//! that carry a secret are never printed: messages name only the scheme and host ([`shown`],
+//! [`host`]), never the user information, path or query.
 
 /// Percent-encode a query value: everything but RFC 3986 unreserved characters is escaped, so a
 /// value can never inject `&`, `=`, `#` or a path into the URL it is put in.
@@ -87,9 +88,63 @@ pub fn query_pairs(url: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The host (and port) of a URL, for messages: never the user information (`user:password@`),
+/// the path or the query, any of which may carry a secret. A URL whose password holds an
+/// unescaped `/` is malformed, but is still shown without it: everything up to the last `@`
+/// before the query is dropped.
+pub fn host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let before_query = rest.split(['?', '#']).next().unwrap_or(rest);
+    let rest = match before_query.rfind('@') {
+        Some(at) => &rest[at + 1..],
+        None => rest,
+    };
+    rest.split(['/', '?', '#']).next().unwrap_or(rest)
+}
+
+/// Whether a URL has an `@` in its path (before the query): a password with an unescaped `/`
+/// (`https://user:pa/ss@host/`), which would send a part of the password as the host name.
+/// Such a URL is refused where a user gives one (IP sources, monitors).
+pub fn ambiguous(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let before_query = rest.split(['?', '#']).next().unwrap_or(rest);
+    before_query
+        .split_once('/')
+        .is_some_and(|(_, path)| path.contains('@'))
+}
+
+/// A URL as a message shows it: its scheme and [`host`] only (`https://host:port`).
+pub fn shown(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, _)) => format!("{scheme}://{}", host(url)),
+        None => host(url).to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_scheme_and_host_are_shown() {
+        for (url, want) in [
+            (
+                "https://api.p.test:8443/v2/x?code=SECRET",
+                "https://api.p.test:8443",
+            ),
+            ("https://api.p.test?code=SECRET", "https://api.p.test"),
+            ("https://user:pw@hc.test/uuid", "https://hc.test"),
+            ("https://user:p/w@hc.test/uuid", "https://hc.test"),
+            ("https://user@[::1]:443/", "https://[::1]:443"),
+            ("https://hc.test/a@b?x=@y", "https://b"),
+            ("https://hc.test#@frag", "https://hc.test"),
+        ] {
+            assert_eq!(shown(url), want, "{url}");
+        }
+        assert_eq!(host("https://user:pw@api.p.test:8443/x"), "api.p.test:8443");
+        assert!(ambiguous("https://user:p/w@hc.test/uuid"));
+        assert!(!ambiguous("https://user:pw@hc.test/uuid?x=@"));
+    }
 
     #[test]
     fn encode_escapes_everything_but_unreserved() {

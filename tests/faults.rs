@@ -207,6 +207,13 @@ fn setup_endpoint_faults() {
         for (name, canned, code, part) in faults(route) {
             let w = world(&format!("f-{route:?}-{}", name.replace(' ', "-")));
             let auth = w.consent_code("home");
+            // A 400 to a code exchange in the body is taken as a provider that reads only the
+            // query, which is tried next (tests/security.rs): refused there too, the fault
+            // stands.
+            let again = route == Route::TokenCode && canned.status == 400;
+            if again {
+                w.provider().can(route, canned.clone());
+            }
             w.provider().can(route, canned);
             let started = Instant::now();
             let r = w.run(&["setup", NAME, "--ipv4", "--code", &auth]);
@@ -230,6 +237,9 @@ fn setup_endpoint_faults() {
                 if step == route {
                     break;
                 }
+            }
+            if again {
+                w.expect(Route::TokenCode, 1);
             }
         }
     }

@@ -225,7 +225,7 @@ fn view_edits_only_options_the_config_has_and_never_touches_a_token() {
     }
     assert_eq!(
         options,
-        ["enabled", "interface", "args", "on_change", "_schedule"]
+        ["enabled", "interface", "name", "on_change", "_schedule"]
     );
     // The backend sends no token; the view's code reads only these token facts.
     let mut code = String::new();
@@ -811,4 +811,84 @@ fn eslint_with_lucis_rules_passes_every_file_of_the_app() {
     assert_eq!(code, Some(1), "{report}");
     assert_eq!(report[0]["messages"][0]["ruleId"], "no-undef", "{report}");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Runs the view's factory with stubs for LuCI's `ui`, `form`, `E` and `_`, then asks it (issue
+/// 22, item 10 and item 6): how the Remove dialog gets its title for a name, and what the
+/// `on_change` option's validation says of some paths. Prints {title, checks}.
+const BEHAVIOUR: &str = r"
+const fs = require('fs'), vm = require('vm');
+const source = fs.readFileSync(process.argv[1], 'utf8');
+const requires = [];
+const re = /^\s*(?:\/\/[^\n]*\n\s*|\/\*[\s\S]*?\*\/\s*)*'([^']*)';/;
+let rest = source, m;
+while ((m = re.exec(rest)) !== null) {
+	const r = /^require[ \t]+(\S+)(?:[ \t]+as[ \t]+([a-zA-Z_]\S*))?$/.exec(m[1]);
+	if (r) requires.push(r[2] || r[1].replace(/[^a-zA-Z0-9_]/g, '_'));
+	else if (m[1] !== 'use strict') break;
+	rest = rest.slice(m[0].length);
+}
+globalThis._ = s => s;
+String.prototype.format = function() {
+	const args = arguments; let i = 0;
+	return this.replace(/%[sd]/g, () => String(args[i++]));
+};
+globalThis.E = (tag, attrs, children) => ({ tag, attrs, children });
+const seen = { options: {} };
+const option = name => (seen.options[name] = { name, value() {}, depends() {} });
+function Map() {}
+Map.prototype.section = () => ({ option: (kind, name) => option(name) });
+Map.prototype.render = () => Promise.resolve({});
+const stubs = {
+	view: { extend: o => o },
+	rpc: { declare: () => function() {} },
+	ui: { showModal: (title, body) => { seen.title = title; }, createHandlerFn: () => function() {}, hideModal() {} },
+	form: { Map, NamedSection: {}, Flag: {}, DynamicList: {}, Value: {}, ListValue: {} },
+};
+const L = { bind: (f, self) => f.bind(self), isObject: v => v !== null && typeof v === 'object' };
+const wrapped = '(function(window, document, L' + requires.map(r => ', ' + r).join('') +
+	') { ' + source + ' })';
+const factory = new vm.Script(wrapped, { filename: 'ddns-dc.js' }).runInThisContext();
+const view = factory.apply(null, [{}, {}, L].concat(requires.map(r => stubs[r] || {})));
+view.handleRemove('<img src=x onerror=alert(1)>.example.com');
+view.renderSettings();
+const validate = seen.options.on_change.validate;
+const checks = {};
+for (const p of ['', '/etc/ddns/on-change', '/usr/share/ddns-dc/on-change.example', '/sbin/reboot',
+		'/etc/ddns/../../sbin/reboot', 'etc/ddns/x', '/etc/ddns/', '/etc/ddnsx/y'])
+	checks[p] = validate ? validate('hook', p) === true : 'no validation';
+console.log(JSON.stringify({ title: seen.title, checks }));
+";
+
+/// Issue 22: the Remove dialog's title was a string, which LuCI's `dom.create` puts in as
+/// HTML (safe only because names cannot hold markup): it is passed as text. And the page
+/// validates the `on_change` path as the binary does (only /etc/ddns/ or /usr/share/ddns-dc/).
+#[test]
+#[ignore = "needs node (Node.js)"]
+fn view_gives_text_titles_and_checks_the_on_change_path() {
+    support::require_program("node", "apt-get install nodejs");
+    let out = Command::new("node")
+        .args(["-e", BEHAVIOUR])
+        .arg(app().join(VIEW))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        seen["title"],
+        serde_json::json!(["Remove <img src=x onerror=alert(1)>.example.com"]),
+        "the title is an array of text"
+    );
+    assert_eq!(
+        seen["checks"],
+        serde_json::json!({
+            "": true, "/etc/ddns/on-change": true, "/usr/share/ddns-dc/on-change.example": true,
+            "/sbin/reboot": false, "/etc/ddns/../../sbin/reboot": false, "etc/ddns/x": false,
+            "/etc/ddns/": false, "/etc/ddnsx/y": false
+        })
+    );
 }

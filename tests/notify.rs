@@ -162,7 +162,8 @@ fn an_unreachable_or_hanging_monitor_does_not_change_the_status() {
     assert_eq!(bad.code, Some(2));
     assert_eq!(
         bad.stderr,
-        "ddns: 'http://hc.test/x' is not a monitor to ping: use [healthchecks:|uptimekuma:]https://URL (pings go over verified TLS, like everything ddns sends)\n"
+        // Only its scheme and host: a monitor's path may carry its token.
+        "ddns: 'http://hc.test' is not a monitor to ping: use [healthchecks:|uptimekuma:]https://URL (pings go over verified TLS, like everything ddns sends)\n"
     );
     // Two runs detected; the second applied (refused) and its ping reached the hanging
     // monitor; the first one's monitor is not the fake, and the bad one stopped the run.

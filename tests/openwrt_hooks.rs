@@ -51,7 +51,12 @@ network_get_ipaddrs6() { eval "$1=\${NET_${2}_v6-}"; eval "[ -n \"\${NET_${2}_v6
 "#;
 
 const STUB_DDNS: &str = "#!/bin/sh\nsleep \"${DDNS_STUB_SLEEP:-0}\"\n\
+    echo \"${DDNS_ON_CHANGE_DIRS-unset}\" >> /dirs\n\
     for a in \"$@\"; do printf '[%s]' \"$a\"; done >> /calls\necho >> /calls\n";
+
+/// OpenWrt's `uci -q get ddns-dc.hook.OPTION`, from the same UCI_hook_OPTION variables.
+const STUB_UCI: &str = "#!/bin/sh\n[ \"$1 $2\" = \"-q get\" ] || exit 1\n\
+    eval \"printf '%s\\n' \\\"\\${UCI_hook_${3##*.}-}\\\"\"\n";
 
 impl Router {
     /// A router root with a static busybox; the test fails without root or busybox-static.
@@ -108,6 +113,7 @@ impl Router {
         r.write("lib/functions.sh", FUNCTIONS_SH, 0o644);
         r.write("lib/functions/network.sh", NETWORK_SH, 0o644);
         r.write("usr/bin/ddns-dc", STUB_DDNS, 0o755);
+        r.write("bin/uci", STUB_UCI, 0o755);
         r.copy(
             "openwrt/files/ddns-dc.hotplug",
             "etc/hotplug.d/iface/96-ddns-dc",
@@ -307,9 +313,9 @@ fn hotplug_hook_settings_and_events() {
             &[
                 ("ACTION", "ifup"),
                 ("INTERFACE", "wan"),
-                ("UCI_hook_args", "home.example.com"),
+                ("UCI_hook_name", "home.example.com"),
             ],
-            Some(&["--syslog", "update", "home.example.com"]),
+            Some(&["--syslog", "update", "--", "home.example.com"]),
         ),
         (
             &[
@@ -317,7 +323,7 @@ fn hotplug_hook_settings_and_events() {
                 ("INTERFACE", "wan"),
                 ("NET_wan_v4", "81.2.69.142"),
                 ("UCI_hook_on_change", "/etc/ddns/on-change"),
-                ("UCI_hook_args", "home.example.com"),
+                ("UCI_hook_name", "home.example.com"),
             ],
             Some(&[
                 "--syslog",
@@ -326,8 +332,35 @@ fn hotplug_hook_settings_and_events() {
                 "81.2.69.142",
                 "--on-change",
                 "/etc/ddns/on-change",
+                "--",
                 "home.example.com",
             ]),
+        ),
+        (
+            // The list of names (config_get joins it with blanks): each one argument after
+            // `--`, never globbed (there are files in the hook's directory).
+            &[
+                ("ACTION", "ifup"),
+                ("INTERFACE", "wan"),
+                ("UCI_hook_name", "home.example.com * --force"),
+            ],
+            Some(&[
+                "--syslog",
+                "update",
+                "--",
+                "home.example.com",
+                "*",
+                "--force",
+            ]),
+        ),
+        (
+            // The free-form `args` of the previous release is no longer read.
+            &[
+                ("ACTION", "ifup"),
+                ("INTERFACE", "wan"),
+                ("UCI_hook_args", "--force *"),
+            ],
+            Some(&["--syslog", "update"]),
         ),
         (
             // A path with a space stays one argument.
@@ -359,13 +392,60 @@ fn hotplug_hook_settings_and_events() {
         ),
     ];
     for (env, expected) in cases {
+        let _ = std::fs::remove_file(r.root.join("dirs"));
         let (took, calls) = r.hotplug(env, expected.is_some());
         assert!(
             took < timing().at_once,
             "{env:?}: the hook returned after {took:?}"
         );
         assert_eq!(calls, expected.map(recorded).unwrap_or_default(), "{env:?}");
+        if expected.is_some() {
+            // The on_change program runs only from the package's directories (issue 22).
+            assert_eq!(
+                std::fs::read_to_string(r.root.join("dirs")).unwrap(),
+                "/etc/ddns:/usr/share/ddns-dc\n",
+                "{env:?}"
+            );
+        }
     }
+}
+
+/// The cron line of openwrt/files/crontab.example (which the router page's `schedule` writes
+/// too), run as busybox crond runs it (`/bin/sh -c`) with a stub `uci`: the names of the UCI
+/// list, each one argument after `--` and never globbed, the on_change program as one
+/// argument, and the directories it may come from.
+#[test]
+#[ignore = "needs root and busybox-static (a chroot with busybox ash)"]
+fn cron_line_passes_the_names_and_the_program_and_globs_nothing() {
+    let r = Router::new("cron");
+    let example = std::fs::read_to_string(top().join("openwrt/files/crontab.example")).unwrap();
+    let line = example.lines().find(|l| !l.starts_with('#')).unwrap();
+    let command = line.splitn(6, ' ').nth(5).unwrap();
+    let out = r.run(
+        &["/bin/sh", "-c", &format!("cd / && {command}")],
+        &[
+            ("UCI_hook_name", "home.example.com *"),
+            ("UCI_hook_on_change", "/etc/ddns/my hook"),
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        r.calls(),
+        recorded(&[
+            "--syslog",
+            "update",
+            "--on-change",
+            "/etc/ddns/my hook",
+            "--",
+            "home.example.com",
+            "*",
+        ])
+    );
+    assert_eq!(
+        std::fs::read_to_string(r.root.join("dirs")).unwrap(),
+        "/etc/ddns:/usr/share/ddns-dc\n"
+    );
 }
 
 #[test]

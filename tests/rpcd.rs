@@ -214,7 +214,7 @@ fn hostile_input_gets_an_error_object_and_runs_nothing() {
         ("finish", json!({"name": NAME}), "'code' is missing"),
         (
             "finish",
-            json!({"name": NAME, "code": "--json"}),
+            json!({"name": NAME, "code": "ab\u{0}cd"}),
             "does not look like a code",
         ),
         (
@@ -287,8 +287,11 @@ fn the_schedule_keeps_one_cron_line_and_leaves_the_others() {
     let bin = w.bin.display().to_string();
     let r = call_env(&w, "schedule", &json!({"minutes": 5}), &env);
     assert_eq!(r["minutes"], 5);
-    let line =
-        format!("{bin} --syslog update --on-change \"$(uci -q get ddns-dc.hook.on_change)\"");
+    let line = format!(
+        "set -f; DDNS_ON_CHANGE_DIRS=/etc/ddns:/usr/share/ddns-dc {bin} --syslog update \
+         --on-change \"$(uci -q get ddns-dc.hook.on_change)\" -- $(uci -q get ddns-dc.hook.name) \
+         # ddns-dc (LuCI)"
+    );
     assert_eq!(
         std::fs::read_to_string(&crontab).unwrap(),
         format!("0 4 * * * /sbin/reboot\n*/5 * * * * {line}\n")

@@ -18,7 +18,9 @@ fn setup_with_pasted_redirect_url_then_update_and_check() {
     let w = world("happy");
     let setup = w.setup(&["--ipv4"]);
     assert_eq!(setup.code, Some(0), "{setup:?}");
-    assert!(setup.stdout.starts_with(&format!("https://ux.provider.test:{}/v2/domainTemplates/providers/domainconnect.org?IPv4=0.0.0.0&IPv6=%3A%3A&client_id=domainconnect.org&domain=example.com&host=home&redirect_uri=https%3A%2F%2Fdynamicdns.domainconnect.org%2Fddnscode&scope=dynamicdns-v2&state=", w.fake.port)), "{setup:?}");
+    assert!(setup.stdout.starts_with(&format!("https://ux.provider.test:{}/v2/domainTemplates/providers/domainconnect.org?IPv4=0.0.0.0&IPv6=%3A%3A&client_id=domainconnect.org&code_challenge=", w.fake.port)), "{setup:?}");
+    // (The PKCE challenge is random: tests/security.rs checks it against the verifier.)
+    assert!(setup.stdout.contains("&code_challenge_method=S256&domain=example.com&host=home&redirect_uri=https%3A%2F%2Fdynamicdns.domainconnect.org%2Fddnscode&scope=dynamicdns-v2&state="), "{setup:?}");
     assert!(setup.stdout.ends_with("home.example.com is set up with Fake DNS (dynamicdns-v2, A record); run `ddns update` to publish the address\n"), "{setup:?}");
     assert!(setup.stderr.contains("Open this address in a browser"));
     let up = w.run(&["update"]);

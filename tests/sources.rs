@@ -103,7 +103,7 @@ fn hostile_dns_replies_fall_back_to_the_next_source() {
         assert_eq!(c.code, Some(1), "{fault:?}: {c:?}");
         assert!(
             c.stdout
-                .contains(&format!("public 81.2.69.142 (from {} in", w.echo_url())),
+                .contains(&format!("public 81.2.69.142 (from {} in", w.echo_shown())),
             "{fault:?}: {c:?}"
         );
         assert_eq!(w.count(Route::Echo), echo_before + 1, "{fault:?}");
@@ -151,7 +151,7 @@ fn disagreeing_sources_publish_nothing() {
         format!(
             "ddns: home.example.com: the IP sources disagree: {} says 81.2.69.99, {} says 81.2.69.142; nothing was published for IPv4 this run\n",
             w.dns_source("opendns", false),
-            w.echo_url()
+            w.echo_shown()
         )
     );
     assert_eq!(w.count(Route::Apply), 0);

@@ -323,7 +323,7 @@ fn private_address_is_refused_naming_the_source() {
         u.stderr,
         format!(
             "ddns: home.example.com: the IP source {} says the public address is 192.168.1.7, which is a private address (192.168.0.0/16); it was not published\n",
-            w.echo_url()
+            w.echo_shown()
         )
     );
     assert_eq!(

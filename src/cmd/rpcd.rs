@@ -17,7 +17,7 @@
 use crate::error::{Class, Code, Error, Result};
 use crate::platform::openwrt;
 use serde_json::{Map, Value, json};
-use std::io::Read;
+use std::io::{Read, Write};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
@@ -27,6 +27,8 @@ const ANSWER_WITHIN: Duration = Duration::from_secs(12);
 const MAX_INPUT: u64 = 64 * 1024;
 /// Lines of the log `log` returns.
 const LOG_LINES: usize = 50;
+/// A subcommand's JSON document larger than this is not read.
+const MAX_OUTPUT: usize = 1 << 20;
 
 /// The methods and their argument types, as rpcd's `list` wants them (example values).
 fn signatures() -> Value {
@@ -103,22 +105,40 @@ enum Late {
     Background,
 }
 
-/// Run this binary with `args` and return its JSON document. What changes something (setup,
-/// update, remove) runs with `--syslog`, so what the page started is in the router's log; what
-/// only looks (`status`, polled by the page every few seconds; `check`, `probe`) does not.
-fn subcommand(args: &[&str], late: Late, env: &[(&str, &str)]) -> Result<Value> {
+/// Run this binary with `args` (and `input` on its stdin) and return its JSON document. What
+/// changes something (setup, update, remove) runs with `--syslog`, so what the page started is
+/// in the router's log; what only looks (`status`, polled by the page every few seconds;
+/// `check`, `probe`) does not. Its stdout is read while it runs (a document larger than a pipe
+/// holds, `status` of 200 names, would otherwise stall it until the answer time), at most
+/// [`MAX_OUTPUT`] of it.
+fn subcommand(
+    args: &[&str],
+    late: Late,
+    env: &[(&str, &str)],
+    input: Option<&str>,
+) -> Result<Value> {
     let logged = matches!(args.first(), Some(&("setup" | "update" | "remove")));
     let mut child = Command::new(me()?)
         .args(logged.then_some("--syslog"))
         .args(args)
         .envs(env.iter().copied())
-        .stdin(Stdio::null())
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| Error::transient(format!("could not start ddns ({e})")))?;
+    if let (Some(text), Some(mut stdin)) = (input, child.stdin.take()) {
+        // A line far below a pipe's size: written at once, then closed. A child that stopped
+        // early only closes its end.
+        let _ = stdin.write_all(format!("{text}\n").as_bytes());
+    }
     let what = args.first().copied().unwrap_or("");
-    let Some(status) = finished_in_time(&mut child)? else {
+    let (status, out) = run_to_end(&mut child, Instant::now() + ANSWER_WITHIN)?;
+    let Some(status) = status else {
         if late == Late::Stop {
             let _ = child.kill();
             let _ = child.wait();
@@ -133,10 +153,6 @@ fn subcommand(args: &[&str], late: Late, env: &[(&str, &str)]) -> Result<Value> 
     };
     if let Some(e) = crate::platform::signals::ended_by(what, status) {
         return Err(e);
-    }
-    let mut out = Vec::new();
-    if let Some(mut stdout) = child.stdout.take() {
-        let _ = stdout.by_ref().take(1 << 20).read_to_end(&mut out);
     }
     document(what, &out)
 }
@@ -165,16 +181,53 @@ fn document(what: &str, out: &[u8]) -> Result<Value> {
     }
 }
 
-fn finished_in_time(child: &mut Child) -> Result<Option<ExitStatus>> {
-    let deadline = Instant::now() + ANSWER_WITHIN;
+/// Wait for `child` until `deadline`, reading its stdout all the while (a document larger than
+/// a pipe holds would otherwise stall it), keeping at most [`MAX_OUTPUT`] bytes (none at all past
+/// that: a cut document is no document). Its exit status (`None` at the deadline) and output;
+/// after it exits, its stdout is read to the end, or to the deadline if a child of its own
+/// still holds it.
+fn run_to_end(child: &mut Child, deadline: Instant) -> Result<(Option<ExitStatus>, Vec<u8>)> {
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    use std::os::fd::AsFd;
+    let mut stdout = child.stdout.take();
+    let (mut out, mut over, mut status) = (Vec::new(), false, None);
     loop {
-        match child.try_wait() {
-            Ok(Some(status)) => return Ok(Some(status)),
-            Ok(None) if Instant::now() >= deadline => return Ok(None),
-            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-            Err(e) => return Err(Error::transient(format!("could not wait for ddns ({e})"))),
+        if status.is_none() {
+            status = (child.try_wait())
+                .map_err(|e| Error::transient(format!("could not wait for ddns ({e})")))?;
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Some(pipe) = stdout.as_mut() else {
+            if status.is_some() || left.is_zero() {
+                break;
+            }
+            std::thread::sleep(left.min(Duration::from_millis(20)));
+            continue;
+        };
+        if left.is_zero() {
+            break;
+        }
+        // Until it exits, look at it every 20 ms; then wait for the rest of its output.
+        let wait = if status.is_some() {
+            left
+        } else {
+            left.min(Duration::from_millis(20))
+        };
+        let mut fds = [PollFd::new(pipe.as_fd(), PollFlags::POLLIN)];
+        let timeout = PollTimeout::try_from(wait).unwrap_or(PollTimeout::MAX);
+        if poll(&mut fds, timeout).is_ok_and(|n| n > 0) {
+            let mut buffer = [0u8; 16 * 1024];
+            match pipe.read(&mut buffer) {
+                Ok(0) | Err(_) => stdout = None,
+                Ok(n) if out.len() + n <= MAX_OUTPUT => out.extend_from_slice(&buffer[..n]),
+                Ok(_) => over = true,
+            }
         }
     }
+    if over {
+        out.clear();
+    }
+    Ok((status, out))
 }
 
 /// The lock is not waited on for long from a web page: a run holding it finishes first.
@@ -184,7 +237,7 @@ const SHORT_LOCK_WAIT: (&str, &str) = ("DDNS_LOCK_WAIT", "10");
 /// plus the cron interval, whether an update runs now, and whether this router has a global
 /// IPv6 route (the Add form's IPv6 box follows it, as `setup` does).
 fn status() -> Result<Value> {
-    let mut doc = match subcommand(&["status", "--json"], Late::Stop, &[]) {
+    let mut doc = match subcommand(&["status", "--json"], Late::Stop, &[], None) {
         // No name yet is not an error for the page: it shows "Add a name".
         Err(e) if e.code == Some(Code::NoNames) => json!({"names": [], "last_run": null}),
         other => other?,
@@ -207,7 +260,7 @@ fn status() -> Result<Value> {
 /// The network check of one name (`check --json`): the page's "Check now".
 fn check(args: &Map<String, Value>) -> Result<Value> {
     let name = name(args)?;
-    subcommand(&["check", &name, "--json"], Late::Stop, &[])
+    subcommand(&["check", &name, "--json"], Late::Stop, &[], None)
 }
 
 /// Will it work with this name (`probe --json`): the Add form's Check button.
@@ -220,7 +273,7 @@ fn probe(args: &Map<String, Value>) -> Result<Value> {
     if let Some(zone) = &zone {
         command_line.extend(["--zone", zone.as_str()]);
     }
-    subcommand(&command_line, Late::Stop, &[])
+    subcommand(&command_line, Late::Stop, &[], None)
 }
 
 /// Whether a run holds the state lock now (an update the page started, say).
@@ -257,7 +310,7 @@ fn begin(args: &Map<String, Value>) -> Result<Value> {
     } else {
         command_line.push("--ipv4");
     }
-    subcommand(&command_line, Late::Stop, &[SHORT_LOCK_WAIT])
+    subcommand(&command_line, Late::Stop, &[SHORT_LOCK_WAIT], None)
 }
 
 fn finish(args: &Map<String, Value>) -> Result<Value> {
@@ -265,16 +318,20 @@ fn finish(args: &Map<String, Value>) -> Result<Value> {
     let code = openwrt::text(args, "code")?
         .map(str::trim)
         .ok_or_else(|| Error::usage("'code' is missing: paste the code the consent page showed"))?;
-    if code.starts_with('-') || code.len() > 4096 {
+    // One line, as `setup --code -` reads it: a control character (a NUL, a line break) is no
+    // part of a code, and a NUL could not even be passed on.
+    if code.len() > 4096 || code.contains(char::is_control) {
         return Err(Error::usage(
             "that does not look like a code: paste the code the consent page showed, or the \
              whole address of that page",
         ));
     }
+    // On stdin, never on the command line, which every local user can read in /proc.
     subcommand(
-        &["setup", &name, "--code", code, "--json"],
+        &["setup", &name, "--code", "-", "--json"],
         Late::Background,
         &[],
+        Some(code),
     )
 }
 
@@ -289,15 +346,20 @@ fn update(args: &Map<String, Value>) -> Result<Value> {
     if let Some(name) = &name {
         command_line.push(name);
     }
-    subcommand(&command_line, Late::Background, &[])
+    subcommand(&command_line, Late::Background, &[], None)
 }
 
 fn remove(args: &Map<String, Value>) -> Result<Value> {
     let name = name(args)?;
-    subcommand(&["remove", &name, "--json"], Late::Stop, &[SHORT_LOCK_WAIT])
+    subcommand(
+        &["remove", &name, "--json"],
+        Late::Stop,
+        &[SHORT_LOCK_WAIT],
+        None,
+    )
 }
 
-/// The last lines this binary logged (`logread -e` its tag), oldest first.
+/// The last lines this binary logged (tagged with its file name), oldest first.
 fn log() -> Result<Value> {
     let tag = me()
         .ok()

@@ -2,7 +2,8 @@
 //! tokens and store the grant. In one step (print the consent URL, read the code on stdin or
 //! take it from `--code`), or in two (for a web page, which cannot hold a process open while
 //! the user approves in another tab): `--begin` discovers and stores a pending consent, and
-//! `--code` finishes it without discovering again.
+//! `--code` finishes it without discovering again. The consent carries a PKCE challenge (RFC
+//! 7636) whose verifier goes with the code exchange; `--code -` reads the code from stdin.
 
 use crate::address::{Addresses, Family};
 use crate::cli::SetupArgs;
@@ -11,6 +12,7 @@ use crate::context::Context;
 use crate::domainconnect::client;
 use crate::domainconnect::oauth;
 use crate::domainconnect::protocol;
+use crate::domainconnect::token;
 use crate::error::{Error, Result};
 use crate::plan;
 use crate::state::{Entry, Grant, Locked, Pending, Setup, Watch};
@@ -29,7 +31,13 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<()> {
     if args.begin {
         return begin(ctx, args, &name);
     }
-    if let Some(code) = &args.code {
+    // `--code -`: one line from stdin, which no other user can read (a command line is in
+    // /proc/PID/cmdline for everyone, and in the shell's history).
+    let given = match args.code.as_deref() {
+        Some("-") => Some(read_line()?),
+        other => other.map(str::to_string),
+    };
+    if let Some(code) = &given {
         let state = crate::state::read(&ctx.state_path)?;
         if let Some(pending) = state.pending.get(&name).filter(|p| now() < p.expires_at()) {
             if args.zone.is_some() || args.ipv4 || args.ipv6 || args.ipv6_suffix.is_some() {
@@ -43,13 +51,17 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<()> {
             return finish(ctx, args, &name, pending.clone(), &code);
         }
     }
-    // A code given on the command line is read before anything is asked of the network.
-    let given = (args.code.as_deref())
+    // A code given with --code is read before anything is asked of the network.
+    let parsed = (given.as_deref())
         .map(|code| oauth::parse_code_reply(code, None))
         .transpose()?;
-    let pending = discover(ctx, args, &name)?;
-    let code = match given {
-        Some(code) => code,
+    let mut pending = discover(ctx, args, &name)?;
+    let code = match parsed {
+        Some(code) => {
+            // A code from a consent this run did not start: its challenge is not ours.
+            pending.verifier = None;
+            code
+        }
         None => {
             out::note(&format!(
                 "{name} is hosted by {}. Open this address in a browser, sign in and approve \
@@ -156,17 +168,20 @@ fn discover(ctx: &Context, args: &SetupArgs, name: &str) -> Result<Pending> {
         },
         state: oauth::random_state()?,
         started_at: now(),
+        verifier: Some(token::pkce_verifier()?),
     })
 }
 
 fn consent_url(p: &Pending) -> String {
     let s = &p.setup;
+    let challenge = p.verifier.as_deref().map(token::pkce_challenge);
     protocol::consent_url(
         &s.provider.url_async_ux,
         s.template,
         &s.zone,
         &s.host,
         &p.state,
+        challenge.as_deref(),
     )
 }
 
@@ -187,10 +202,14 @@ fn finish(ctx: &Context, args: &SetupArgs, name: &str, p: Pending, code: &str) -
     let http = ctx.net.http()?;
     let mut locked = ctx.lock()?;
     let held = crate::platform::signals::hold();
-    let tokens = client::exchange_code(http, &p.setup.provider.url_api, code)?;
+    let (tokens, form) =
+        client::exchange_code(http, &p.setup.provider, code, p.verifier.as_deref())?;
     let now = now();
+    let mut setup = p.setup;
+    setup.provider.token_form = Some(form);
+    let url_api = setup.provider.url_api.clone();
     let entry = Entry {
-        setup: p.setup,
+        setup,
         grant: Grant {
             access_token: tokens.access_token,
             access_expires_at: tokens.expires_in.map(|s| now.saturating_add(s)),
@@ -209,6 +228,7 @@ fn finish(ctx: &Context, args: &SetupArgs, name: &str, p: Pending, code: &str) -
     forget_expired(&mut locked, now);
     locked.state.pending.remove(name);
     let replaced = locked.state.names.insert(name.to_string(), entry).is_some();
+    locked.state.learn_token_form(&url_api, form);
     locked.save()?;
     drop(held);
     if args.json {

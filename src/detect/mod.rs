@@ -60,10 +60,11 @@ impl Source {
         self.family.is_none_or(|f| f == family) && server_family.is_none_or(|f| f == family)
     }
 
-    /// The source as written in the grammar.
+    /// The source as written in the grammar, an HTTPS one by its scheme and host only (its
+    /// user information, path or query may carry a secret).
     pub fn label(&self) -> String {
         match &self.kind {
-            Kind::Https(url) => url.clone(),
+            Kind::Https(url) => crate::url::shown(url),
             Kind::Dns(s, None) => format!("dns:{}", s.id()),
             Kind::Dns(s, Some(server)) => format!("dns:{}@{server}", s.id()),
             Kind::Interface(name) => format!("interface:{name}"),
@@ -91,7 +92,7 @@ fn parse_source(entry: &str) -> Result<Source> {
         Error::usage(format!(
             "'{}' is not an IP source: use [ipv4:|ipv6:] followed by https://URL, \
              dns:opendns|cloudflare|google[@IP[:PORT]] or interface:NAME, comma-separated",
-            crate::error::printable(entry, 80)
+            crate::error::printable(&shown_entry(entry), 80)
         ))
     };
     let (family, rest) = if let Some(r) = entry.strip_prefix("ipv4:") {
@@ -104,7 +105,10 @@ fn parse_source(entry: &str) -> Result<Source> {
     if rest.contains(|c: char| c.is_whitespace() || c.is_control()) {
         return Err(bad());
     }
-    let kind = if rest.starts_with("https://") && rest.len() > "https://".len() {
+    let kind = if rest.starts_with("https://")
+        && rest.len() > "https://".len()
+        && !crate::url::ambiguous(rest)
+    {
         Kind::Https(rest.to_string())
     } else if let Some(dns) = rest.strip_prefix("dns:") {
         let (name, server) = match dns.split_once('@') {
@@ -124,6 +128,15 @@ fn parse_source(entry: &str) -> Result<Source> {
         return Err(bad());
     };
     Ok(Source { family, kind })
+}
+
+/// An entry as a message may echo it: a URL by its scheme and host only.
+fn shown_entry(entry: &str) -> String {
+    if entry.contains("://") {
+        crate::url::shown(entry)
+    } else {
+        entry.to_string()
+    }
 }
 
 fn parse_server(s: &str) -> Option<SocketAddr> {
@@ -359,6 +372,7 @@ mod tests {
             "interface:",
             "interface:../x",
             "ftp://x",
+            "https://user:pass/word@echo.test/",
         ] {
             let err = parse_sources(bad).unwrap_err();
             assert_eq!(err.class, crate::error::Class::Usage, "{bad}");

@@ -5,6 +5,7 @@
 use crate::domainconnect::oauth::{self, Tokens};
 use crate::domainconnect::protocol::{self, Applied, Provider, Template};
 use crate::domainconnect::reply;
+use crate::domainconnect::token::{self, TokenForm};
 use crate::error::{Code, Error, Result};
 use crate::net::dns::Dns;
 use crate::net::http::{CallError, Http, Reply, host_of};
@@ -33,16 +34,18 @@ pub fn discover(dns: &Dns, http: &Http, zone: &str) -> Result<(Provider, Templat
                 status,
                 &reply,
                 &format!("the settings request for {zone}"),
+                &[],
             ));
         }
     }
     let settings = protocol::parse_settings(&reply.body, zone)?;
+    token::check_pinned(&settings, zone)?;
     for template in Template::PREFERENCE {
         let reply = http.get(&protocol::template_url(&settings.url_api, template), None)?;
         match reply.status {
             200..=299 => return Ok((settings, template)),
             404 | 400 | 401 | 403 => {}
-            status => return Err(status_error(status, &reply, "the template check")),
+            status => return Err(status_error(status, &reply, "the template check", &[])),
         }
     }
     Err(Error::refused(format!(
@@ -53,9 +56,10 @@ pub fn discover(dns: &Dns, http: &Http, zone: &str) -> Result<(Provider, Templat
 }
 
 /// An error for an unexpected status: 5xx and 429 are transient, anything else is a refusal.
-/// `request` is a noun phrase: "the code exchange", "the update".
-fn status_error(status: u16, reply: &Reply, request: &str) -> Error {
-    let message = reply::provider_message(&reply.body);
+/// `request` is a noun phrase: "the code exchange", "the update"; `secrets` are scrubbed from
+/// the provider's message.
+fn status_error(status: u16, reply: &Reply, request: &str, secrets: &[&str]) -> Error {
+    let message = reply::provider_message(&reply.body, secrets);
     if status >= 500 || status == 429 {
         let mut error = Error::transient(format!(
             "the provider could not complete {request} (HTTP {status}: {message}): try again \
@@ -73,11 +77,10 @@ fn status_error(status: u16, reply: &Reply, request: &str) -> Error {
     }
 }
 
-/// Replace every secret in a provider's message: a message must not echo a token back to us.
+/// Replace every secret in an error's message (the provider's text is scrubbed before it is
+/// cut, in `reply.rs`; this catches what other paths quote, such as a token type).
 fn scrub(mut error: Error, secrets: &[&str]) -> Error {
-    for secret in secrets.iter().filter(|s| s.len() >= 4) {
-        error.message = error.message.replace(secret, "REDACTED");
-    }
+    error.message = reply::scrub(error.message, secrets);
     error
 }
 
@@ -91,42 +94,80 @@ fn not_sent(e: CallError) -> Error {
     }
 }
 
-/// Exchange an authorization code for tokens (section 3).
-pub fn exchange_code(http: &Http, url_api: &str, code: &str) -> Result<Tokens> {
-    let reply = http.post_json(
-        &oauth::code_token_url(url_api, code),
-        protocol::TOKEN_BODY,
-        None,
-    )?;
+/// POST a token request in the provider's `form`, or, while it is not known, in the body first
+/// and then, if the provider refused that ([`token::refuses_body`]), in the query: the reply
+/// and the form it answered.
+fn token_call(
+    http: &Http,
+    form: Option<TokenForm>,
+    build: impl Fn(TokenForm) -> token::TokenRequest,
+) -> Result<(Reply, TokenForm), CallError> {
+    let first = form.unwrap_or(TokenForm::Body);
+    let request = build(first);
+    let reply = http.post_json(&request.url, &request.body, None)?;
+    if form.is_none() && token::refuses_body(reply.status, &reply.body) {
+        let request = build(TokenForm::Query);
+        // The provider has seen the first request, whatever becomes of this one.
+        let reply = (http.post_json(&request.url, &request.body, None)).map_err(|e| CallError {
+            maybe_sent: true,
+            ..e
+        })?;
+        return Ok((reply, TokenForm::Query));
+    }
+    Ok((reply, first))
+}
+
+/// Exchange an authorization code for tokens (section 3), with the PKCE verifier when the
+/// consent carried its challenge: the tokens and the form the provider took them in.
+pub fn exchange_code(
+    http: &Http,
+    provider: &Provider,
+    code: &str,
+    verifier: Option<&str>,
+) -> Result<(Tokens, TokenForm)> {
+    let secrets = [code, verifier.unwrap_or_default()];
+    let (reply, form) = token_call(http, provider.token_form, |form| {
+        token::code_request(&provider.url_api, code, verifier, form)
+    })?;
     let result = match reply.status {
-        200..=299 => oauth::parse_tokens(&reply.body),
+        200..=299 => oauth::parse_tokens(&reply.body).map(|t| (t, form)),
         400 | 401 => Err(Error::refused(format!(
             "the provider did not accept the code ({}): it may be mistyped, used already or \
              expired; run setup again and paste the new code",
-            reply::provider_message(&reply.body)
+            reply::provider_message(&reply.body, &secrets)
         ))),
-        status => Err(status_error(status, &reply, "the code exchange")),
+        status => Err(status_error(status, &reply, "the code exchange", &secrets)),
     };
-    result.map_err(|e| scrub(e, &[code]))
+    result.map_err(|e| scrub(e, &secrets))
 }
 
-/// Refresh the access token (section 3). Any 400 or 401 means the grant is gone.
-pub fn refresh(http: &Http, url_api: &str, refresh_token: &str) -> Result<Tokens> {
-    let url = oauth::refresh_token_url(url_api, refresh_token);
-    let reply = (http.post_json(&url, protocol::TOKEN_BODY, None)).map_err(not_sent)?;
+/// Refresh the access token (section 3): the tokens and the form the provider took them in.
+/// Any 400 or 401 means the grant is gone. `secrets` (every token of the entry) are scrubbed
+/// from every message.
+pub fn refresh(
+    http: &Http,
+    provider: &Provider,
+    refresh_token: &str,
+    secrets: &[&str],
+) -> Result<(Tokens, TokenForm)> {
+    let (reply, form) = token_call(http, provider.token_form, |form| {
+        token::refresh_request(&provider.url_api, refresh_token, form)
+    })
+    .map_err(not_sent)?;
     let result = match reply.status {
-        200..=299 => oauth::parse_tokens(&reply.body),
+        200..=299 => oauth::parse_tokens(&reply.body).map(|t| (t, form)),
         400 | 401 => Err(Error::grant_lost(format!(
             "the provider no longer accepts this name's grant ({}): run `ddns setup` for it again",
-            reply::provider_message(&reply.body)
+            reply::provider_message(&reply.body, secrets)
         ))),
-        status => Err(status_error(status, &reply, "the token refresh")),
+        status => Err(status_error(status, &reply, "the token refresh", secrets)),
     };
-    result.map_err(|e| scrub(e, &[refresh_token]))
+    result.map_err(|e| scrub(e, secrets))
 }
 
-/// Apply a template: POST its `url` (`protocol::apply_url`) with the access token (section 4).
-pub fn apply(http: &Http, url: &str, access_token: &str) -> Result<Applied> {
+/// Apply a template: POST its `url` (`protocol::apply_url`) with the access token (section 4);
+/// `secrets` (every token of the entry) are scrubbed from every message.
+pub fn apply(http: &Http, url: &str, access_token: &str, secrets: &[&str]) -> Result<Applied> {
     let reply = http.post_json(url, "", Some(access_token)).map_err(|e| {
         if e.maybe_sent {
             // The request may have reached the provider before the connection failed.
@@ -150,10 +191,10 @@ pub fn apply(http: &Http, url: &str, access_token: &str) -> Result<Applied> {
         409 => Err(Error::refused(format!(
             "the provider refused the update because other records conflict ({}): remove them \
              at the provider, or run `ddns update --force` to let the template overwrite them",
-            reply::provider_message(&reply.body)
+            reply::provider_message(&reply.body, secrets)
         ))
         .with_code(Code::RecordsConflict)),
-        status => Err(status_error(status, &reply, "the update")),
+        status => Err(status_error(status, &reply, "the update", secrets)),
     };
-    result.map_err(|e| scrub(e, &[access_token]))
+    result.map_err(|e| scrub(e, secrets))
 }

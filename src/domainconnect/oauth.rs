@@ -1,15 +1,16 @@
 //! OAuth for Domain Connect, as pure functions (section 3 of `shared/domain-connect.md`): the
-//! code the user pastes back, the token request URLs and the token reply. They carry secrets:
-//! no URL built here is ever shown.
+//! code the user pastes back and the token reply (the requests are `token.rs`). They carry
+//! secrets: no code or token handled here is ever shown.
 
-use super::protocol::{CLIENT_ID, CLIENT_SECRET, REDIRECT_URI};
 use crate::error::{Error, Result};
 use crate::url;
 use serde::Deserialize;
 
 /// Read the authorization code from what the user pasted: the bare code, or the whole redirect
 /// URL (then `code`, `state`, `error` and `error_description` are read from it). When
-/// `expected_state` is given and the reply carries a state, they must match.
+/// `expected_state` is given (a consent is waiting), a pasted address or query must carry that
+/// state: one without it cannot be told from another attempt's (issue 22). A bare code has no
+/// state to carry; PKCE ties it to the consent instead.
 pub fn parse_code_reply(input: &str, expected_state: Option<&str>) -> Result<String> {
     let input = input.trim();
     if input.is_empty() {
@@ -43,13 +44,21 @@ pub fn parse_code_reply(input: &str, expected_state: Option<&str>) -> Result<Str
             crate::error::printable(description, 80)
         )));
     }
-    if let (Some(expected), Some(got)) = (expected_state, get("state"))
-        && expected != got
-    {
-        return Err(Error::usage(
-            "the pasted address belongs to a different setup attempt (its state does not \
+    match (expected_state, get("state")) {
+        (Some(expected), Some(got)) if expected != got => {
+            return Err(Error::usage(
+                "the pasted address belongs to a different setup attempt (its state does not \
                  match): open the consent URL printed above and paste the address it leads to",
-        ));
+            ));
+        }
+        (Some(_), None) if get("error").is_none() => {
+            return Err(Error::usage(
+                "the pasted address has no state, so it cannot be matched to this setup \
+                 attempt: paste the whole address the consent page ended on, or just the code \
+                 it shows",
+            ));
+        }
+        _ => {}
     }
     match get("code") {
         Some(code) if !code.is_empty() && code.bytes().all(|b| b.is_ascii_graphic()) => {
@@ -62,45 +71,23 @@ pub fn parse_code_reply(input: &str, expected_state: Option<&str>) -> Result<Str
     }
 }
 
+/// `N` random bytes from the operating system.
+pub fn random_bytes<const N: usize>() -> Result<[u8; N]> {
+    let mut bytes = [0u8; N];
+    getrandom::getrandom(&mut bytes)
+        .map_err(|e| Error::transient(format!("could not get random bytes ({e})")))?;
+    Ok(bytes)
+}
+
 /// A random OAuth `state` value, 128 bits in hex.
 pub fn random_state() -> Result<String> {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut bytes = [0u8; 16];
-    getrandom::getrandom(&mut bytes)
-        .map_err(|e| Error::transient(format!("could not get random bytes ({e})")))?;
+    let bytes: [u8; 16] = random_bytes()?;
     Ok(bytes
         .iter()
         .flat_map(|b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]])
         .map(char::from)
         .collect())
-}
-
-/// The URL that exchanges an authorization code for tokens (section 3). It carries a secret:
-/// never show it.
-pub fn code_token_url(url_api: &str, code: &str) -> String {
-    format!(
-        "{url_api}/v2/oauth/access_token?{}",
-        url::query(&[
-            ("code", code),
-            ("grant_type", "authorization_code"),
-            ("redirect_uri", REDIRECT_URI),
-        ])
-    )
-}
-
-/// The URL that refreshes the access token (section 3; GoDaddy needs the client credentials in
-/// the query too). It carries a secret: never show it.
-pub fn refresh_token_url(url_api: &str, refresh_token: &str) -> String {
-    format!(
-        "{url_api}/v2/oauth/access_token?{}",
-        url::query(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", refresh_token),
-            ("redirect_uri", REDIRECT_URI),
-            ("client_id", CLIENT_ID),
-            ("client_secret", CLIENT_SECRET),
-        ])
-    )
 }
 
 /// A token reply (section 3).
@@ -205,7 +192,34 @@ mod tests {
         let url = "https://dynamicdns.domainconnect.org/ddnscode?code=a%2Bb&state=s1";
         assert_eq!(parse_code_reply(url, Some("s1")).unwrap(), "a+b");
         assert_eq!(parse_code_reply(url, None).unwrap(), "a+b");
-        assert_eq!(parse_code_reply("code=x", Some("s1")).unwrap(), "x");
+        assert_eq!(parse_code_reply("code=x", None).unwrap(), "x");
+        assert_eq!(
+            parse_code_reply("code=x&state=s1", Some("s1")).unwrap(),
+            "x"
+        );
+    }
+
+    #[test]
+    fn a_waiting_consent_wants_its_state_back() {
+        // Regression (issue 22): an address without a state was taken for any consent.
+        for stateless in [
+            "code=x",
+            "https://dynamicdns.domainconnect.org/ddnscode?code=x",
+        ] {
+            let err = parse_code_reply(stateless, Some("s1")).unwrap_err();
+            assert!(err.message.contains("has no state"), "{err}");
+            assert_eq!(err.class, crate::error::Class::Usage);
+        }
+        let denied = "https://x/ddnscode?error=access_denied";
+        assert_eq!(
+            parse_code_reply(denied, Some("s1")).unwrap_err().class,
+            crate::error::Class::Refused
+        );
+        assert_eq!(
+            parse_code_reply("bare-code", Some("s1")).unwrap(),
+            "bare-code"
+        );
+        assert!(parse_code_reply("a\0b", Some("s1")).is_err());
     }
 
     #[test]
@@ -219,15 +233,6 @@ mod tests {
         assert!(parse_code_reply("https://x/ddnscode?state=s", Some("s")).is_err());
         assert!(parse_code_reply("", None).is_err());
         assert!(parse_code_reply("two words", None).is_err());
-    }
-
-    #[test]
-    fn token_urls_encode_secrets_and_redact_cleanly() {
-        let url = code_token_url("https://api.p.test", "c&d=1");
-        assert!(url.contains("code=c%26d%3D1&grant_type=authorization_code&redirect_uri=https%3A"));
-        let url = refresh_token_url("https://api.p.test", "RT");
-        assert!(url.contains("grant_type=refresh_token&refresh_token=RT&"));
-        assert!(url.ends_with("client_id=domainconnect.org&client_secret=inconceivable"));
     }
 
     #[test]

@@ -104,6 +104,10 @@ pub struct Provider {
     pub url_api: String,
     /// `urlAsyncUX`, https, without a trailing slash: the consent page.
     pub url_async_ux: String,
+    /// Where this provider takes a token request's parameters, once a token request worked
+    /// (`token.rs`); unknown until then, and for grants stored before this existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_form: Option<super::token::TokenForm>,
 }
 
 #[derive(Deserialize)]
@@ -148,6 +152,7 @@ pub fn parse_settings(body: &[u8], zone: &str) -> Result<Provider> {
         url_api: require_https("urlAPI", &url_api)?,
         url_async_ux: require_https("urlAsyncUX", &url_async_ux)?,
         name: provider_name,
+        token_form: None,
     })
 }
 
@@ -159,13 +164,16 @@ pub fn template_url(url_api: &str, template: Template) -> String {
     )
 }
 
-/// The consent URL the user opens in a browser (section 2).
+/// The consent URL the user opens in a browser (section 2), with the PKCE challenge (RFC 7636,
+/// 4.3: S256) when there is one. OAuth servers ignore parameters they do not know (RFC 6749,
+/// 3.1), so a provider without PKCE is not disturbed by it.
 pub fn consent_url(
     url_async_ux: &str,
     template: Template,
     zone: &str,
     host: &str,
     state: &str,
+    challenge: Option<&str>,
 ) -> String {
     let mut pairs = vec![
         ("client_id", CLIENT_ID),
@@ -175,6 +183,12 @@ pub fn consent_url(
         ("scope", template.id()),
         ("state", state),
     ];
+    if let Some(challenge) = challenge {
+        pairs.extend([
+            ("code_challenge", challenge),
+            ("code_challenge_method", "S256"),
+        ]);
+    }
     match template {
         Template::V2 => pairs.extend([("IPv4", "0.0.0.0"), ("IPv6", "::")]),
         Template::V1 => pairs.push(("IP", "0.0.0.0")),
@@ -286,6 +300,7 @@ mod tests {
             "example.com",
             "home",
             "s1",
+            None,
         );
         assert_eq!(
             url,
@@ -294,8 +309,17 @@ mod tests {
              redirect_uri=https%3A%2F%2Fdynamicdns.domainconnect.org%2Fddnscode&\
              scope=dynamicdns-v2&state=s1"
         );
-        let v1 = consent_url("https://ux.p.test", Template::V1, "example.com", "", "s");
+        let v1 = consent_url(
+            "https://ux.p.test",
+            Template::V1,
+            "example.com",
+            "",
+            "s",
+            None,
+        );
         assert!(v1.contains("?IP=0.0.0.0&client_id") && v1.contains("scope=dynamicdns&"));
+        let pkce = consent_url("https://u", Template::V2, "e.com", "h", "s", Some("C-_9"));
+        assert!(pkce.contains("&client_id=domainconnect.org&code_challenge=C-_9&code_challenge_method=S256&domain="), "{pkce}");
     }
 
     #[test]

@@ -143,10 +143,10 @@ impl Http {
     }
 }
 
-/// The host (and port) of a URL, for messages: never the query, which may carry a secret.
+/// The host (and port) of a URL, for messages: never the user information or the query, which
+/// may carry a secret (`url::host`).
 pub fn host_of(url: &str) -> &str {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    rest.split(['/', '?', '#']).next().unwrap_or(rest)
+    crate::url::host(url)
 }
 
 fn finish(
@@ -319,5 +319,6 @@ mod tests {
             "api.p.test:8443"
         );
         assert_eq!(host_of("https://api.p.test?code=SECRET"), "api.p.test");
+        assert_eq!(host_of("https://user:pw@hc.test/x"), "hc.test");
     }
 }

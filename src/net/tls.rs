@@ -1,5 +1,5 @@
 //! TLS for `ddns`'s HTTPS: the trusted roots (Mozilla's, bundled as trust anchors made at
-//! build time, plus the system bundle or the PEM file `SSL_CERT_FILE` names), a rustls
+//! build time, plus the system bundle; or only the PEM file `SSL_CERT_FILE` names), a rustls
 //! configuration with ring and no private-key loader, the ureq connector that wraps a TCP
 //! stream in it, and one sentence for each kind of TLS failure.
 
@@ -26,33 +26,45 @@ mod bundled {
     include!(concat!(env!("OUT_DIR"), "/roots.rs"));
 }
 
-/// The trusted roots: the bundled Mozilla roots plus the PEM file named by `SSL_CERT_FILE`,
-/// or else the first system bundle found.
+/// The trusted roots: the PEM file named by `SSL_CERT_FILE` alone when it is set (so that an
+/// administrator can drop a root, not only add one: issue 22), else the bundled Mozilla roots
+/// plus the first system bundle found.
 ///
 /// The bundled roots are trust anchors (subject, public key, name constraints: all rustls keeps
-/// of a root), made from the certificates at build time; the extra certificates are reduced to
-/// the same anchors here, as ureq's own TLS setup would do with all of them.
+/// of a root), made from the certificates at build time; the certificates of a PEM file are
+/// reduced to the same anchors here, as ureq's own TLS setup would do with all of them.
 fn roots(ssl_cert_file: Option<&str>) -> Result<RootCertStore> {
-    let mut store = RootCertStore {
-        roots: bundled::ROOTS.to_vec(),
-    };
-    let extra = match ssl_cert_file.filter(|s| !s.is_empty()) {
-        Some(path) => Some(std::fs::read(path).map_err(|e| {
-            Error::usage(format!(
-                "could not read SSL_CERT_FILE {} ({e}): point it at a PEM file of CA \
-                 certificates, or unset it",
-                crate::error::printable(path, 80)
-            ))
-        })?),
-        None => SYSTEM_BUNDLES.iter().find_map(|p| std::fs::read(p).ok()),
-    };
-    if let Some(pem) = extra {
-        store.add_parsable_certificates(ureq::tls::parse_pem(&pem).filter_map(|item| match item {
+    let anchors = |pem: &[u8], store: &mut RootCertStore| {
+        store.add_parsable_certificates(ureq::tls::parse_pem(pem).filter_map(|item| match item {
             Ok(ureq::tls::PemItem::Certificate(c)) => {
                 Some(CertificateDer::from(c.der()).into_owned())
             }
             _ => None,
         }));
+    };
+    if let Some(path) = ssl_cert_file.filter(|s| !s.is_empty()) {
+        let shown = crate::error::printable(path, 80);
+        let pem = std::fs::read(path).map_err(|e| {
+            Error::usage(format!(
+                "could not read SSL_CERT_FILE {shown} ({e}): point it at a PEM file of CA \
+                 certificates, or unset it"
+            ))
+        })?;
+        let mut store = RootCertStore::empty();
+        anchors(&pem, &mut store);
+        if store.is_empty() {
+            return Err(Error::usage(format!(
+                "SSL_CERT_FILE {shown} holds no usable CA certificate, and it replaces the \
+                 built-in ones: point it at a PEM file of CA certificates, or unset it"
+            )));
+        }
+        return Ok(store);
+    }
+    let mut store = RootCertStore {
+        roots: bundled::ROOTS.to_vec(),
+    };
+    if let Some(pem) = SYSTEM_BUNDLES.iter().find_map(|p| std::fs::read(p).ok()) {
+        anchors(&pem, &mut store);
     }
     Ok(store)
 }
@@ -213,5 +225,26 @@ mod tests {
             err.message
                 .starts_with("could not read SSL_CERT_FILE /nonexistent/ca.pem")
         );
+    }
+
+    /// Regression (issue 22): the file was added to the bundled roots, so an administrator
+    /// could not drop one of them.
+    #[test]
+    fn ssl_cert_file_replaces_the_bundled_roots() {
+        let dir = std::env::temp_dir().join(format!("ddns-tls-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // One private CA, as a company's CA file would hold it.
+        let one = dir.join("one.pem");
+        let ca = rcgen::generate_simple_self_signed(vec!["ca.example".into()]).unwrap();
+        std::fs::write(&one, ca.cert.pem()).unwrap();
+        assert_eq!(roots(Some(one.to_str().unwrap())).unwrap().len(), 1);
+        let empty = dir.join("empty.pem");
+        std::fs::write(&empty, "not a certificate\n").unwrap();
+        let err = roots(Some(empty.to_str().unwrap())).unwrap_err();
+        assert!(
+            err.message.contains("holds no usable CA certificate"),
+            "{err}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -55,12 +55,20 @@ pub fn parse(list: &str) -> Result<Vec<Monitor>> {
             };
             let ok = rest.len() > "https://".len()
                 && rest.starts_with("https://")
-                && !rest.contains(|c: char| c.is_whitespace() || c.is_control() || c == '#');
+                && !rest.contains(|c: char| c.is_whitespace() || c.is_control() || c == '#')
+                && !url::ambiguous(rest);
             if !ok {
+                // A monitor's URL may carry its token (in the user information or the path):
+                // only its scheme and host are echoed.
+                let shown = if entry.contains("://") {
+                    crate::url::shown(entry)
+                } else {
+                    entry.to_string()
+                };
                 return Err(Error::usage(format!(
                     "'{}' is not a monitor to ping: use [healthchecks:|uptimekuma:]https://URL \
                      (pings go over verified TLS, like everything ddns sends)",
-                    crate::error::printable(entry, 80)
+                    crate::error::printable(&shown, 80)
                 )));
             }
             Ok(monitor(rest.trim_end_matches('/').to_string()))
@@ -145,6 +153,7 @@ mod tests {
             "ftp://x",
             "https://a b",
             "healthchecks:hc-ping.com/x",
+            "https://user:pass/word@hc.test/x",
         ] {
             assert!(parse(bad).is_err(), "{bad}");
         }

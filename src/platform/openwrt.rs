@@ -53,8 +53,9 @@ pub fn flag(args: &Map<String, Value>, key: &str) -> Result<bool> {
     }
 }
 
-/// The last `count` lines the system log holds for `tag` (`logread -e`), oldest first, each
-/// made printable.
+/// The last `count` lines the system log holds from `tag`, oldest first, each made printable.
+/// `logread -e` matches anywhere in a line, so any daemon (or anyone who can log) could put a
+/// line on the page by mentioning the tag: only lines whose syslog tag is `tag` are kept.
 pub fn log_lines(tag: &str, count: usize) -> Result<Vec<String>> {
     let output = Command::new("logread")
         .args(["-e", tag])
@@ -63,24 +64,48 @@ pub fn log_lines(tag: &str, count: usize) -> Result<Vec<String>> {
         .output()
         .map_err(|e| Error::transient(format!("could not run logread ({e})")))?;
     let text = String::from_utf8_lossy(&output.stdout);
-    let lines: Vec<&str> = text.lines().collect();
+    let lines: Vec<&str> = text.lines().filter(|l| tag_of(l) == Some(tag)).collect();
     Ok(lines[lines.len().saturating_sub(count)..]
         .iter()
         .map(|l| crate::error::printable(l, 500))
         .collect())
 }
 
+/// The syslog tag of a `logread` line (`Thu Nov 27 10:00:00 2025 daemon.info TAG[PID]: text`):
+/// the last word before the first `": "`, without its `[PID]`.
+fn tag_of(line: &str) -> Option<&str> {
+    let (head, _) = line.split_once(": ")?;
+    let word = head.rsplit(' ').next()?;
+    Some(word.split_once('[').map_or(word, |(tag, _)| tag))
+}
+
 fn crontab_path() -> PathBuf {
     std::env::var_os("DDNS_CRONTAB").map_or_else(|| CRONTAB.into(), Into::into)
 }
 
-/// Whether a crontab line is the one the page manages: it runs `exe ... update`.
-fn is_ours(line: &str, exe: &str) -> bool {
-    let line = line.trim_start();
-    !line.starts_with('#') && line.contains(exe) && line.contains(" update")
+/// The mark at the end of the one crontab line the page manages: every other line, a user's
+/// own `ddns-dc ... update` among them, is left alone (issue 22). busybox crond runs a line
+/// with `/bin/sh -c`, for which the mark is a comment.
+const MARK: &str = "# ddns-dc (LuCI)";
+
+/// The line `schedule` wrote before it marked its own: recognised as the page's, exactly as it
+/// was written (for the page's intervals), so that it is replaced once rather than doubled. The
+/// crontab example had the same line for 5 minutes, so a copy of it is taken over too.
+fn is_unmarked_line_of_old(line: &str, exe: &str) -> bool {
+    let command =
+        format!("{exe} --syslog update --on-change \"$(uci -q get ddns-dc.hook.on_change)\"");
+    ["*/5 * * * *", "*/10 * * * *", "*/30 * * * *", "0 * * * *"]
+        .iter()
+        .any(|when| line.trim() == format!("{when} {command}"))
 }
 
-/// Every how many minutes cron runs `exe update` (0: it does not).
+/// Whether a crontab line is the one the page manages: marked, or the old page's unmarked line.
+fn is_ours(line: &str, exe: &str) -> bool {
+    let line = line.trim();
+    !line.starts_with('#') && (line.ends_with(MARK) || is_unmarked_line_of_old(line, exe))
+}
+
+/// Every how many minutes cron runs the page's line (0: there is none).
 pub fn read_schedule(exe: &str) -> u64 {
     let crontab = std::fs::read_to_string(crontab_path()).unwrap_or_default();
     crontab
@@ -94,29 +119,75 @@ pub fn read_schedule(exe: &str) -> u64 {
         })
 }
 
-/// The crontab `text` with exactly one line of ours for every `minutes` (none for 0), every
-/// other line kept as it was.
+/// The page's line for every `minutes`: the crontab example's command (the names and the
+/// on_change program from UCI, the program only from the directories the package owns) and the
+/// mark.
+fn line(exe: &str, minutes: u64) -> String {
+    let when = if minutes >= 60 {
+        "0 * * * *".to_string()
+    } else {
+        format!("*/{minutes} * * * *")
+    };
+    format!(
+        "{when} set -f; DDNS_ON_CHANGE_DIRS=/etc/ddns:/usr/share/ddns-dc {exe} --syslog update \
+         --on-change \"$(uci -q get ddns-dc.hook.on_change)\" -- $(uci -q get ddns-dc.hook.name) \
+         {MARK}"
+    )
+}
+
+/// The crontab `text` with the page's line for every `minutes` (none for 0) where its line was
+/// (else at the end), every other line kept as it was.
 pub fn with_schedule(text: &str, exe: &str, minutes: u64) -> String {
-    let mut lines: Vec<String> = text
-        .lines()
-        .filter(|l| !is_ours(l, exe))
-        .map(str::to_string)
-        .collect();
-    if minutes > 0 {
-        let when = if minutes >= 60 {
-            "0 * * * *".to_string()
+    let mut lines = Vec::new();
+    let mut placed = minutes == 0;
+    for l in text.lines() {
+        if is_ours(l, exe) {
+            if !placed {
+                lines.push(line(exe, minutes));
+                placed = true;
+            }
         } else {
-            format!("*/{minutes} * * * *")
-        };
-        lines.push(format!(
-            "{when} {exe} --syslog update --on-change \"$(uci -q get ddns-dc.hook.on_change)\""
-        ));
+            lines.push(l.to_string());
+        }
+    }
+    if !placed {
+        lines.push(line(exe, minutes));
     }
     let mut out = lines.join("\n");
     if !out.is_empty() {
         out.push('\n');
     }
     out
+}
+
+/// Replace `path` with `text`, keeping its mode and owner (root's crontab is 0600; a new one is
+/// made 0600): written to a new file next to it, then renamed over it.
+fn replace_keeping_mode(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+    let old = std::fs::metadata(path).ok();
+    let tmp = path.with_extension("ddns-dc.tmp");
+    let _ = std::fs::remove_file(&tmp);
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    let written = file.write_all(text.as_bytes()).and_then(|()| {
+        if let Some(old) = &old {
+            std::os::unix::fs::fchown(&file, Some(old.uid()), Some(old.gid()))?;
+            file.set_permissions(std::fs::Permissions::from_mode(old.mode() & 0o7777))?;
+        }
+        file.sync_all()
+    });
+    drop(file);
+    match written.and_then(|()| std::fs::rename(&tmp, path)) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
 }
 
 /// Make cron run `exe update` every `minutes` (0: not at all), and (re)start cron, which reads
@@ -135,9 +206,7 @@ pub fn schedule(exe: &str, minutes: u64) -> Result<bool> {
     };
     let new = with_schedule(&old, exe, minutes);
     if new != old {
-        let tmp = path.with_extension("ddns-dc.tmp");
-        std::fs::write(&tmp, &new)
-            .and_then(|()| std::fs::rename(&tmp, &path))
+        replace_keeping_mode(&path, &new)
             .map_err(|e| Error::transient(format!("could not write {} ({e})", path.display())))?;
     }
     let init = Path::new("/etc/init.d/cron");
@@ -163,19 +232,63 @@ mod tests {
     #[test]
     fn the_schedule_keeps_exactly_one_line_and_every_other_line() {
         let exe = "/usr/bin/ddns-dc";
-        let theirs = "0 3 * * * /sbin/reboot\n# */5 * * * * /usr/bin/ddns-dc --syslog update\n";
+        let theirs = "0 3 * * * /sbin/reboot\n# */5 * * * * /usr/bin/ddns-dc --syslog update\n\
+                      */15 * * * * /usr/bin/ddns-dc --syslog update home.example.com\n";
         let five = with_schedule(theirs, exe, 5);
-        assert_eq!(
-            five,
-            format!(
-                "{theirs}*/5 * * * * /usr/bin/ddns-dc --syslog update --on-change \"$(uci -q get ddns-dc.hook.on_change)\"\n"
-            )
-        );
+        assert_eq!(five, format!("{theirs}{}\n", line(exe, 5)));
+        assert!(five.ends_with(" -- $(uci -q get ddns-dc.hook.name) # ddns-dc (LuCI)\n"));
         let ten = with_schedule(&five, exe, 10);
         assert_eq!(ten.lines().filter(|l| is_ours(l, exe)).count(), 1);
-        assert!(ten.contains("*/10 * * * * /usr/bin/ddns-dc"));
-        assert!(with_schedule(&ten, exe, 60).contains("\n0 * * * * /usr/bin/ddns-dc"));
+        assert!(ten.contains("*/10 * * * * set -f; DDNS_ON_CHANGE_DIRS="));
+        assert!(with_schedule(&ten, exe, 60).contains("\n0 * * * * set -f;"));
         assert_eq!(with_schedule(&ten, exe, 0), theirs);
         assert_eq!(with_schedule("", exe, 0), "");
+    }
+
+    /// The line the previous release wrote, unmarked, is taken over once, in its place.
+    #[test]
+    fn the_old_unmarked_line_is_replaced_once() {
+        let exe = "/usr/bin/ddns-dc";
+        let old = "*/30 * * * * /usr/bin/ddns-dc --syslog update --on-change \"$(uci -q get ddns-dc.hook.on_change)\"";
+        let text = format!("{old}\n0 3 * * * /sbin/reboot\n");
+        let new = with_schedule(&text, exe, 5);
+        assert_eq!(new, format!("{}\n0 3 * * * /sbin/reboot\n", line(exe, 5)));
+        assert_eq!(with_schedule(&text, exe, 0), "0 3 * * * /sbin/reboot\n");
+        let hand_made = format!("{old} home.example.com\n");
+        assert_eq!(with_schedule(&hand_made, exe, 0), hand_made);
+    }
+
+    /// The page writes the line the package's crontab example shows, marked as its own.
+    #[test]
+    fn the_page_writes_the_example_line() {
+        let example = include_str!("../../openwrt/files/crontab.example");
+        let example = example.lines().find(|l| !l.starts_with('#')).unwrap();
+        assert_eq!(
+            format!("{example} {MARK}"),
+            line("/usr/bin/ddns-dc", 5),
+            "openwrt/files/crontab.example"
+        );
+    }
+
+    #[test]
+    fn only_lines_tagged_as_ours_are_ours() {
+        for (line, tag) in [
+            (
+                "Thu Nov 27 10:00:00 2025 daemon.info ddns-dc[12]: home A updated",
+                Some("ddns-dc"),
+            ),
+            ("Nov 27 10:00:59 ddns-dc[1]: line 59", Some("ddns-dc")),
+            (
+                "Thu Nov 27 10:00:00 2025 daemon.info dnsmasq[3]: query ddns-dc[1]: x",
+                Some("dnsmasq"),
+            ),
+            (
+                "Thu Nov 27 10:00:00 2025 user.notice ddns-dc-on-change: x",
+                Some("ddns-dc-on-change"),
+            ),
+            ("no separator here", None),
+        ] {
+            assert_eq!(tag_of(line), tag, "{line}");
+        }
     }
 }

@@ -116,6 +116,10 @@ pub struct Pending {
     pub state: String,
     /// Unix time of `--begin`.
     pub started_at: u64,
+    /// The PKCE code verifier (RFC 7636) whose challenge the consent URL carries, sent with the
+    /// code exchange. Secret: never printed. Absent in consents begun before PKCE.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verifier: Option<String>,
 }
 
 impl Pending {
@@ -167,6 +171,15 @@ pub struct Grant {
     pub refresh_token: Option<String>,
 }
 
+impl Grant {
+    /// Every token of the grant: what no message may show.
+    pub fn secrets(&self) -> Vec<&str> {
+        std::iter::once(self.access_token.as_str())
+            .chain(self.refresh_token.as_deref())
+            .collect()
+    }
+}
+
 impl std::fmt::Debug for Grant {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Grant { .. }")
@@ -205,6 +218,22 @@ fn upgrade(value: &mut Value) {
 }
 
 impl State {
+    /// Remember that the provider at `url_api` takes its token requests in `form`, for every
+    /// name and consent set up with it that does not know yet.
+    pub fn learn_token_form(
+        &mut self,
+        url_api: &str,
+        form: crate::domainconnect::token::TokenForm,
+    ) {
+        let setups = (self.names.values_mut().map(|e| &mut e.setup))
+            .chain(self.pending.values_mut().map(|p| &mut p.setup));
+        for setup in setups {
+            if setup.provider.url_api == url_api && setup.provider.token_form.is_none() {
+                setup.provider.token_form = Some(form);
+            }
+        }
+    }
+
     /// Parse and validate a state file's bytes, of any version this `ddns` reads.
     pub fn parse(bytes: &[u8], path: &Path) -> Result<State> {
         let shown = path.display();

@@ -14,6 +14,7 @@ fn entry() -> Entry {
                 name: "P".into(),
                 url_api: "https://api.p.test".into(),
                 url_async_ux: "https://ux.p.test".into(),
+                token_form: None,
             },
             template: Template::V2,
             families: vec![Family::Ipv4],
@@ -115,6 +116,18 @@ fn every_older_version_reads_and_is_written_back_as_the_newest() {
     assert!(two.names.values().all(|e| !e.setup.nameservers.is_empty()));
     // The newest version round-trips byte for byte, and is what the older ones become.
     let three = State::parse(v3, path).unwrap();
+    // What the security work added to version 3 (optional, so older files read as before):
+    // the token form a provider takes, and a pending consent's PKCE verifier.
+    let form = three.names["new.example.com"].setup.provider.token_form;
+    assert_eq!(form, Some(crate::domainconnect::token::TokenForm::Query));
+    assert!(three.pending["new.example.com"].verifier.is_some());
+    assert!(
+        three.names["home.example.com"]
+            .setup
+            .provider
+            .token_form
+            .is_none()
+    );
     assert_eq!(
         String::from_utf8(three.to_bytes()).unwrap(),
         String::from_utf8(v3.to_vec()).unwrap()

@@ -360,6 +360,11 @@ impl World {
         format!("https://{}:{}/", provider::ECHO_HOST, self.fake.port)
     }
 
+    /// The echo source as `ddns` names it in messages and JSON: scheme and host only.
+    pub fn echo_shown(&self) -> String {
+        format!("https://{}:{}", provider::ECHO_HOST, self.fake.port)
+    }
+
     /// A command for the binary, with the user-facing settings pointing at the fake world and
     /// nothing inherited that could send it elsewhere (proxies).
     pub fn command(&self, args: &[&str]) -> Command {

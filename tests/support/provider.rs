@@ -123,9 +123,11 @@ pub enum Route {
     Template,
     /// `GET https://UX/v2/domainTemplates/providers/domainconnect.org?...` (the user's browser).
     Consent,
-    /// `POST https://API/v2/oauth/access_token?grant_type=authorization_code...`.
+    /// `POST https://API/v2/oauth/access_token` with `grant_type=authorization_code` in the
+    /// JSON body (or the query).
     TokenCode,
-    /// `POST https://API/v2/oauth/access_token?grant_type=refresh_token...`.
+    /// `POST https://API/v2/oauth/access_token` with `grant_type=refresh_token` in the JSON
+    /// body (or the query).
     TokenRefresh,
     /// `POST https://API/v2/domainTemplates/providers/domainconnect.org/services/ID/apply?...`.
     Apply,
@@ -203,7 +205,8 @@ pub struct Provider {
     pub refresh: BTreeSet<String>,
     /// For each rotated refresh token, the one it replaced (valid until it is used).
     pub predecessor: BTreeMap<String, String>,
-    /// Every token and code ever issued (to check nothing leaks into output).
+    /// Every token and code ever issued, and every PKCE verifier received (to check nothing
+    /// leaks into output).
     pub issued: Vec<String>,
     /// Canned replies per route, used before the normal behaviour.
     pub canned: BTreeMap<Route, VecDeque<Canned>>,
@@ -219,6 +222,15 @@ pub struct Provider {
     pub apply_ok: (u16, String),
     /// What becomes of an accepted apply's records.
     pub publish: Publish,
+    /// A provider that reads the token request's parameters from the query only (the client
+    /// credentials it still takes from the JSON body): a request with them in the body is
+    /// answered 400 `invalid_request`. Otherwise both forms are accepted, as draft -02
+    /// (section 8.4.4) says a provider shall.
+    pub query_only: bool,
+    /// The `providerId` the settings name (`fakedns`; a known provider's to test pinning).
+    pub id: String,
+    /// The PKCE `code_challenge` (S256) sent with the consent that issued each code.
+    pub challenges: BTreeMap<String, String>,
     counter: u64,
 }
 
@@ -325,6 +337,9 @@ pub fn start_on(
         pings: Vec::new(),
         apply_ok: (202, String::new()),
         publish: Publish::AtOnce,
+        query_only: false,
+        id: "fakedns".to_string(),
+        challenges: BTreeMap::new(),
         counter: 0,
     }));
     {
@@ -527,6 +542,27 @@ fn read_request(tls: &mut impl Read, peer: SocketAddr) -> Option<Request> {
     })
 }
 
+/// RFC 7636's S256: base64url (no padding) of the SHA-256 of the verifier.
+pub fn s256(verifier: &str) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let digest = ring::digest::digest(&ring::digest::SHA256, verifier.as_bytes());
+    let mut bits = 0u32;
+    let mut count = 0;
+    let mut out = String::new();
+    for byte in digest.as_ref() {
+        bits = (bits << 8) | u32::from(*byte);
+        count += 8;
+        while count >= 6 {
+            count -= 6;
+            out.push(char::from(ALPHABET[((bits >> count) & 63) as usize]));
+        }
+    }
+    if count > 0 {
+        out.push(char::from(ALPHABET[((bits << (6 - count)) & 63) as usize]));
+    }
+    out
+}
+
 /// Percent-decoding for the fake's own use (strict about `+`: the client must encode spaces).
 pub fn decode(s: &str) -> String {
     let b = s.as_bytes();
@@ -580,7 +616,10 @@ fn route_of(r: &Request, zone: &str) -> Route {
         }
         ("GET", UX_HOST, "/v2/domainTemplates/providers/domainconnect.org") => Route::Consent,
         ("POST", API_HOST, "/v2/oauth/access_token") => {
-            match r.query.get("grant_type").map(String::as_str) {
+            let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap_or_default();
+            let grant_type = (r.query.get("grant_type").map(String::as_str))
+                .or_else(|| body["grant_type"].as_str());
+            match grant_type {
                 Some("authorization_code") => Route::TokenCode,
                 Some("refresh_token") => Route::TokenRefresh,
                 _ => Route::Unexpected,
@@ -652,8 +691,8 @@ fn respond(r: &Request, provider: &Mutex<Provider>, zones: &Mutex<Zones>) -> Rep
             json(
                 200,
                 format!(
-                    r#"{{"providerId":"fakedns","providerName":"FakeDNS","providerDisplayName":"Fake DNS","urlSyncUX":"https://{UX_HOST}:{port}","urlAPI":"https://{API_HOST}:{port}"{ux},"width":750,"height":750,"urlControlPanel":"https://{UX_HOST}:{port}/%domain%","nameServers":["ns.{}"]}}"#,
-                    p.zone
+                    r#"{{"providerId":"{}","providerName":"FakeDNS","providerDisplayName":"Fake DNS","urlSyncUX":"https://{UX_HOST}:{port}","urlAPI":"https://{API_HOST}:{port}"{ux},"width":750,"height":750,"urlControlPanel":"https://{UX_HOST}:{port}/%domain%","nameServers":["ns.{}"]}}"#,
+                    p.id, p.zone
                 ),
             )
         }
@@ -677,6 +716,15 @@ fn respond(r: &Request, provider: &Mutex<Provider>, zones: &Mutex<Zones>) -> Rep
             }
             let code = p.new_token("code");
             p.codes.insert(code.clone());
+            if let Some(challenge) = q.get("code_challenge") {
+                if q.get("code_challenge_method").map(String::as_str) != Some("S256") {
+                    return fail(
+                        &mut p,
+                        "a PKCE challenge without code_challenge_method=S256",
+                    );
+                }
+                p.challenges.insert(code.clone(), challenge.clone());
+            }
             let mut location = format!("{REDIRECT}?code={code}");
             if let Some(state) = q.get("state") {
                 location = format!("{location}&state={state}");
@@ -691,17 +739,52 @@ fn respond(r: &Request, provider: &Mutex<Provider>, zones: &Mutex<Zones>) -> Rep
             }
         }
         Route::TokenCode | Route::TokenRefresh => {
-            let creds: serde_json::Value = serde_json::from_slice(&r.body).unwrap_or_default();
-            if creds["client_id"] != "domainconnect.org"
-                || creds["client_secret"] != "inconceivable"
+            let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap_or_default();
+            // The parameters are in the JSON body (then the query must be empty: no secret in
+            // the URL) or in the query (the client credentials in the body, as section 3 has
+            // them; a refresh has them in the query too, as GoDaddy needed).
+            let in_body = body.get("grant_type").is_some();
+            if in_body && p.query_only {
+                return json(
+                    400,
+                    r#"{"error":"invalid_request","error_description":"grant_type is missing from the query"}"#
+                        .into(),
+                );
+            }
+            if in_body && !r.query.is_empty() {
+                return fail(&mut p, "parameters in both the body and the query");
+            }
+            let param = |key: &str| -> Option<String> {
+                if in_body {
+                    body[key].as_str().map(str::to_string)
+                } else {
+                    r.query.get(key).cloned()
+                }
+            };
+            if body["client_id"] != "domainconnect.org" || body["client_secret"] != "inconceivable"
             {
                 return fail(&mut p, "bad client credentials in body");
             }
-            if r.query.get("redirect_uri").map(String::as_str) != Some(REDIRECT) {
+            if param("redirect_uri").as_deref() != Some(REDIRECT) {
                 return fail(&mut p, "bad redirect_uri");
             }
             if route == Route::TokenCode {
-                let code = r.query.get("code").cloned().unwrap_or_default();
+                let code = param("code").unwrap_or_default();
+                // The client's PKCE verifier is a secret too: no output may show it.
+                if let Some(verifier) = param("code_verifier") {
+                    p.issued.push(verifier);
+                }
+                // RFC 7636, 4.6: the verifier must hash to the challenge its consent carried.
+                if let Some(challenge) = p.challenges.get(&code) {
+                    let verified = param("code_verifier").is_some_and(|v| s256(&v) == *challenge);
+                    if !verified {
+                        return json(
+                            400,
+                            r#"{"error":"invalid_grant","error_description":"PKCE verification failed"}"#
+                                .into(),
+                        );
+                    }
+                }
                 if !p.codes.remove(&code) {
                     return json(
                         400,
@@ -709,10 +792,12 @@ fn respond(r: &Request, provider: &Mutex<Provider>, zones: &Mutex<Zones>) -> Rep
                     );
                 }
             } else {
-                if r.query.get("client_secret").map(String::as_str) != Some("inconceivable") {
+                if !in_body
+                    && r.query.get("client_secret").map(String::as_str) != Some("inconceivable")
+                {
                     return fail(&mut p, "no client credentials in query");
                 }
-                let rt = r.query.get("refresh_token").cloned().unwrap_or_default();
+                let rt = param("refresh_token").unwrap_or_default();
                 if !p.refresh.contains(&rt) {
                     return json(400, r#"{"error":"invalid_grant","error_description":"refresh token unknown or expired"}"#.into());
                 }
@@ -729,11 +814,11 @@ fn respond(r: &Request, provider: &Mutex<Provider>, zones: &Mutex<Zones>) -> Rep
             let refresh = if route == Route::TokenCode || p.rotate {
                 let rt = p.new_token("rt");
                 p.refresh.insert(rt.clone());
-                if let Some(used) = r.query.get("refresh_token") {
+                if let Some(used) = param("refresh_token") {
                     if p.strict {
-                        p.refresh.remove(used);
+                        p.refresh.remove(&used);
                     } else {
-                        p.predecessor.insert(rt.clone(), used.clone());
+                        p.predecessor.insert(rt.clone(), used);
                     }
                     p.rotated_at.push(SystemTime::now());
                 }

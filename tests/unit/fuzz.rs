@@ -4,6 +4,7 @@
 //! adding a parameter.
 
 use crate::detect::{self, ifaddr, whoami};
+use crate::domainconnect::token::{self, TokenForm};
 use crate::domainconnect::{oauth, protocol, reply};
 use crate::net::resolv;
 use crate::{address, name, state, url};
@@ -92,11 +93,12 @@ fn parsers_survive_random_and_mutated_input() {
             assert!(t.access_token.bytes().all(|c| c.is_ascii_graphic()));
         }
         let b = pick(&mut rng, ERROR);
-        let m = reply::provider_message(&b);
+        let m = reply::provider_message(&b, &["access-token-1"]);
         assert!(
             m.len() <= 303 && m.bytes().all(|c| c == b' ' || c.is_ascii_graphic()),
             "{m:?}"
         );
+        assert!(!m.contains("access-token-1"), "{m:?}");
         let s = String::from_utf8_lossy(&pick(&mut rng, REDIRECT)).into_owned();
         if let Ok(code) = oauth::parse_code_reply(&s, Some("s1")) {
             assert!(!code.is_empty() && code.bytes().all(|c| c.is_ascii_graphic()));
@@ -150,6 +152,7 @@ fn values_in_urls_never_add_parameters() {
             &zone,
             &host,
             &state,
+            Some(&state),
         );
         let pairs = url::query_pairs(&consent);
         let keys: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
@@ -159,6 +162,8 @@ fn values_in_urls_never_add_parameters() {
                 "IPv4",
                 "IPv6",
                 "client_id",
+                "code_challenge",
+                "code_challenge_method",
                 "domain",
                 "host",
                 "redirect_uri",
@@ -177,9 +182,15 @@ fn values_in_urls_never_add_parameters() {
         assert_eq!(get("host").as_deref(), Some(host.as_str()));
         assert_eq!(get("state").as_deref(), Some(state.as_str()));
         let code = String::from_utf8_lossy(&rng.bytes(40)).into_owned();
-        let token_url = oauth::code_token_url("https://api.p.test", &code);
-        let pairs = url::query_pairs(&token_url);
+        let query = token::code_request("https://api.p.test", &code, None, TokenForm::Query);
+        let pairs = url::query_pairs(&query.url);
         assert_eq!(pairs.len(), 3);
         assert_eq!(pairs[0], ("code".to_string(), code.clone()));
+        let body = token::code_request("https://api.p.test", &code, Some(&state), TokenForm::Body);
+        assert!(!body.url.contains('?'));
+        let json: serde_json::Value = serde_json::from_str(&body.body).unwrap();
+        assert_eq!(json["code"].as_str(), Some(code.as_str()));
+        assert_eq!(json["code_verifier"].as_str(), Some(state.as_str()));
+        assert_eq!(json.as_object().unwrap().len(), 6);
     }
 }

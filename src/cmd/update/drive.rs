@@ -6,6 +6,8 @@ use super::Options;
 use crate::address::{Addresses, Family};
 use crate::context::Context;
 use crate::domainconnect::client;
+use crate::domainconnect::oauth::Tokens;
+use crate::domainconnect::token::TokenForm;
 use crate::error::{Error, Result};
 use crate::plan::verify::{Verification, Verified};
 use crate::plan::{self, Applied, Authority, Mode, Observed, Step};
@@ -114,7 +116,7 @@ fn update_one(
                 // Held back from the request until the new tokens are saved: see `refresh`.
                 let _held = crate::platform::signals::hold();
                 match refresh(ctx, locked, name) {
-                    Ok(Ok(tokens)) => match save_tokens(locked, name, tokens, now) {
+                    Ok(Ok((tokens, form))) => match save_tokens(locked, name, tokens, form, now) {
                         Ok(()) => decision.refreshed(Ok(())),
                         Err(e) => decision.failed(e),
                     },
@@ -200,7 +202,12 @@ fn apply(
     let http = ctx.net.http()?;
     let entry = locked.entry_mut(name)?;
     let url = entry.setup.apply_url(send, force);
-    client::apply(http, &url, &entry.grant.access_token)
+    client::apply(
+        http,
+        &url,
+        &entry.grant.access_token,
+        &entry.grant.secrets(),
+    )
 }
 
 /// Save what the provider accepted (and the watch as the decision left it); the entry as saved.
@@ -236,11 +243,7 @@ fn mark_grant_lost(locked: &mut Locked, name: &str, now: u64) {
 /// (no refresh token, no HTTPS client), `Ok(Err)` for the provider's. The stop signals are held
 /// back from the request until the new tokens are saved (`platform/signals.rs`): a rotated
 /// refresh token must be on disk before anything relies on it.
-fn refresh(
-    ctx: &Context,
-    locked: &mut Locked,
-    name: &str,
-) -> Result<Result<crate::domainconnect::oauth::Tokens>> {
+fn refresh(ctx: &Context, locked: &mut Locked, name: &str) -> Result<Result<(Tokens, TokenForm)>> {
     let http = ctx.net.http()?;
     let e = locked.entry_mut(name)?;
     let refresh_token = e.grant.refresh_token.clone().ok_or_else(|| {
@@ -251,19 +254,24 @@ fn refresh(
     })?;
     Ok(client::refresh(
         http,
-        &e.setup.provider.url_api,
+        &e.setup.provider,
         &refresh_token,
+        &e.grant.secrets(),
     ))
 }
 
 /// Save refreshed tokens at once (the caller holds the stop signals back until then; one that
-/// arrived meanwhile stops the run right after the save).
+/// arrived meanwhile stops the run right after the save), and the form the provider took the
+/// request in.
 fn save_tokens(
     locked: &mut Locked,
     name: &str,
-    tokens: crate::domainconnect::oauth::Tokens,
+    tokens: Tokens,
+    form: TokenForm,
     now: u64,
 ) -> Result<()> {
+    let url_api = locked.entry_mut(name)?.setup.provider.url_api.clone();
+    locked.state.learn_token_form(&url_api, form);
     let e = locked.entry_mut(name)?;
     e.grant.access_token = tokens.access_token;
     e.grant.access_expires_at = tokens.expires_in.map(|s| now.saturating_add(s));

@@ -6,6 +6,7 @@
 //! same run again and again in one process, the lock held only during each.
 
 mod drive;
+mod on_change;
 
 use crate::cli::UpdateArgs;
 use crate::context::{self, Context, Env};
@@ -32,6 +33,8 @@ struct Options {
     every: Option<Duration>,
     monitors: Vec<Monitor>,
     on_change: Option<PathBuf>,
+    /// Why the on-change program given is not run (`on_change.rs`): printed at each run.
+    warnings: Vec<String>,
     /// How long to verify an apply at the zone's servers (zero: not at all).
     verify: Duration,
     /// Extra back-off in percent: random under `--every`, so that many clients spread out.
@@ -51,13 +54,10 @@ impl Options {
         } else {
             crate::notify::ping::parse(&args.ping.join(","))?
         };
-        let on_change = (args.on_change.as_deref())
-            .or(env.on_change.as_deref())
-            .filter(|p| !p.trim().is_empty())
-            .map(PathBuf::from);
-        if let Some(program) = &on_change {
-            crate::notify::hook::check(program)?;
-        }
+        let on_change = on_change::choose(
+            args.on_change.as_deref().or(env.on_change.as_deref()),
+            env.on_change_dirs.as_deref(),
+        )?;
         let every = args.every.as_deref();
         let verify = (args.verify_timeout.as_deref())
             .or(env.verify_timeout.as_deref())
@@ -80,7 +80,8 @@ impl Options {
                 .map(|v| crate::clock::duration("--every", v, false))
                 .transpose()?,
             monitors,
-            on_change,
+            on_change: on_change.program,
+            warnings: on_change.warnings,
             verify,
             jitter,
         })
@@ -104,15 +105,19 @@ pub fn run(ctx: &Context, args: &UpdateArgs, env: &Env) -> Result<u8> {
 /// One run and everything rendered from its reports: the lines, the on-change program, the
 /// JSON document and the health-check pings (which never change its status).
 fn once(ctx: &Context, o: &Options) -> Result<u8> {
+    for line in &o.warnings {
+        crate::out::error(line);
+    }
     let result = update(ctx, o).map(|mut run| {
         report(o, &mut run);
         run
     });
-    let (status, lines) = match &result {
+    let (status, mut lines) = match &result {
         Ok(run) => (run.exit(), run.lines()),
         Err(e) => (e.class.exit_code(), vec![format!("ddns: {}", e.message)]),
     };
     record(ctx, &result, status);
+    lines.splice(0..0, o.warnings.iter().map(|w| format!("ddns: {w}")));
     if !o.monitors.is_empty() {
         crate::notify::ping_all(&ctx.net, &o.monitors, status, &lines);
     }

@@ -21,6 +21,7 @@ pub fn entry(families: &[Family], published: Addresses, last: Option<u64>) -> En
                 name: "P".into(),
                 url_api: "https://a".into(),
                 url_async_ux: "https://b".into(),
+                token_form: None,
             },
             template: Template::V2,
             families: families.to_vec(),

@@ -201,6 +201,17 @@ function notify(text, type) {
 		ui.addNotification(null, E('p', {}, [ text ]), type || 'info');
 }
 
+/* The on_change option: empty, or an absolute path of plain names inside /etc/ddns/ or
+ * /usr/share/ddns-dc/ (ddns-dc runs no other: DDNS_ON_CHANGE_DIRS in the hook and cron line). */
+function onChangeValid(section_id, value) {
+	if (value == null || value === '')
+		return true;
+	var parts = String(value).split('/');
+	var plain = parts[0] === '' && parts.slice(1).every(function(p) { return p !== '' && p !== '.' && p !== '..'; });
+	var inside = /^\/etc\/ddns\/[^\/]/.test(value) || /^\/usr\/share\/ddns-dc\/[^\/]/.test(value);
+	return (plain && inside) ? true : _('Give the full path of a program in /etc/ddns/ or /usr/share/ddns-dc/.');
+}
+
 /* A line per record of an update reply. */
 function updateSummary(reply) {
 	var out = [];
@@ -343,7 +354,8 @@ return view.extend({
 
 	handleRemove: function(name) {
 		var view = this;
-		ui.showModal(_('Remove %s').format(name), [
+		/* The title as text (in an array): a lone string would be HTML to LuCI's dom.create. */
+		ui.showModal([ _('Remove %s').format(name) ], [
 			E('p', {}, [ _('Stop updating %s and forget its grant? Its DNS records stay as they are; adding it again needs the consent page.').format(name) ]),
 			E('div', { 'class': 'right' }, [
 				E('button', { 'class': 'btn cbi-button', 'click': ui.hideModal }, [ _('Cancel') ]), ' ',
@@ -491,13 +503,15 @@ return view.extend({
 		o.default = [ 'wan', 'wan6' ];
 		o.depends('enabled', '1');
 
-		o = s.option(form.Value, 'args', _('Extra arguments'),
-			_('Added to each hook run of <code>ddns-dc update</code>, e.g. the names to update.'));
-		o.depends('enabled', '1');
+		o = s.option(form.DynamicList, 'name', _('Names'),
+			_('The names the hook and the cron job update. None: every name set up.'));
+		o.datatype = 'hostname';
+		o.placeholder = 'home.example.com';
 
 		o = s.option(form.Value, 'on_change', _('Program on change'),
-			_('Run after each name whose record changed or whose update failed, e.g. a copy of <code>/usr/share/ddns-dc/on-change.example</code>. Empty: none.'));
+			_('Run after each name whose record changed or whose update failed, e.g. a copy of <code>/usr/share/ddns-dc/on-change.example</code> in <code>/etc/ddns/</code>. Empty: none. Only a program in /etc/ddns/ or /usr/share/ddns-dc/ is run.'));
 		o.placeholder = '/etc/ddns/on-change';
+		o.validate = onChangeValid;
 
 		/* Not UCI: the backend keeps one line in /etc/crontabs/root (applied by Save & Apply). */
 		o = s.option(form.ListValue, '_schedule', _('Update every'),
