@@ -200,7 +200,7 @@ function badge(label, colour, state) {
  */
 function sentence(n) {
 	var a = L.isObject(n.args) ? n.args : {};
-	var provider = n.provider || _('the provider');
+	var provider = n.provider || '?';
 	switch (n.code) {
 	case 'in-sync':
 		return [ _('In sync: the last update found the records pointing at this router.'), false ];
@@ -325,7 +325,7 @@ function updateSummary(reply) {
 				break;
 			case 're-sent':
 				out.push(_('%s: sent again %s (%s)').format(what, r['new'],
-					r.why == '--force' ? _('forced') : (r.why == 'weekly keep-alive' ? _('weekly keep-alive') : String(r.why || ''))));
+					r.why == '--force' ? _('forced by Update now') : (r.why == 'weekly keep-alive' ? _('weekly keep-alive') : String(r.why || ''))));
 				break;
 			case 'not-published':
 				out.push(_('%s: not published (no address detected)').format(what));
@@ -423,7 +423,7 @@ function checkVerdict(c) {
 
 /* What the Add form's Check found (`probe`): [sentence, next step, colour]. */
 function probeVerdict(p, name) {
-	var provider = p.provider ? '%s (%s)'.format(p.provider, p.template || '?') : _('the provider');
+	var provider = p.provider ? '%s (%s)'.format(p.provider, p.template || '?') : '?';
 	var families = Array.isArray(p.families) ? p.families : [];
 	var records = families.map(record).join(' + ');
 	var reach = L.isObject(p.ipv4) ? p.ipv4.reach : null;
