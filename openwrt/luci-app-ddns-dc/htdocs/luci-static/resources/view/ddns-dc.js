@@ -342,9 +342,9 @@ function updateSummary(reply) {
 }
 
 /* Why a history entry changed the record. */
-function whyChanged(why) {
+function whyChanged(why, old) {
 	switch (why) {
-	case 'changed':   return _('the public address changed');
+	case 'changed':   return old ? _('the public address changed') : _('published for the first time');
 	case 'repaired':  return _('repaired: DNS showed another value');
 	case 'forced':    return _('sent with Update now (forced)');
 	case 'seen-late': return _('seen late at the zone\'s servers');
@@ -546,23 +546,25 @@ return view.extend({
 
 		var provider = [ n.provider || _('unknown provider') ];
 		if (n.template)
-			provider.push(n.template);
-		var run = L.isObject(n.last_run) ? n.last_run : null;
+			provider.push(E('br'), n.template);
+		/* A consent never finished has no update of its own (a name removed and added again
+		 * may still have one in the last-run file). */
+		var run = (setUp && L.isObject(n.last_run)) ? n.last_run : null;
 		return E('tr', { 'class': 'tr ddns-dc-row', 'data-name': String(n.name), 'data-state': String(n.status), 'data-code': String(n.code) }, [
 			E('td', { 'class': 'td', 'data-title': _('Name') }, [
-				E('strong', {}, [ n.name ]), E('br'), E('small', {}, [ provider.join(', ') ])
+				E('strong', {}, [ n.name ]), E('br'), E('small', {}, provider)
 			]),
 			E('td', { 'class': 'td', 'data-title': _('State') }, stateCell(n)),
 			E('td', { 'class': 'td ddns-dc-published', 'data-title': _('IPv4'), 'data-family': 'ipv4' }, [ this.publishedCell(published, 'ipv4') ]),
 			E('td', { 'class': 'td ddns-dc-published', 'data-title': _('IPv6'), 'data-family': 'ipv6' }, [ this.publishedCell(published, 'ipv6') ]),
 			E('td', { 'class': 'td ddns-dc-last', 'data-title': _('Last update') }, [
-				E('span', { 'title': run ? clock(run.at) : '' }, [ run ? ago(run.at) : _('none since the router started') ]),
+				E('span', { 'title': run ? clock(run.at) : '' }, [ run ? ago(run.at) : (setUp ? _('none since the router started') : '-') ]),
 				n.last_applied != null
 					? E('div', { 'title': clock(n.last_applied) }, [ E('small', { 'style': 'color:#777' }, [ _('record changed %s').format(ago(n.last_applied)) ]) ])
 					: ''
 			]),
 			E('td', { 'class': 'td cbi-section-actions' }, [
-				E('div', { 'style': 'display:flex;flex-direction:column;gap:.3em;align-items:stretch' }, actions)
+				E('div', { 'style': 'display:grid;grid-template-columns:repeat(2,max-content);gap:.3em;justify-content:end' }, actions)
 			])
 		]);
 	},
@@ -638,7 +640,7 @@ return view.extend({
 					E('td', { 'class': 'td', 'title': ago(h.at) }, [ clock(h.at) ]),
 					E('td', { 'class': 'td' }, [ record(h.family) ]),
 					E('td', { 'class': 'td' }, [ (h.old || _('no record')) + ' → ' + h['new'] ]),
-					E('td', { 'class': 'td' }, [ whyChanged(h.why) ])
+					E('td', { 'class': 'td' }, [ whyChanged(h.why, h.old) ])
 				]);
 			}))));
 		var notes = [];
@@ -831,7 +833,7 @@ return view.extend({
 			}, [
 				E('p', { 'style': 'margin:0;color:' + v[2] }, [ E('strong', {}, [ v[0] ]) ]),
 				detail ? E('p', { 'style': 'margin:.2em 0' }, [ E('small', {}, [ detail ]) ]) : '',
-				E('p', { 'style': 'margin:.2em 0' }, [ E('small', {}, [ facts.join(' · ') ]) ]),
+				E('p', { 'class': 'ddns-dc-probe-facts', 'style': 'margin:.2em 0;color:#555' }, [ E('small', {}, [ facts.join(' · ') ]) ]),
 				E('p', { 'class': 'ddns-dc-probe-next', 'style': 'margin:.2em 0' }, [ v[1] ])
 			]));
 		}, this)).catch(function(err) {

@@ -79,7 +79,8 @@ return baseclass.extend({
 			])
 		].concat(names.map(function(n) {
 			var s = stateOf(n);
-			var run = (n.last_run != null && typeof n.last_run == 'object') ? n.last_run : null;
+			/* A consent never finished has no update of its own. */
+			var run = (n.status != 'pending' && n.last_run != null && typeof n.last_run == 'object') ? n.last_run : null;
 			return E('tr', { 'class': 'tr ddns-dc-overview-row', 'data-name': String(n.name), 'data-state': String(n.status) }, [
 				E('td', { 'class': 'td', 'data-title': _('Name') }, [ E('a', { 'href': page }, [ n.name ]) ]),
 				E('td', { 'class': 'td', 'data-title': _('State') }, [
@@ -89,7 +90,7 @@ return baseclass.extend({
 					}, [ s[0] ])
 				]),
 				E('td', { 'class': 'td', 'data-title': _('Published') }, [ published(n) ]),
-				E('td', { 'class': 'td', 'data-title': _('Last update') }, [ ago(run ? run.at : null) ])
+				E('td', { 'class': 'td', 'data-title': _('Last update') }, [ run ? ago(run.at) : (n.status == 'pending' ? '-' : ago(null)) ])
 			]);
 		})));
 		return table;
