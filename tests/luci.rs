@@ -19,10 +19,10 @@ use std::process::Command;
 
 /// What `ddns-dc rpcd list` answers: each method with an example of its arguments. The view
 /// may call only these, with only these arguments.
-const CONTRACT: &str = r#"{"status":{},"log":{},"begin":{"name":"str","zone":"str","ipv6":false,"ipv6_suffix":"str"},"finish":{"name":"str","code":"str"},"update":{"name":"str","force":false},"remove":{"name":"str"},"schedule":{"minutes":0}}"#;
+const CONTRACT: &str = r#"{"status":{},"check":{"name":"str"},"probe":{"name":"str","zone":"str"},"log":{},"begin":{"name":"str","zone":"str","ipv4":false,"ipv6":false,"ipv6_suffix":"str"},"finish":{"name":"str","code":"str"},"update":{"name":"str","force":false},"remove":{"name":"str"},"schedule":{"minutes":0}}"#;
 
 /// The methods that only read; the rest change something and need the ACL's write grant.
-const READ_METHODS: &[&str] = &["status", "log"];
+const READ_METHODS: &[&str] = &["status", "check", "probe", "log"];
 
 fn app() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("openwrt/luci-app-ddns-dc")
@@ -35,9 +35,13 @@ fn json(path: &str) -> Value {
 
 const VIEW: &str = "htdocs/luci-static/resources/view/ddns-dc.js";
 
-/// Compile the view as LuCI's loader does (the `'require x'` strings at the top become the
-/// factory's parameters after window, document and L) and run the factory with stubs that
-/// record `rpc.declare` and `view.extend`. Prints {requires, declares, members}.
+/// The Status -> Overview include: a `baseclass` with a title, `load` and `render`.
+const INCLUDE: &str = "htdocs/luci-static/resources/view/status/include/70_ddns-dc.js";
+
+/// Compile a view (or a status include) as LuCI's loader does (the `'require x'` strings at the
+/// top become the factory's parameters after window, document and L) and run the factory with
+/// stubs that record `rpc.declare` and `view.extend` (`baseclass.extend`). Prints {requires,
+/// declares, members}.
 const LOADER: &str = r"
 const fs = require('fs'), vm = require('vm');
 const source = fs.readFileSync(process.argv[1], 'utf8');
@@ -53,25 +57,28 @@ while ((m = re.exec(rest)) !== null) {
 const wrapped = '(function(window, document, L' + requires.map(r => ', ' + r).join('') +
 	') { ' + source + ' })\n\n//# sourceURL=ddns-dc.js\n';
 const factory = new vm.Script(wrapped, { filename: 'ddns-dc.js' }).runInThisContext();
+// LuCI's translation function, which an include calls for its title as the factory runs.
+globalThis._ = s => s;
 const declares = [];
 let extended = null;
 const stubs = {
 	view: { extend: o => (extended = o) },
+	baseclass: { extend: o => (extended = o) },
 	rpc: { declare: o => { declares.push(o); return function() {}; } },
 };
 const args = [{}, {}, {}].concat(requires.map(r => stubs[r] || {}));
 const result = factory.apply(null, args);
-if (result !== extended) throw new Error('the factory must return view.extend(...)');
+if (result !== extended) throw new Error('the factory must return view.extend(...) or baseclass.extend(...)');
 const members = {};
 for (const k of Object.keys(extended)) members[k] = extended[k] === null ? 'null' : typeof extended[k];
 console.log(JSON.stringify({ requires, declares, members }));
 ";
 
-fn run_view() -> Value {
+fn run_view(path: &str) -> Value {
     support::require_program("node", "apt-get install nodejs");
     let out = Command::new("node")
         .args(["-e", LOADER])
-        .arg(app().join(VIEW))
+        .arg(app().join(path))
         .output()
         .unwrap();
     assert!(
@@ -93,7 +100,7 @@ fn strings(v: &Value) -> BTreeSet<String> {
 #[test]
 #[ignore = "needs node (Node.js)"]
 fn view_compiles_and_calls_only_contract_methods_the_acl_grants() {
-    let view = run_view();
+    let view = run_view(VIEW);
     let contract: Value = serde_json::from_str(CONTRACT).unwrap();
     let contract = contract.as_object().unwrap();
 
@@ -160,6 +167,20 @@ fn view_compiles_and_calls_only_contract_methods_the_acl_grants() {
     assert_eq!(granted, all, "the ACL grants nothing else");
     let read_set: BTreeSet<String> = READ_METHODS.iter().map(ToString::to_string).collect();
     assert_eq!(read, read_set, "reading grants only the read methods");
+
+    // The Overview include: a baseclass with a title, load and render, calling only `status`
+    // (no packet on the Overview's poll), which the ACL's read grant covers.
+    let include = run_view(INCLUDE);
+    assert!(strings(&include["requires"]).contains("baseclass"));
+    assert_eq!(include["members"]["title"], "string");
+    assert_eq!(include["members"]["load"], "function");
+    assert_eq!(include["members"]["render"], "function");
+    let calls: Vec<&Value> = include["declares"].as_array().unwrap().iter().collect();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(calls[0]["object"], "ddns-dc");
+    assert_eq!(calls[0]["method"], "status");
+    assert_eq!(calls[0]["reject"], true);
+    assert!(read.contains("status"));
 }
 
 #[test]

@@ -506,6 +506,7 @@ fn luci_app_packages(dir: &Path) {
             "/usr/share/luci/menu.d/luci-app-ddns-dc.json",
             "/usr/share/rpcd/acl.d/luci-app-ddns-dc.json",
             "/www/luci-static/resources/view/ddns-dc.js",
+            "/www/luci-static/resources/view/status/include/70_ddns-dc.js",
         ]
     );
     assert_eq!(

@@ -77,6 +77,9 @@ fn list_offers_every_method_with_typed_arguments() {
         list["begin"]["ipv6"], false,
         "a bool argument has a bool example"
     );
+    assert_eq!(list["begin"]["ipv4"], false);
+    assert_eq!(list["check"], json!({"name": "str"}));
+    assert_eq!(list["probe"], json!({"name": "str", "zone": "str"}));
     assert_eq!(list["schedule"]["minutes"], 0, "a number has a number");
     assert_eq!(list["finish"]["code"], "str");
 }
@@ -154,6 +157,44 @@ fn add_a_name_update_and_remove_it_through_the_page() {
         (Route::TokenCode, 2),
         (Route::Echo, 3),
         (Route::Apply, 2),
+    ]);
+}
+
+/// The Add form's Check (`probe`) says whether the name can work and sets nothing up; a
+/// Connect with only IPv6 ticked (the Check found IPv4 behind carrier-grade NAT) begins a
+/// consent for the AAAA record alone.
+#[test]
+fn the_add_forms_check_and_an_ipv6_only_connect() {
+    let w = world("rpcd-probe");
+    let p = call(&w, "probe", &json!({"name": "Home.Example.com"}));
+    assert_eq!(p["name"], NAME, "{p}");
+    assert_eq!(p["verdict"], "works", "{p}");
+    assert_eq!(p["code"], "works", "{p}");
+    assert_eq!(p["zone"], "example.com");
+    assert!(
+        p["families"].as_array().unwrap().contains(&json!("ipv4")),
+        "{p}"
+    );
+    let p = call(&w, "probe", &json!({"name": NAME, "zone": "example.com"}));
+    assert_eq!(p["zone"], "example.com", "{p}");
+    assert!(!w.state.exists(), "a probe writes nothing");
+
+    let b = call(
+        &w,
+        "begin",
+        &json!({"name": NAME, "ipv4": false, "ipv6": true}),
+    );
+    assert_eq!(b["name"], NAME, "{b}");
+    let s = call(&w, "status", &json!({}));
+    assert_eq!(s["names"][0]["status"], "pending", "{s}");
+    assert_eq!(s["names"][0]["published"], json!({"ipv6": null}), "{s}");
+    // Two probes and a begin discovered the provider; each probe detected the public IPv4
+    // address, and IPv6 where this machine has a route; nothing was consented to or applied.
+    let per_probe = if p["ipv6"]["route"] == true { 2 } else { 1 };
+    w.budgets(&[
+        (Route::Settings, 3),
+        (Route::Template, 3),
+        (Route::Echo, 2 * per_probe),
     ]);
 }
 
@@ -240,6 +281,25 @@ fn hostile_input_gets_an_error_object_and_runs_nothing() {
         ("nosuch", json!({}), "there is no method 'nosuch'"),
         ("check", json!({}), "'name' is missing"),
         ("check", json!({"name": "-v"}), "is not a domain name"),
+        ("check", json!({"name": 7}), "'name' must be a string"),
+        (
+            "check",
+            json!({"name": ["a.example.com"]}),
+            "'name' must be a string",
+        ),
+        (
+            "check",
+            json!({"name": "home.example.com --json"}),
+            "is not a valid domain name",
+        ),
+        (
+            "check",
+            json!({"name": "home.example.com\n--all"}),
+            "is not a valid domain name",
+        ),
+        ("probe", json!({}), "'name' is missing"),
+        ("probe", json!({"name": true}), "'name' must be a string"),
+        ("probe", json!({"name": "--zone"}), "is not a domain name"),
         (
             "probe",
             json!({"name": "x;reboot.example.com"}),
@@ -249,6 +309,26 @@ fn hostile_input_gets_an_error_object_and_runs_nothing() {
             "probe",
             json!({"name": NAME, "zone": "$(id)"}),
             "is not a domain name",
+        ),
+        (
+            "probe",
+            json!({"name": NAME, "zone": 5}),
+            "'zone' must be a string",
+        ),
+        (
+            "probe",
+            json!({"name": NAME, "zone": "--json"}),
+            "is not a domain name",
+        ),
+        (
+            "begin",
+            json!({"name": NAME, "ipv4": "no"}),
+            "'ipv4' must be true or false",
+        ),
+        (
+            "begin",
+            json!({"name": NAME, "ipv4": false, "ipv6": false}),
+            "there would be no record to publish",
         ),
     ];
     for (method, args, says) in cases {

@@ -180,9 +180,9 @@ fn the_schedule_touches_only_its_own_marked_line_and_keeps_the_mode() {
     );
 }
 
-/// Issue 22, item 8: `status` read the child's stdout only after it exited, so a `check --json`
-/// document larger than a pipe holds (about 65 names) stalled it until the answer time and
-/// failed. 200 names answer at once.
+/// Issue 22, item 8: `status` read the child's stdout only after it exited, so a document
+/// larger than a pipe holds (about 65 names of `check --json` then, 150 of `status --json`
+/// now) stalled it until the answer time and failed. 200 names answer at once.
 #[test]
 fn status_of_200_names_answers_at_once() {
     let w = support::published("rpcdh-200");
@@ -200,7 +200,7 @@ fn status_of_200_names_answers_at_once() {
     assert_eq!(s["names"].as_array().map(Vec::len), Some(201), "{s}");
     assert!(took < within(RPCD_ANSWER), "answered after {took:?}");
     assert!(s.to_string().len() > 64 * 1024);
-    w.expect(Route::Echo, 1);
+    // (The status asks nothing: the budget is the published world's.)
 }
 
 /// Issue 22, item 9: the page's log showed every line `logread -e ddns-dc` matched, whatever

@@ -37,7 +37,7 @@ fn signatures() -> Value {
         "check": {"name": "str"},
         "probe": {"name": "str", "zone": "str"},
         "log": {},
-        "begin": {"name": "str", "zone": "str", "ipv6": false, "ipv6_suffix": "str"},
+        "begin": {"name": "str", "zone": "str", "ipv4": false, "ipv6": false, "ipv6_suffix": "str"},
         "finish": {"name": "str", "code": "str"},
         "update": {"name": "str", "force": false},
         "remove": {"name": "str"},
@@ -305,11 +305,17 @@ fn begin(args: &Map<String, Value>) -> Result<Value> {
         })?;
         command_line.extend(["--ipv6-suffix", suffix.trim()]);
     }
-    if openwrt::flag(args, "ipv6")? || suffix.is_some() {
-        command_line.extend(["--ipv4", "--ipv6"]);
-    } else {
-        command_line.push("--ipv4");
+    // A (unless `ipv4` is false: the Add form's Check found IPv4 behind carrier-grade NAT),
+    // AAAA when asked for.
+    let ipv4 = args.get("ipv4").is_none_or(Value::is_null) || openwrt::flag(args, "ipv4")?;
+    let ipv6 = openwrt::flag(args, "ipv6")? || suffix.is_some();
+    if !ipv4 && !ipv6 {
+        return Err(Error::usage(
+            "'ipv4' and 'ipv6' are both false: there would be no record to publish",
+        ));
     }
+    command_line.extend(ipv4.then_some("--ipv4"));
+    command_line.extend(ipv6.then_some("--ipv6"));
     subcommand(&command_line, Late::Stop, &[SHORT_LOCK_WAIT], None)
 }
 

@@ -13,11 +13,32 @@
  * and a failure is {"error": {"class", "message"}} with ubus status 0, so each reply is checked
  * for .error. The backend never sends a token; the page never shows one. Text from the backend
  * is always put into the page as text (inside an array: a lone string would be HTML to dom.append).
+ *
+ * The table refreshes with `status` (what is stored and what the last update did: no packet);
+ * only "Check now" (`check`) and the Add form's Check (`probe`) ask the network. Each name's
+ * state is a stable code with arguments, turned here into a sentence of the page's own that
+ * names its buttons; a code this page does not know shows the backend's sentence.
  */
 
 var callStatus = rpc.declare({
 	object: 'ddns-dc',
 	method: 'status',
+	expect: { '': {} },
+	reject: true
+});
+
+var callCheck = rpc.declare({
+	object: 'ddns-dc',
+	method: 'check',
+	params: [ 'name' ],
+	expect: { '': {} },
+	reject: true
+});
+
+var callProbe = rpc.declare({
+	object: 'ddns-dc',
+	method: 'probe',
+	params: [ 'name', 'zone' ],
 	expect: { '': {} },
 	reject: true
 });
@@ -32,7 +53,7 @@ var callLog = rpc.declare({
 var callBegin = rpc.declare({
 	object: 'ddns-dc',
 	method: 'begin',
-	params: [ 'name', 'zone', 'ipv6', 'ipv6_suffix' ],
+	params: [ 'name', 'zone', 'ipv4', 'ipv6', 'ipv6_suffix' ],
 	expect: { '': {} },
 	reject: true
 });
@@ -71,6 +92,12 @@ var callSchedule = rpc.declare({
 
 /* The choices of "Update every"; status may report another value set by hand. */
 var SCHEDULES = [ 0, 5, 10, 30, 60 ];
+
+/* The families a name can publish, in the order of the table's columns. */
+var FAMILIES = [ 'ipv4', 'ipv6' ];
+
+/* Colours of the states: in sync, needs a look, needs the owner, waits for the owner, unknown. */
+var GOOD = '#2e7d32', WARN = '#b26a00', BAD = '#c62828', INFO = '#1565c0', NONE = '#616161';
 
 /* A backend reply, or a rejection carrying the backend's one-line message. */
 function backend(promise) {
@@ -117,63 +144,140 @@ function until(ts) {
 	return _('%d days').format(Math.floor(s / 86400));
 }
 
-function stateOf(status) {
-	switch (status) {
-	case 'in-sync':    return [ _('in sync'), '#2e7d32' ];
-	case 'update-due': return [ _('update due'), '#b26a00' ];
-	case 'pending':    return [ _('waiting for consent'), '#1565c0' ];
-	case 'grant-lost': return [ _('grant lost'), '#c62828' ];
-	case 'error':      return [ _('error'), '#c62828' ];
-	default:           return [ String(status), '#616161' ];
-	}
+/* A moment as the router's visitor reads a clock: 2026-11-27 10:02 (the browser's time zone). */
+function clock(ts) {
+	var d = new Date(ts * 1000);
+	return '%04d-%02d-%02d %02d:%02d'.format(d.getFullYear(), d.getMonth() + 1, d.getDate(), d.getHours(), d.getMinutes());
 }
 
-function badge(status) {
-	var s = stateOf(status);
-	return E('span', {
-		'class': 'ddns-dc-state',
-		'data-state': String(status),
-		'style': 'display:inline-block;padding:1px 7px;border-radius:9px;color:#fff;white-space:nowrap;background:' + s[1]
-	}, [ s[0] ]);
+function record(family) {
+	return family == 'ipv6' ? 'AAAA' : 'A';
+}
+
+function familyName(family) {
+	return family == 'ipv6' ? 'IPv6' : 'IPv4';
 }
 
 function addresses(list) {
-	return (Array.isArray(list) && list.length) ? list.join(', ') : '-';
+	return (Array.isArray(list) && list.length) ? list.join(', ') : _('no record');
 }
 
-/* One family of a name: what was published, what the router's public address is (where it was
- * seen, in the tooltip), what DNS answers (and the provider's own servers when they differ). */
-function familyCell(family) {
-	if (!L.isObject(family))
-		return E('span', { 'class': 'ddns-dc-family' }, [ '-' ]);
-	var source = family.source ? family.source + (family.millis != null ? ', ' + family.millis + ' ms' : '') : '';
-	var dns = addresses(family.dns);
-	var lines = [
-		[ _('published'), family.published || '-', '' ],
-		[ _('public'), family.public || '-', source ? _('seen by %s').format(source) : '' ],
-		[ _('DNS'), dns, '' ]
-	];
-	if (Array.isArray(family.authoritative) && addresses(family.authoritative) != dns)
-		lines.push([ _('provider'), addresses(family.authoritative), _('what the zone\'s own servers answer') ]);
-	return E('div', { 'class': 'ddns-dc-family' }, lines.map(function(l) {
-		return E('div', { 'style': 'white-space:nowrap', 'title': l[2] }, [
-			E('small', { 'style': 'color:#777' }, [ l[0] + ' ' ]), E('span', {}, [ l[1] ])
-		]);
-	}));
+/* What a name publishes (`published`: family -> address, or null while nothing is published). */
+function publishedFamilies(n) {
+	return L.isObject(n.published) ? FAMILIES.filter(function(f) { return f in n.published; }) : [];
 }
 
-function grantState(n) {
-	if (n.status == 'pending' && L.isObject(n.pending)) {
-		var expires = until(n.pending.expires_at);
-		return expires ? _('consent page open, expires in %s').format(expires) : _('consent request expired');
+/* The badge of a name: its status, with a published-in-part name a warning, not an error. */
+function stateOf(n) {
+	if (n.status == 'error' && n.code == 'partial')
+		return [ _('partly published'), WARN ];
+	switch (n.status) {
+	case 'in-sync':    return [ _('in sync'), GOOD ];
+	case 'updated':    return [ _('updated'), GOOD ];
+	case 'update-due': return [ _('update due'), WARN ];
+	case 'pending':    return [ _('waiting for consent'), INFO ];
+	case 'grant-lost': return [ _('grant lost'), BAD ];
+	case 'conflict':   return [ _('conflict'), BAD ];
+	case 'waiting':    return [ _('waiting'), WARN ];
+	case 'error':      return [ _('error'), BAD ];
+	case 'unknown':    return [ _('not run yet'), NONE ];
+	default:           return [ String(n.status), NONE ];
 	}
-	if (n.status == 'grant-lost')
-		return _('grant lost: reconnect');
-	/* An access token lasts about an hour; the refresh token renews it at the next update. */
-	var left = n.access_token_expires_at != null ? until(n.access_token_expires_at) : null;
-	if (n.has_refresh_token)
-		return left ? _('access valid for %s, renewable').format(left) : _('renewed at the next update');
-	return left ? _('access valid for %s, not renewable').format(left) : _('no access: reconnect');
+}
+
+function badge(label, colour, state) {
+	return E('span', {
+		'class': 'ddns-dc-state',
+		'data-state': String(state),
+		'style': 'display:inline-block;padding:1px 7px;border-radius:9px;color:#fff;white-space:nowrap;background:' + colour
+	}, [ label ]);
+}
+
+/*
+ * A name's state in a sentence of the page's own, from its `code` and `args` (docs/json.md,
+ * `status --json`): [sentence, whether the backend's sentence adds detail worth a tooltip].
+ * A code not known here gives null (the caller shows the backend's `text`).
+ */
+function sentence(n) {
+	var a = L.isObject(n.args) ? n.args : {};
+	var provider = n.provider || '?';
+	switch (n.code) {
+	case 'in-sync':
+		return [ _('In sync: the last update found the records pointing at this router.'), false ];
+	case 'updated':
+		return [ _('The last update published this router\'s new address.'), false ];
+	case 'update-due':
+		return [ _('An update is due: press Update now, or wait for the next scheduled one.'), false ];
+	case 'pending':
+		var left = a.expires_at != null ? until(a.expires_at) : null;
+		if (a.expires_at != null && !left)
+			return [ _('The consent request has expired: press Reconnect to start again.'), false ];
+		return [ left
+			? _('Waiting for your consent at %s (for another %s): finish it in the Add form, or press Reconnect to start again.').format(a.provider || provider, left)
+			: _('Waiting for your consent at %s: finish it in the Add form, or press Reconnect to start again.').format(a.provider || provider), false ];
+	case 'pending-expired':
+		return [ _('The consent request has expired: press Reconnect to start again.'), false ];
+	case 'grant-lost':
+		return [ a.since != null
+			? _('%s stopped accepting this name\'s grant (%s): press Reconnect.').format(provider, ago(a.since))
+			: _('%s no longer accepts this name\'s grant: press Reconnect.').format(provider), false ];
+	case 'conflict':
+		if (a.record == null)
+			return [ _('Another client keeps changing the record; ddns-dc stopped repairing it. Press Update now to take it over.'), true ];
+		return [ _('Another client keeps setting the %s record to %s (%d times since %s); ddns-dc stopped repairing it. Press Update now to take it over.')
+			.format(a.record, a.value != null ? a.value : _('no record'), a.times, a.since != null ? clock(a.since) : '?'), true ];
+	case 'retry-after':
+		var pause = a.until != null ? until(a.until) : null;
+		return [ pause
+			? _('%s asked for a pause: ddns-dc sends it nothing for another %s.').format(provider, pause)
+			: _('%s asked for a pause, which is over: press Update now.').format(provider), true ];
+	case 'backoff':
+		var wait = a.until != null ? until(a.until) : null;
+		return [ wait
+			? _('%s failed %d times in a row: ddns-dc tries again in %s, or press Update now.').format(provider, a.failures, wait)
+			: _('%s failed %d times in a row: press Update now to try again.').format(provider, a.failures), true ];
+	case 'partial':
+		var missing = publishedFamilies(n).filter(function(f) { return n.published[f] == null; });
+		if (missing.length == 1)
+			return [ _('Published in part: no public %s address could be detected. If this network has none, press Reconnect to set the name up without it.').format(familyName(missing[0])), true ];
+		return [ _('Published in part: one address family could not be detected.'), true ];
+	case 'not-detected':
+		return [ _('The public address could not be detected: check the internet connection, then press Update now.'), true ];
+	case 'address-refused':
+		return [ _('The address found is not a public one (a private or carrier-grade NAT address), so it was not published. Check now shows what was seen.'), true ];
+	case 'not-sent':
+		return [ _('The update did not reach %s (a network or DNS problem): the next run tries again, or press Update now.').format(provider), true ];
+	case 'records-conflict':
+		return [ _('%s refused the update because other records of the name conflict with it: remove them at the provider, then press Update now.').format(provider), true ];
+	case 'not-published':
+		return [ _('%s accepts the update, but its name servers never show it; ddns-dc stopped sending it. Press Update now to send it again.').format(provider), true ];
+	case 'not-run':
+		return [ _('No update has run since the router started: press Update now, or Check now to see where the name stands.'), false ];
+	case 'unknown':
+		return [ _('Nothing is known about this name yet: press Check now.'), false ];
+	default:
+		return null;
+	}
+}
+
+/* The state cell: the badge and the sentence (the backend's own sentence in its tooltip). */
+function stateCell(n) {
+	var s = stateOf(n);
+	var said = sentence(n);
+	var text = said ? said[0] : String(n.text || '');
+	var detail = (said && said[1] && n.text) ? String(n.text) : '';
+	if (n.code == 'partial' && L.isObject(n.args) && n.args.why)
+		detail = String(n.args.why);
+	return [
+		badge(s[0], s[1], n.status),
+		text ? E('div', { 'class': 'ddns-dc-reason', 'data-code': String(n.code), 'title': detail }, [ E('small', {}, [ text ]) ]) : ''
+	];
+}
+
+/* Whether Update now sends even what ddns would hold back: a conflict, a value the provider
+ * never published and a back-off end with `--force` (docs/usage.md, defending the record). */
+function forcing(n) {
+	return n.code == 'conflict' || n.code == 'not-published' || n.code == 'backoff';
 }
 
 function field(id, label, input, help) {
@@ -208,7 +312,12 @@ function onChangeValid(section_id, value) {
 		return true;
 	var parts = String(value).split('/');
 	var plain = parts[0] === '' && parts.slice(1).every(function(p) { return p !== '' && p !== '.' && p !== '..'; });
-	var inside = /^\/etc\/ddns\/[^\/]/.test(value) || /^\/usr\/share\/ddns-dc\/[^\/]/.test(value);
+	/* (No regular expression with a slash in a class: xgettext, which reads this file for
+	 * the translations, would end the expression there.) */
+	var inside = [ '/etc/ddns/', '/usr/share/ddns-dc/' ].some(function(dir) {
+		var v = String(value);
+		return v.indexOf(dir) === 0 && v.length > dir.length && v.charAt(dir.length) !== '/';
+	});
 	return (plain && inside) ? true : _('Give the full path of a program in /etc/ddns/ or /usr/share/ddns-dc/.');
 }
 
@@ -219,12 +328,149 @@ function updateSummary(reply) {
 		if (n.error)
 			out.push('%s: %s'.format(n.name, n.error.message));
 		(n.records || []).forEach(function(r) {
-			out.push('%s %s: %s%s%s'.format(n.name, r.record, r.action,
-				r['new'] ? ' ' + r['new'] : (r.old ? ' ' + r.old : ''),
-				r.why ? ' (' + r.why + ')' : ''));
+			var what = n.name + ' ' + r.record;
+			switch (r.action) {
+			case 'unchanged':
+				out.push(_('%s: unchanged (%s)').format(what, r['new']));
+				break;
+			case 'published':
+				out.push(_('%s: published %s').format(what, r['new']));
+				break;
+			case 'updated':
+				out.push(_('%s: updated %s → %s').format(what, r.old, r['new']));
+				break;
+			case 're-sent':
+				out.push(_('%s: sent again %s (%s)').format(what, r['new'],
+					r.why == '--force' ? _('forced by Update now') : (r.why == 'weekly keep-alive' ? _('weekly keep-alive') : String(r.why || ''))));
+				break;
+			case 'not-published':
+				out.push(_('%s: not published (no address detected)').format(what));
+				break;
+			default:
+				out.push('%s: %s %s'.format(what, r.action, r['new'] || ''));
+			}
 		});
+		var v = n.verified;
+		if (L.isObject(v) && v.result == 'seen' && v.servers)
+			out.push(_('visible at %d of %d name servers after %s s').format(v.visible, v.servers, (v.after_ms / 1000).toFixed(1)));
 	});
 	return out;
+}
+
+/* Why a history entry changed the record. */
+function whyChanged(why, old) {
+	switch (why) {
+	case 'changed':   return old ? _('the public address changed') : _('published for the first time');
+	case 'repaired':  return _('repaired: DNS showed another value');
+	case 'forced':    return _('sent with Update now (forced)');
+	case 'seen-late': return _('seen late at the zone\'s servers');
+	default:          return String(why);
+	}
+}
+
+/* The table of a Check now reply: per family the public address, what was published, what DNS
+ * and the zone's own servers answer. */
+function checkFamilies(c) {
+	var families = L.isObject(c.families) ? c.families : {};
+	var rows = FAMILIES.filter(function(f) { return L.isObject(families[f]); }).map(function(f) {
+		var x = families[f];
+		var source = x.source ? _('seen by %s').format(x.source + (x.millis != null ? ', ' + x.millis + ' ms' : '')) : '';
+		var zone = Array.isArray(x.authoritative)
+			? E('span', {}, [ addresses(x.authoritative) ])
+			: E('span', { 'title': String(x.authoritative_error || '') }, [ _('could not be asked') ]);
+		return E('tr', { 'class': 'tr', 'data-family': f }, [
+			E('td', { 'class': 'td' }, [ E('strong', {}, [ record(f) ]) ]),
+			E('td', { 'class': 'td', 'title': source }, [ x['public'] || _('not detected') ]),
+			E('td', { 'class': 'td' }, [ x.published || _('nothing yet') ]),
+			E('td', { 'class': 'td' }, [ addresses(x.dns) ]),
+			E('td', { 'class': 'td' }, [ zone ])
+		]);
+	});
+	if (!rows.length)
+		return '';
+	return E('table', { 'class': 'table', 'style': 'margin:.4em 0' }, [
+		E('tr', { 'class': 'tr table-titles' }, [
+			E('th', { 'class': 'th' }, [ _('Record') ]),
+			E('th', { 'class': 'th' }, [ _('Public address') ]),
+			E('th', { 'class': 'th' }, [ _('Published') ]),
+			E('th', { 'class': 'th' }, [ _('DNS answers') ]),
+			E('th', { 'class': 'th' }, [ _('The zone\'s servers answer') ])
+		])
+	].concat(rows));
+}
+
+/* Why a checked name is due, per family, from what the check saw. */
+function dueReasons(c) {
+	var families = L.isObject(c.families) ? c.families : {};
+	var out = [];
+	FAMILIES.forEach(function(f) {
+		var x = families[f];
+		if (!L.isObject(x) || !x['public'])
+			return;
+		if (x.published != x['public'])
+			out.push(x.published
+				? _('%s: the public address is now %s, %s was published').format(record(f), x['public'], x.published)
+				: _('%s: %s is not published yet').format(record(f), x['public']));
+		else if (Array.isArray(x.authoritative) && x.authoritative.indexOf(x.published) < 0)
+			out.push(_('%s: the zone\'s servers answer %s, not the published %s').format(record(f), addresses(x.authoritative), x.published));
+	});
+	return out;
+}
+
+/* The verdict of a Check now reply in the page's words: [sentence, colour]. */
+function checkVerdict(c) {
+	switch (c.status) {
+	case 'in-sync':
+		return [ _('In sync: DNS shows this router\'s public address; nothing to send.'), GOOD ];
+	case 'update-due':
+		return [ _('Update due: press Update now, or wait for the next scheduled update.'), WARN ];
+	case 'pending':
+		return [ _('Waiting for consent: finish it in the Add form, or press Reconnect.'), INFO ];
+	case 'grant-lost':
+		return [ _('The provider no longer accepts this name\'s grant: press Reconnect.'), BAD ];
+	case 'conflict':
+		return [ _('Another client keeps changing the record; ddns-dc stopped repairing it. Press Update now to take it over.'), BAD ];
+	case 'waiting':
+		return [ _('An update is due, but the provider asked for a pause or keeps failing.'), WARN ];
+	default:
+		return [ _('The check found a problem.'), BAD ];
+	}
+}
+
+/* What the Add form's Check found (`probe`): [sentence, next step, colour]. */
+function probeVerdict(p, name) {
+	var provider = p.provider ? '%s (%s)'.format(p.provider, p.template || '?') : '?';
+	var families = Array.isArray(p.families) ? p.families : [];
+	var records = families.map(record).join(' + ');
+	var reach = L.isObject(p.ipv4) ? p.ipv4.reach : null;
+	switch (p.code) {
+	case 'works':
+		return [
+			reach == 'nat'
+				? _('%s can be kept up to date with %s (%s). This router is behind another router, whose port forwarding decides what the address reaches.').format(name, provider, records)
+				: _('%s can be kept up to date with %s (%s).').format(name, provider, records),
+			_('Next: press Connect and approve at the provider.'), GOOD ];
+	case 'works-ipv6-only':
+		return [
+			reach == 'cgnat'
+				? _('IPv4 is behind carrier-grade NAT, so only an AAAA record can reach this network: %s can be kept up to date with %s over IPv6.').format(name, provider)
+				: _('The public IPv4 address could not be detected: %s can be kept up to date with %s over IPv6.').format(name, provider),
+			_('Next: press Connect; the form is set to publish IPv6 only.'), GOOD ];
+	case 'cgnat-no-ipv6':
+		return [ _('IPv4 is behind carrier-grade NAT and there is no public IPv6 address, so no DNS record can reach this network.'),
+			_('Next: ask the internet provider for a public IPv4 address or for IPv6.'), BAD ];
+	case 'provider-unsupported':
+		return [ _('The DNS provider of %s does not offer dynamic DNS through Domain Connect.').format(p.zone || name),
+			_('Next: use a name in a zone at a provider that supports Domain Connect (e.g. IONOS, GoDaddy).'), BAD ];
+	case 'no-zone':
+		return [ _('The zone of %s could not be found in DNS.').format(name),
+			_('Next: check the name, or enter its zone.'), BAD ];
+	case 'unknown':
+		return [ _('Could not tell whether %s will work.').format(name),
+			_('Next: try again when the network works.'), WARN ];
+	default:
+		return [ String(p.text || ''), String(p.next || ''), p.verdict == 'works' ? GOOD : WARN ];
+	}
 }
 
 return view.extend({
@@ -236,22 +482,36 @@ return view.extend({
 		]);
 	},
 
-	/* The status table, redrawn from a `status` reply. */
+	/* The status table, redrawn from a `status` reply (kept, so that Check now and History
+	 * can redraw it without asking again). */
 	renderStatus: function(status) {
 		var node = document.getElementById('ddns-dc-status');
 		if (!node)
 			return;
+		this.status = status;
 		if (status.error) {
 			dom.content(node, E('p', { 'class': 'alert-message warning' }, [ _('Cannot read the status: %s').format(status.error) ]));
 			return;
 		}
 		this.schedule = (L.isObject(status.schedule) && status.schedule.minutes != null) ? +status.schedule.minutes : null;
+		this.followRoute(status);
 		var names = Array.isArray(status.names) ? status.names : [];
 		this.busy = !!status.running || names.some(function(n) { return n.status == 'pending'; });
-		var rows = names.map(L.bind(this.renderRow, this));
+		var rows = [];
+		names.forEach(L.bind(function(n) {
+			rows.push(this.renderRow(n));
+			var more = this.renderDetails(n);
+			if (more)
+				rows.push(more);
+		}, this));
 		var children = [];
 		if (status.running)
 			children.push(E('p', { 'class': 'spinning', 'id': 'ddns-dc-running' }, [ _('An update is running; the table follows when it is done.') ]));
+		var run = status.last_run;
+		if (L.isObject(run) && run.error)
+			children.push(E('p', { 'class': 'alert-message warning', 'id': 'ddns-dc-run-error' }, [
+				_('The last run (%s) ended before it reached the names: %s').format(ago(run.at), run.error)
+			]));
 		if (!names.length)
 			children.push(E('p', { 'id': 'ddns-dc-empty' }, [ _('No names yet: add one below.') ]));
 		else
@@ -262,7 +522,6 @@ return view.extend({
 					E('th', { 'class': 'th' }, [ _('IPv4') ]),
 					E('th', { 'class': 'th' }, [ _('IPv6') ]),
 					E('th', { 'class': 'th' }, [ _('Last update') ]),
-					E('th', { 'class': 'th' }, [ _('Grant') ]),
 					E('th', { 'class': 'th cbi-section-actions' }, [ '' ])
 				])
 			].concat(rows)));
@@ -270,18 +529,32 @@ return view.extend({
 	},
 
 	renderRow: function(n) {
-		var families = L.isObject(n.families) ? n.families : {};
+		var published = L.isObject(n.published) ? n.published : {};
+		var setUp = n.status != 'pending';
 		var actions = [];
-		if (n.status == 'grant-lost' || n.status == 'pending')
+		if (!setUp || n.status == 'grant-lost' || n.code == 'partial')
 			actions.push(E('button', {
 				'class': 'btn cbi-button cbi-button-action ddns-dc-reconnect',
 				'click': ui.createHandlerFn(this, 'handleReconnect', n)
 			}, [ _('Reconnect') ]));
-		if (n.status != 'pending' && n.status != 'grant-lost')
+		if (setUp && n.status != 'grant-lost')
 			actions.push(E('button', {
 				'class': 'btn cbi-button cbi-button-apply ddns-dc-update',
-				'click': ui.createHandlerFn(this, 'handleUpdate', n.name)
+				'title': forcing(n) ? _('Sends the address even though ddns-dc held it back.') : '',
+				'click': ui.createHandlerFn(this, 'handleUpdate', n.name, forcing(n))
 			}, [ _('Update now') ]));
+		if (setUp)
+			actions.push(E('button', {
+				'class': 'btn cbi-button cbi-button-neutral ddns-dc-check',
+				'title': _('Asks the network now: the public address, DNS and the zone\'s servers.'),
+				'click': ui.createHandlerFn(this, 'handleCheck', n.name)
+			}, [ _('Check now') ]));
+		if (setUp)
+			actions.push(E('button', {
+				'class': 'btn cbi-button cbi-button-neutral ddns-dc-history',
+				'aria-expanded': this.historyOpen[n.name] ? 'true' : 'false',
+				'click': ui.createHandlerFn(this, 'handleHistory', n.name)
+			}, [ this.historyOpen[n.name] ? _('Hide history') : _('History') ]));
 		actions.push(E('button', {
 			'class': 'btn cbi-button cbi-button-remove ddns-dc-remove',
 			'click': ui.createHandlerFn(this, 'handleRemove', n.name)
@@ -289,23 +562,136 @@ return view.extend({
 
 		var provider = [ n.provider || _('unknown provider') ];
 		if (n.template)
-			provider.push(n.template);
-		return E('tr', { 'class': 'tr ddns-dc-row', 'data-name': String(n.name), 'data-state': String(n.status) }, [
+			provider.push(E('br'), n.template);
+		/* A consent never finished has no update of its own (a name removed and added again
+		 * may still have one in the last-run file). */
+		var run = (setUp && L.isObject(n.last_run)) ? n.last_run : null;
+		return E('tr', { 'class': 'tr ddns-dc-row', 'data-name': String(n.name), 'data-state': String(n.status), 'data-code': String(n.code) }, [
 			E('td', { 'class': 'td', 'data-title': _('Name') }, [
-				E('strong', {}, [ n.name ]), E('br'), E('small', {}, [ provider.join(', ') ])
+				E('strong', {}, [ n.name ]), E('br'), E('small', {}, provider)
 			]),
-			E('td', { 'class': 'td', 'data-title': _('State') }, [
-				badge(n.status),
-				n.reason ? E('div', { 'class': 'ddns-dc-reason' }, [ E('small', {}, [ n.reason ]) ]) : ''
+			E('td', { 'class': 'td', 'data-title': _('State') }, stateCell(n)),
+			E('td', { 'class': 'td ddns-dc-published', 'data-title': _('IPv4'), 'data-family': 'ipv4' }, [ this.publishedCell(published, 'ipv4') ]),
+			E('td', { 'class': 'td ddns-dc-published', 'data-title': _('IPv6'), 'data-family': 'ipv6' }, [ this.publishedCell(published, 'ipv6') ]),
+			E('td', { 'class': 'td ddns-dc-last', 'data-title': _('Last update') }, [
+				E('span', { 'title': run ? clock(run.at) : '' }, [ run ? ago(run.at) : (setUp ? _('none since the router started') : '-') ]),
+				n.last_applied != null
+					? E('div', { 'title': clock(n.last_applied) }, [ E('small', { 'style': 'color:#777' }, [ _('record changed %s').format(ago(n.last_applied)) ]) ])
+					: ''
 			]),
-			E('td', { 'class': 'td', 'data-title': _('IPv4') }, [ familyCell(families.ipv4) ]),
-			E('td', { 'class': 'td', 'data-title': _('IPv6') }, [ familyCell(families.ipv6) ]),
-			E('td', { 'class': 'td', 'data-title': _('Last update') }, [ ago(n.last_applied) ]),
-			E('td', { 'class': 'td', 'data-title': _('Grant') }, [ grantState(n) ]),
 			E('td', { 'class': 'td cbi-section-actions' }, [
-				E('div', { 'style': 'display:flex;flex-direction:column;gap:.3em;align-items:stretch' }, actions)
+				E('div', { 'style': 'display:grid;grid-template-columns:repeat(2,max-content);gap:.3em;justify-content:end' }, actions)
 			])
 		]);
+	},
+
+	/* A family's cell: what was published (not a family of the name: a dash). */
+	publishedCell: function(published, family) {
+		if (!(family in published))
+			return E('span', { 'style': 'color:#777' }, [ '-' ]);
+		if (published[family] == null)
+			return E('span', { 'style': 'color:#777' }, [ _('nothing yet') ]);
+		return E('span', { 'title': _('published') }, [ published[family] ]);
+	},
+
+	/* Under a name's row: the last Check now and, when open, its History. */
+	renderDetails: function(n) {
+		var parts = [];
+		var check = this.checks[n.name];
+		if (check)
+			parts.push(this.renderCheck(n.name, check));
+		if (this.historyOpen[n.name])
+			parts.push(this.renderHistory(n));
+		if (!parts.length)
+			return null;
+		return E('tr', { 'class': 'tr ddns-dc-details', 'data-name': String(n.name) }, [
+			E('td', { 'class': 'td', 'colspan': '6', 'style': 'padding-left:2em' }, parts)
+		]);
+	},
+
+	renderCheck: function(name, check) {
+		var out = E('div', { 'class': 'ddns-dc-check-result', 'data-name': String(name), 'style': 'margin-bottom:.6em' });
+		var heading = E('strong', {}, [ _('Check now (%s):').format(ago(check.at)) ]);
+		if (check.error) {
+			dom.append(out, [ heading, ' ', E('span', { 'style': 'color:' + BAD }, [ check.error ]) ]);
+			return out;
+		}
+		var c = check.reply;
+		var v = checkVerdict(c);
+		dom.append(out, [
+			heading, ' ',
+			E('span', { 'class': 'ddns-dc-check-verdict', 'data-state': String(c.status), 'style': 'color:' + v[1] }, [ v[0] ])
+		]);
+		var why = c.status == 'update-due' ? dueReasons(c) : [];
+		if (c.status == 'update-due' && !why.length && c.reason)
+			why.push(String(c.reason));
+		if (c.status != 'in-sync' && c.status != 'update-due' && c.status != 'pending' && c.reason)
+			why.push(String(c.reason));
+		why.forEach(function(line) {
+			dom.append(out, E('div', {}, [ E('small', {}, [ line ]) ]));
+		});
+		var table = checkFamilies(c);
+		if (table)
+			dom.append(out, table);
+		return out;
+	},
+
+	renderHistory: function(n) {
+		var out = E('div', { 'class': 'ddns-dc-history-list', 'data-name': String(n.name) }, [
+			E('strong', {}, [ _('History') ])
+		]);
+		var entries = Array.isArray(n.history) ? n.history.slice().reverse() : [];
+		if (!entries.length)
+			dom.append(out, E('p', {}, [ E('em', {}, [ _('No change of the records is recorded yet.') ]) ]));
+		else
+			dom.append(out, E('table', { 'class': 'table', 'style': 'margin:.4em 0' }, [
+				E('tr', { 'class': 'tr table-titles' }, [
+					E('th', { 'class': 'th' }, [ _('Time') ]),
+					E('th', { 'class': 'th' }, [ _('Record') ]),
+					E('th', { 'class': 'th' }, [ _('Change') ]),
+					E('th', { 'class': 'th' }, [ _('Why') ])
+				])
+			].concat(entries.map(function(h) {
+				return E('tr', { 'class': 'tr ddns-dc-history-entry', 'data-why': String(h.why) }, [
+					E('td', { 'class': 'td', 'title': ago(h.at) }, [ clock(h.at) ]),
+					E('td', { 'class': 'td' }, [ record(h.family) ]),
+					E('td', { 'class': 'td' }, [ (h.old || _('no record')) + ' → ' + h['new'] ]),
+					E('td', { 'class': 'td' }, [ whyChanged(h.why, h.old) ])
+				]);
+			}))));
+		var notes = [];
+		var unseen = L.isObject(n.unseen) ? n.unseen : {};
+		FAMILIES.forEach(function(f) {
+			var u = unseen[f];
+			if (L.isObject(u))
+				notes.push(_('%s %s: accepted by the provider %s, but its name servers do not show it yet (sent %d times).')
+					.format(record(f), u.value, ago(u.since), u.applies));
+		});
+		var foreign = L.isObject(n.foreign) ? n.foreign : {};
+		FAMILIES.forEach(function(f) {
+			var x = foreign[f];
+			if (L.isObject(x) && Array.isArray(x.undid) && x.undid.length)
+				notes.push(_('%s: another client set %s in place of ours %d times, last %s.')
+					.format(record(f), x.value != null ? x.value : _('no record'), x.undid.length, ago(x.undid[x.undid.length - 1])));
+		});
+		notes.forEach(function(line) {
+			dom.append(out, E('div', { 'class': 'ddns-dc-history-note' }, [ E('small', {}, [ line ]) ]));
+		});
+		return out;
+	},
+
+	/* The Add form's IPv6 box starts as setup's default does: ticked when this router has a
+	 * global IPv6 route, until the owner or a Check sets it. */
+	followRoute: function(status) {
+		var box = document.getElementById('ddns-dc-ipv6');
+		if (!box || this.familiesChosen || typeof status.ipv6_route != 'boolean')
+			return;
+		box.checked = status.ipv6_route;
+		var note = document.getElementById('ddns-dc-ipv6-route');
+		if (note)
+			dom.content(note, status.ipv6_route
+				? [ _('This router has a global IPv6 route.') ]
+				: [ _('This router has no global IPv6 route now, so the box starts unticked.') ]);
 	},
 
 	renderLog: function(log) {
@@ -329,16 +715,27 @@ return view.extend({
 		}, this));
 	},
 
-	/* The poll: every 5 s while an update runs in the background or a consent is pending,
-	 * else every 30 s (each status call may ask DNS what it answers). */
+	/* The poll: `status` sends no packet, so every 5 s while an update runs in the background or
+	 * a consent is pending, else every 15 s; not while a button's call is on its way (its own
+	 * refresh follows). */
 	pollStatus: function() {
-		if (!this.busy && Date.now() - (this.lastRefresh || 0) < 29000)
+		if (this.acting > 0)
+			return Promise.resolve();
+		if (!this.busy && Date.now() - (this.lastRefresh || 0) < 14000)
 			return Promise.resolve();
 		return this.refresh();
 	},
 
-	handleUpdate: function(name) {
-		return backend(callUpdate(name, false)).then(L.bind(function(reply) {
+	/* Runs a button's call with the poll held off. */
+	act: function(promise) {
+		this.acting = (this.acting || 0) + 1;
+		var done = L.bind(function() { this.acting--; }, this);
+		return promise.then(function(v) { done(); return v; }, function(err) { done(); throw err; });
+	},
+
+	handleUpdate: function(name, force) {
+		delete this.checks[name];
+		return this.act(backend(callUpdate(name, !!force))).then(L.bind(function(reply) {
 			if (reply.running)
 				notify(_('The update of %s goes on in the background; the table shows it when it is done.').format(name));
 			else {
@@ -350,6 +747,25 @@ return view.extend({
 		}, this)).catch(function(err) {
 			notify(_('Update of %s failed: %s').format(name, oneLine(err)), 'danger');
 		});
+	},
+
+	/* Check now: the network check of one name, shown under its row until its next update. */
+	handleCheck: function(name) {
+		return this.act(backend(callCheck(name))).then(L.bind(function(reply) {
+			var c = (Array.isArray(reply.names) ? reply.names : []).filter(function(x) { return x.name == name; })[0];
+			this.checks[name] = c ? { at: now(), reply: c } : { at: now(), error: _('The check did not report %s.').format(name) };
+		}, this), L.bind(function(err) {
+			this.checks[name] = { at: now(), error: oneLine(err) };
+		}, this)).then(L.bind(function() {
+			return this.refresh();
+		}, this));
+	},
+
+	handleHistory: function(name) {
+		this.historyOpen[name] = !this.historyOpen[name];
+		if (this.status)
+			this.renderStatus(this.status);
+		return Promise.resolve();
 	},
 
 	handleRemove: function(name) {
@@ -376,20 +792,77 @@ return view.extend({
 		]);
 	},
 
-	/* Reconnect = begin again for that name, in the "Add a name" form. */
+	/* Reconnect = begin again for that name, in the "Add a name" form, with the records it has
+	 * (a name published in part: without the family that could not be detected). */
 	handleReconnect: function(n) {
+		var families = publishedFamilies(n);
+		if (n.code == 'partial')
+			families = families.filter(function(f) { return n.published[f] != null; });
 		document.getElementById('ddns-dc-name').value = n.name;
-		var v6 = L.isObject(n.families) && L.isObject(n.families.ipv6) && n.families.ipv6.published != null;
-		document.getElementById('ddns-dc-ipv6').checked = v6;
+		if (families.length) {
+			document.getElementById('ddns-dc-ipv4').checked = families.indexOf('ipv4') >= 0;
+			document.getElementById('ddns-dc-ipv6').checked = families.indexOf('ipv6') >= 0;
+			this.familiesChosen = true;
+		}
 		var add = document.getElementById('ddns-dc-add');
 		if (add && add.scrollIntoView)
 			add.scrollIntoView();
 		return this.handleConnect();
 	},
 
+	/* The Add form's Check: will it work with this name (`probe`; nothing is set up). The
+	 * record boxes follow the records the verdict says can be published. */
+	handleProbe: function() {
+		var name = document.getElementById('ddns-dc-name').value.trim();
+		var zone = document.getElementById('ddns-dc-zone').value.trim();
+		var result = document.getElementById('ddns-dc-probe-result');
+		showError('ddns-dc-name', null);
+		dom.content(result, null);
+		if (!name) {
+			showError('ddns-dc-name', _('Enter the name to keep up to date, e.g. home.example.com.'));
+			return Promise.resolve();
+		}
+		dom.content(result, E('p', { 'class': 'spinning' }, [ _('Asking DNS, the provider and the IP sources…') ]));
+		return this.act(backend(callProbe(name, zone || undefined))).then(L.bind(function(p) {
+			var v = probeVerdict(p, p.name || name);
+			var families = Array.isArray(p.families) ? p.families : [];
+			if (families.length) {
+				document.getElementById('ddns-dc-ipv4').checked = families.indexOf('ipv4') >= 0;
+				document.getElementById('ddns-dc-ipv6').checked = families.indexOf('ipv6') >= 0;
+				this.familiesChosen = true;
+			}
+			var facts = [];
+			if (p.zone)
+				facts.push(_('Zone: %s').format(p.zone));
+			if (p.provider)
+				facts.push(_('Provider: %s, template %s').format(p.provider, p.template || '?'));
+			if (L.isObject(p.ipv4))
+				facts.push(p.ipv4.wan && p.ipv4.wan != p.ipv4['public']
+					? _('IPv4: %s (the WAN address is %s)').format(p.ipv4['public'] || _('not detected'), p.ipv4.wan)
+					: _('IPv4: %s').format(p.ipv4['public'] || _('not detected')));
+			if (L.isObject(p.ipv6))
+				facts.push(_('IPv6: %s').format(p.ipv6['public'] || (p.ipv6.route ? _('not detected') : _('no global route'))));
+			var detail = (p.code == 'provider-unsupported' || p.code == 'no-zone' || p.code == 'unknown') && p.text ? String(p.text) : '';
+			dom.content(result, E('div', {
+				'class': 'ddns-dc-probe-verdict',
+				'data-code': String(p.code),
+				'style': 'border-left:4px solid ' + v[2] + ';padding:.3em .8em;margin:.5em 0'
+			}, [
+				E('p', { 'style': 'margin:0;color:' + v[2] }, [ E('strong', {}, [ v[0] ]) ]),
+				detail ? E('p', { 'style': 'margin:.2em 0' }, [ E('small', {}, [ detail ]) ]) : '',
+				E('p', { 'class': 'ddns-dc-probe-facts', 'style': 'margin:.2em 0;color:#555' }, [ E('small', {}, [ facts.join(' · ') ]) ]),
+				E('p', { 'class': 'ddns-dc-probe-next', 'style': 'margin:.2em 0' }, [ v[1] ])
+			]));
+		}, this)).catch(function(err) {
+			dom.content(result, null);
+			showError('ddns-dc-name', err);
+		});
+	},
+
 	handleConnect: function() {
 		var name = document.getElementById('ddns-dc-name').value.trim();
 		var zone = document.getElementById('ddns-dc-zone').value.trim();
+		var ipv4 = document.getElementById('ddns-dc-ipv4').checked;
 		var ipv6 = document.getElementById('ddns-dc-ipv6').checked;
 		var suffix = document.getElementById('ddns-dc-suffix').value.trim();
 		showError('ddns-dc-name', null);
@@ -399,7 +872,11 @@ return view.extend({
 			showError('ddns-dc-name', _('Enter the name to keep up to date, e.g. home.example.com.'));
 			return Promise.resolve();
 		}
-		return backend(callBegin(name, zone || undefined, ipv6, (ipv6 && suffix) ? suffix : undefined)).then(L.bind(function(reply) {
+		if (!ipv4 && !ipv6) {
+			showError('ddns-dc-name', _('Tick IPv4, IPv6 or both: the records to publish.'));
+			return Promise.resolve();
+		}
+		return this.act(backend(callBegin(name, zone || undefined, ipv4, ipv6, (ipv6 && suffix) ? suffix : undefined))).then(L.bind(function(reply) {
 			this.consentFor = reply.name || name;
 			var provider = reply.provider || _('the provider');
 			var left = reply.expires_at ? until(reply.expires_at) : null;
@@ -442,44 +919,62 @@ return view.extend({
 			showError('ddns-dc-code', _('Paste the code the provider showed, or the address of its last page.'));
 			return Promise.resolve();
 		}
-		return backend(callFinish(name, code)).then(L.bind(function(reply) {
+		return this.act(backend(callFinish(name, code))).then(L.bind(function(reply) {
 			dom.content(document.getElementById('ddns-dc-consent'), [
 				E('p', { 'id': 'ddns-dc-connected' }, [
 					_('Connected %s at %s (%s); publishing its address now.').format(reply.name || name, reply.provider || '?', (reply.records || []).join(', '))
 				])
 			]);
 			document.getElementById('ddns-dc-name').value = '';
+			dom.content(document.getElementById('ddns-dc-probe-result'), null);
 			this.consentFor = null;
+			this.familiesChosen = false;
 			return this.handleUpdate(name);
 		}, this)).catch(function(err) {
 			showError('ddns-dc-code', err);
 		});
 	},
 
-	renderAdd: function() {
+	/* A box the owner ticks or unticks stays as they left it. */
+	handleFamilyChosen: function() {
+		this.familiesChosen = true;
+	},
+
+	renderAdd: function(status) {
+		var route = !!status.ipv6_route;
 		return E('div', { 'class': 'cbi-section', 'id': 'ddns-dc-add' }, [
 			E('h3', {}, [ _('Add a name') ]),
 			E('div', { 'class': 'cbi-section-descr' }, [
-				_('The name must be in a zone whose DNS provider supports Domain Connect (e.g. IONOS, GoDaddy). Connect opens the provider\'s consent page; no password is stored here.')
+				_('The name must be in a zone whose DNS provider supports Domain Connect (e.g. IONOS, GoDaddy). Check tells whether it can work here before anything is set up; Connect opens the provider\'s consent page. No password is stored here.')
 			]),
 			field('ddns-dc-name', _('Name'),
 				E('input', { 'id': 'ddns-dc-name', 'type': 'text', 'class': 'cbi-input-text', 'placeholder': 'home.example.com' })),
 			field('ddns-dc-zone', _('Zone'),
 				E('input', { 'id': 'ddns-dc-zone', 'type': 'text', 'class': 'cbi-input-text', 'placeholder': _('found from DNS') }),
 				_('Only for a name in a delegated sub-zone.')),
+			field('ddns-dc-ipv4', _('IPv4 (A)'),
+				E('input', { 'id': 'ddns-dc-ipv4', 'type': 'checkbox', 'checked': 'checked', 'change': L.bind(this.handleFamilyChosen, this) }),
+				_('Publish the public IPv4 address.')),
 			field('ddns-dc-ipv6', _('IPv6 (AAAA)'),
-				E('input', { 'id': 'ddns-dc-ipv6', 'type': 'checkbox', 'checked': 'checked' }),
-				_('Also publish an IPv6 address.')),
+				E('input', { 'id': 'ddns-dc-ipv6', 'type': 'checkbox', 'checked': route ? 'checked' : null, 'change': L.bind(this.handleFamilyChosen, this) }),
+				E('span', {}, [ _('Also publish an IPv6 address.'), ' ', E('span', { 'id': 'ddns-dc-ipv6-route' }) ])),
 			field('ddns-dc-suffix', _('IPv6 suffix'),
 				E('input', { 'id': 'ddns-dc-suffix', 'type': 'text', 'class': 'cbi-input-text', 'placeholder': '::1234:5678:9abc:def0' }),
 				_('For a server behind the router: its interface identifier inside the router\'s /64. Empty: the router\'s own address.')),
 			E('div', { 'class': 'cbi-value' }, [
 				E('div', { 'class': 'cbi-value-field' }, [
 					E('button', {
+						'id': 'ddns-dc-probe',
+						'class': 'btn cbi-button cbi-button-action',
+						'title': _('Asks DNS, the provider and the IP sources whether this name can work; sets nothing up.'),
+						'click': ui.createHandlerFn(this, 'handleProbe')
+					}, [ _('Check') ]), ' ',
+					E('button', {
 						'id': 'ddns-dc-connect',
 						'class': 'btn cbi-button cbi-button-add',
 						'click': ui.createHandlerFn(this, 'handleConnect')
-					}, [ _('Connect') ])
+					}, [ _('Connect') ]),
+					E('div', { 'id': 'ddns-dc-probe-result' })
 				])
 			]),
 			E('div', { 'id': 'ddns-dc-consent' })
@@ -537,6 +1032,10 @@ return view.extend({
 		var status = data[0] || {}, log = data[1] || {};
 		this.schedule = (L.isObject(status.schedule) && status.schedule.minutes != null) ? +status.schedule.minutes : null;
 		this.wantSchedule = null;
+		this.checks = {};
+		this.historyOpen = {};
+		this.familiesChosen = false;
+		this.acting = 0;
 
 		var body = E([], [
 			E('h2', {}, [ _('Dynamic DNS (Domain Connect)') ]),
@@ -547,7 +1046,7 @@ return view.extend({
 				E('h3', {}, [ _('Names') ]),
 				E('div', { 'id': 'ddns-dc-status' })
 			]),
-			this.renderAdd()
+			this.renderAdd(status)
 		]);
 
 		return this.renderSettings().then(L.bind(function(settings) {
