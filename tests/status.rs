@@ -255,3 +255,17 @@ fn health_says_when_runs_cannot_be_recorded() {
         )
     );
 }
+
+/// A name removed (or set up again) forgets its last run: a new grant starts unknown.
+#[test]
+fn remove_and_setup_forget_the_names_last_run() {
+    let w = published("status-forget");
+    let doc = json(&w.run(&["status", "--json"]));
+    assert_eq!(doc["names"][0]["status"], "updated", "{doc}");
+    assert_eq!(w.run(&["remove", NAME]).code, Some(0));
+    assert_eq!(w.setup(&["--ipv4"]).code, Some(0));
+    let doc = json(&w.run(&["status", "--json"]));
+    assert_eq!(doc["names"][0]["status"], "unknown", "{doc}");
+    assert!(doc["names"][0]["last_run"].is_null(), "{doc}");
+    w.expect_all(&support::SETUP);
+}

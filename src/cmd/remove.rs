@@ -39,6 +39,10 @@ pub fn run(ctx: &Context, args: &RemoveArgs) -> Result<()> {
         (None, None) => return Err(unknown()),
     };
     locked.save()?;
+    drop(locked);
+    if let Some(path) = &ctx.run_file {
+        crate::state::lastrun::forget(path, &name);
+    }
     let line = if entry.is_some() {
         format!(
             "{name} removed: ddns no longer updates it; its DNS records stay as they are, and \

@@ -231,6 +231,10 @@ fn finish(ctx: &Context, args: &SetupArgs, name: &str, p: Pending, code: &str) -
     locked.state.learn_token_form(&url_api, form);
     locked.save()?;
     drop(held);
+    if let Some(path) = &ctx.run_file {
+        // A new grant: the last run of the old one says nothing about it.
+        crate::state::lastrun::forget(path, name);
+    }
     if args.json {
         out::say_json(&Finished {
             name,

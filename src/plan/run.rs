@@ -45,6 +45,8 @@ pub struct Finished {
     pub errors: Vec<Error>,
     /// The name's watch as the run leaves it (`update` saves it when it changed).
     pub watch: Watch,
+    /// The families the name publishes that could not be detected this run.
+    pub undetected: Vec<crate::address::Family>,
 }
 
 impl<'a> Run<'a> {
@@ -215,11 +217,15 @@ impl<'a> Run<'a> {
                     .filter_map(|f| self.observed.failures.get(f).cloned()),
             );
         }
+        let undetected = (entry.setup.published_families().into_iter())
+            .filter(|f| self.observed.failures.contains_key(f))
+            .collect();
         Finished {
             outcome,
             records,
             errors,
             watch: self.watch,
+            undetected,
         }
     }
 }

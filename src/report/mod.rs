@@ -139,6 +139,8 @@ pub struct Report {
     pub verified: Option<Verified>,
     /// The name's watch as the run leaves it.
     pub watch: Watch,
+    /// The families it publishes that could not be detected this run.
+    pub undetected: Vec<Family>,
     /// What is stored about it; `None` for a name that only waits for consent.
     pub stored: Option<Stored>,
     /// A consent waiting to be finished, if any.
@@ -165,6 +167,7 @@ impl Report {
             notes: Vec::new(),
             verified: None,
             watch: finished.watch,
+            undetected: finished.undetected,
             stored: Some(Stored::of(entry)),
             pending: None,
             seen: BTreeMap::new(),
@@ -213,6 +216,7 @@ impl Report {
             notes: Vec::new(),
             verified: None,
             watch: Watch::default(),
+            undetected: Vec::new(),
             stored: None,
             pending: Some(PendingReport::of(pending)),
             seen: BTreeMap::new(),

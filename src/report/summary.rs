@@ -85,7 +85,9 @@ impl Report {
                 let failed = (self.errors.iter())
                     .find(|e| e.code == Some(Code::NotDetected))
                     .map(|e| e.message.clone());
-                ("partial".into(), args(&[("why", json!(failed))]))
+                let records: Vec<&str> = self.undetected.iter().map(|f| f.record()).collect();
+                let pairs = [("why", json!(failed)), ("record", json!(records.join(" ")))];
+                ("partial".into(), args(&pairs))
             }
             Status::Conflict | Status::Waiting | Status::Error => (
                 first.and_then(|e| e.code).map_or_else(

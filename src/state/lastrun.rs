@@ -76,3 +76,13 @@ pub fn write(path: &Path, run: &LastRun) -> Result<()> {
         ))
     })
 }
+
+/// Forget `name`'s last run at `path` (it was removed, or set up afresh): what it said is about
+/// a grant that is gone. Nothing to forget is no error; a file that cannot be written is left.
+pub fn forget(path: &Path, name: &str) {
+    if let Some(mut run) = read(path)
+        && run.names.remove(name).is_some()
+    {
+        let _ = write(path, &run);
+    }
+}
