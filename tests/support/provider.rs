@@ -312,7 +312,7 @@ pub fn start_on(
         token_delay: Duration::ZERO,
         rotated_at: Vec::new(),
         open_connections: 0,
-            connections: 0,
+        connections: 0,
         codes: BTreeSet::new(),
         access: BTreeMap::new(),
         refresh: BTreeSet::new(),
