@@ -37,7 +37,7 @@ pub struct Env {
     /// `DDNS_LOCK_WAIT`: seconds to wait for the state lock instead of [`LOCK_WAIT`]. For the
     /// tests, which cannot wait 90 seconds; documented as such, not as a setting.
     pub lock_wait: Option<String>,
-    /// Whether the process runs as root.
+    /// Whether the process runs as root (on Windows: elevated, or as SYSTEM).
     pub is_root: bool,
 }
 
@@ -57,16 +57,9 @@ impl Env {
             ping: var("DDNS_PING"),
             on_change: var("DDNS_ON_CHANGE"),
             verify_timeout: var("DDNS_VERIFY_TIMEOUT"),
-            is_root: is_root(),
+            is_root: crate::platform::privileged(),
         }
     }
-}
-
-/// Whether this process runs as root, without libc: the owner of `/proc/self` is the
-/// effective user.
-fn is_root() -> bool {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
 }
 
 /// The default state path: `/etc/ddns/state.json` for root, else
@@ -104,6 +97,8 @@ impl Context {
         let state_path = state
             .or(env.state.as_deref())
             .map_or_else(|| default_state_path(env), PathBuf::from);
+        // Before any request: a refused directory must not cost a consent.
+        crate::state::check_dir(&state_path)?;
         let resolvers = resolver
             .or(env.resolver.as_deref())
             .map(resolv::parse_resolvers)
@@ -180,21 +175,27 @@ mod tests {
     #[test]
     fn flags_override_environment() {
         let env = Env {
-            state: Some("/env/state.json".into()),
+            state: Some("/nonexistent-ddns-test/env/state.json".into()),
             ip_sources: Some("https://env.test".into()),
             ..Env::default()
         };
         let ctx = Context::new(&env, None, None, &[]).unwrap();
-        assert_eq!(ctx.state_path, PathBuf::from("/env/state.json"));
+        assert_eq!(
+            ctx.state_path,
+            PathBuf::from("/nonexistent-ddns-test/env/state.json")
+        );
         assert_eq!(ctx.sources[0].label(), "https://env.test");
         let ctx = Context::new(
             &env,
-            Some("/flag.json"),
+            Some("/nonexistent-ddns-test/flag.json"),
             Some("127.0.0.1:53"),
             &["https://f.test".into()],
         )
         .unwrap();
-        assert_eq!(ctx.state_path, PathBuf::from("/flag.json"));
+        assert_eq!(
+            ctx.state_path,
+            PathBuf::from("/nonexistent-ddns-test/flag.json")
+        );
         assert_eq!(ctx.sources[0].label(), "https://f.test");
         assert!(Context::new(&env, None, Some("nonsense"), &[]).is_err());
     }

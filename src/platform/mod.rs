@@ -1,8 +1,13 @@
-//! What depends on the operating system, behind small interfaces: stop signals held during
-//! token exchanges (`signals.rs`), the system log (`syslog.rs`), and OpenWrt's crontab and
-//! log reader for the router page's backend (`openwrt.rs`). A second operating system adds its
-//! half here.
+//! What depends on the operating system, behind small interfaces, one half per system with the
+//! same functions: the state file's directory, lock and atomic replace (`files`), stop signals
+//! held during token exchanges (`signals`), the system log (`syslog`), and whether `ddns` runs
+//! privileged. The Unix half is in
+//! `unix/`.
+//! OpenWrt's crontab and log reader for the router page's backend are `openwrt.rs`.
 
 pub mod openwrt;
-pub mod signals;
-pub mod syslog;
+#[cfg(unix)]
+mod unix;
+
+#[cfg(unix)]
+pub use unix::{files, privileged, signals, syslog};

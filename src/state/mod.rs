@@ -5,7 +5,7 @@
 mod file;
 mod watch;
 
-pub use file::{Locked, is_locked, lock, read};
+pub use file::{Locked, check_dir, is_locked, lock, read};
 pub use watch::{Backoff, Change, Foreign, HISTORY_PER_FAMILY, Unseen, Watch, Why};
 
 use crate::address::{Addresses, Family};
