@@ -2,6 +2,7 @@
 //! in `../windows/` with the same functions.
 
 pub mod files;
+pub mod process;
 pub mod signals;
 pub mod syslog;
 
