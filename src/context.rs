@@ -26,6 +26,10 @@ pub struct Env {
     pub xdg_state_home: Option<String>,
     /// `HOME`.
     pub home: Option<String>,
+    /// `ProgramData` (Windows).
+    pub program_data: Option<String>,
+    /// `LOCALAPPDATA` (Windows).
+    pub local_app_data: Option<String>,
     /// `DDNS_SYSLOG_SOCKET`: where `--syslog` sends (default `/dev/log`).
     pub syslog_socket: Option<String>,
     /// `DDNS_PING`: monitors to ping after each update, comma-separated.
@@ -52,6 +56,8 @@ impl Env {
             ssl_cert_file: var("SSL_CERT_FILE"),
             xdg_state_home: var("XDG_STATE_HOME"),
             home: var("HOME"),
+            program_data: var("ProgramData"),
+            local_app_data: var("LOCALAPPDATA"),
             syslog_socket: var("DDNS_SYSLOG_SOCKET"),
             lock_wait: var("DDNS_LOCK_WAIT"),
             ping: var("DDNS_PING"),
@@ -63,8 +69,22 @@ impl Env {
 }
 
 /// The default state path: `/etc/ddns/state.json` for root, else
-/// `$XDG_STATE_HOME/ddns/state.json` or `~/.local/state/ddns/state.json`.
+/// `$XDG_STATE_HOME/ddns/state.json` or `~/.local/state/ddns/state.json`. On Windows
+/// `%ProgramData%\ddns\state.json` for an elevated run (an administrator's, or SYSTEM's, as the
+/// scheduled task runs), else `%LOCALAPPDATA%\ddns\state.json`.
 pub fn default_state_path(env: &Env) -> PathBuf {
+    state_path_for(env, cfg!(windows))
+}
+
+fn state_path_for(env: &Env, windows: bool) -> PathBuf {
+    if windows {
+        let system = env.program_data.as_deref().unwrap_or("C:\\ProgramData");
+        let base = match &env.local_app_data {
+            Some(user) if !env.is_root => user.as_str(),
+            _ => system,
+        };
+        return PathBuf::from(base).join("ddns").join("state.json");
+    }
     if env.is_root {
         return PathBuf::from("/etc/ddns/state.json");
     }
@@ -149,26 +169,40 @@ pub fn parse_given_ip(value: &str) -> Result<std::net::IpAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     #[test]
     fn state_path_defaults() {
         let mut env = Env {
             home: Some("/home/u".into()),
+            program_data: Some("C:\\ProgramData".into()),
+            local_app_data: Some("C:\\Users\\u\\AppData\\Local".into()),
             ..Env::default()
         };
+        let windows = |env: &Env| state_path_for(env, true);
         assert_eq!(
-            default_state_path(&env),
+            windows(&env),
+            Path::new("C:\\Users\\u\\AppData\\Local")
+                .join("ddns")
+                .join("state.json")
+        );
+        assert_eq!(
+            state_path_for(&env, false),
             PathBuf::from("/home/u/.local/state/ddns/state.json")
         );
         env.xdg_state_home = Some("/x".into());
         assert_eq!(
-            default_state_path(&env),
+            state_path_for(&env, false),
             PathBuf::from("/x/ddns/state.json")
         );
         env.is_root = true;
         assert_eq!(
-            default_state_path(&env),
+            state_path_for(&env, false),
             PathBuf::from("/etc/ddns/state.json")
+        );
+        assert_eq!(
+            windows(&env),
+            Path::new("C:\\ProgramData").join("ddns").join("state.json")
         );
     }
 

@@ -107,7 +107,8 @@ pub fn lock(path: &Path, wait: Duration) -> Result<Locked> {
     })
 }
 
-/// Whether another run holds the lock on `path` now. Creates nothing.
+/// Whether another run holds the lock on `path` now. Creates nothing. (For the router page.)
+#[cfg(unix)]
 pub fn is_locked(path: &Path) -> bool {
     let Ok(lock) = files::open_existing_lock(&sidecar(path, ".lock")) else {
         return false;

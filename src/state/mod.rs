@@ -5,7 +5,9 @@
 mod file;
 mod watch;
 
-pub use file::{Locked, check_dir, is_locked, lock, read};
+#[cfg(unix)]
+pub use file::is_locked;
+pub use file::{Locked, check_dir, lock, read};
 pub use watch::{Backoff, Change, Foreign, HISTORY_PER_FAMILY, Unseen, Watch, Why};
 
 use crate::address::{Addresses, Family};

@@ -97,3 +97,22 @@ fn read_ready(pipe: &mut File) -> Option<Vec<u8>> {
         Err(_) => Some(Vec::new()),
     }
 }
+
+/// Open `url` in a browser, without waiting for it: `open` on macOS, `xdg-open` elsewhere,
+/// when present (an error otherwise). Its output is discarded, so a text-mode browser cannot
+/// take over the terminal setup reads the code from.
+pub fn open_url(url: &str) -> std::io::Result<()> {
+    use std::process::Stdio;
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    Command::new(opener)
+        .arg(url)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map(drop)
+}
