@@ -58,7 +58,8 @@ pub enum Command {
     Check(CheckArgs),
     /// `ddns remove`
     Remove(RemoveArgs),
-    /// `ddns import-settings`
+    /// `ddns import-settings` (Windows: where the original client's settings.txt is)
+    #[cfg(windows)]
     ImportSettings(ImportArgs),
     /// `ddns service`
     Service(ServiceArgs),
@@ -218,6 +219,7 @@ pub struct RemoveArgs {
 
 /// Set a name up from the original Windows client's settings.txt (DomainConnectDDNS-Windows),
 /// keeping its grant: no new consent. Then stop and disable that client's service.
+#[cfg(windows)]
 #[derive(FromArgs, Debug)]
 #[argh(subcommand, name = "import-settings")]
 pub struct ImportArgs {

@@ -13,6 +13,7 @@ mod error;
 #[cfg(test)]
 #[path = "../tests/unit/fuzz.rs"]
 mod fuzz;
+#[cfg(any(windows, test))]
 mod import_settings;
 mod name;
 mod net;

@@ -2,6 +2,7 @@
 //! reports. This file dispatches and holds what they share.
 
 mod check;
+#[cfg(windows)]
 mod import;
 mod remove;
 #[cfg(unix)]
@@ -45,6 +46,7 @@ pub fn run(cli: Cli, env: &Env, program: &str) -> Result<u8> {
             let ctx = Context::new(env, a.state.as_deref(), a.resolver.as_deref(), &a.ip_source)?;
             check::run(&ctx, &a)
         }),
+        #[cfg(windows)]
         Some(Command::ImportSettings(a)) => {
             let ctx = Context::new(env, a.state.as_deref(), a.resolver.as_deref(), &[])?;
             import::run(&ctx, &a).map(|()| 0)

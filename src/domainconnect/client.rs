@@ -10,7 +10,7 @@ use crate::net::dns::Dns;
 use crate::net::http::{CallError, Http, Reply, host_of};
 
 /// The provider's settings for `zone` (its `_domainconnect` TXT record, then the settings
-/// request), without looking for a template: what `import-settings` needs.
+/// request), without looking for a template: what `import-settings` (Windows) needs.
 pub fn settings(dns: &Dns, http: &Http, zone: &str) -> Result<Provider> {
     let txt = dns.txt(&format!("_domainconnect.{zone}"))?;
     if txt.is_empty() {

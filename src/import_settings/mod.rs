@@ -108,7 +108,8 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Imported> {
     let text = decode(bytes)
         .filter(|t| !t.contains('\0'))
         .ok_or_else(|| not_settings("it is neither UTF-8 nor UTF-16 text"))?;
-    let value: Value = serde_json::from_str(&text).map_err(|e| {
+    // (from_slice: the same parser the state file uses, so no second copy of it is linked.)
+    let value: Value = serde_json::from_slice(text.as_bytes()).map_err(|e| {
         if e.is_eof() {
             Error::usage(format!(
                 "{shown} is cut short (the Windows client may have been stopped while writing \

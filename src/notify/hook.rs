@@ -20,8 +20,15 @@ const OUTPUT_MAX: usize = 64 * 1024;
 pub fn check(program: &Path) -> Result<()> {
     match std::fs::metadata(program) {
         Ok(m) if process::is_executable(&m, program) => Ok(()),
+        #[cfg(not(windows))]
         Ok(_) => Err(Error::usage(format!(
             "the on-change program {} is not an executable file: chmod +x it, or fix the path",
+            program.display()
+        ))),
+        #[cfg(windows)]
+        Ok(_) => Err(Error::usage(format!(
+            "the on-change program {} is not a program Windows runs: give an .exe, .bat or \
+             .cmd file, or fix the path",
             program.display()
         ))),
         Err(e) => Err(Error::usage(format!(

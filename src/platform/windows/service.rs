@@ -145,11 +145,11 @@ fn run(program: &str, args: &[&str]) -> Result<String> {
     let said = [text(&out.stderr), text(&out.stdout)]
         .into_iter()
         .find(|t| !t.is_empty())
+        .map(|t| format!(": {}", crate::error::printable(&t, 300)))
         .unwrap_or_default();
     Err(Error::transient(format!(
-        "{program} {} failed ({}): {}",
+        "{program} {} failed ({}){said}",
         args.first().unwrap_or(&""),
-        out.status,
-        crate::error::printable(&said, 300)
+        out.status
     )))
 }
