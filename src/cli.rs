@@ -1,4 +1,5 @@
-//! The command line: `ddns setup | update | check | remove`, as argh structures.
+//! The command line: `ddns setup | update | check | remove | import-settings | service` (and
+//! `rpcd` on Unix), as argh structures.
 
 use argh::FromArgs;
 
@@ -31,8 +32,16 @@ pub struct Cli {
     /// print the version and exit
     #[argh(switch)]
     pub version: bool,
-    /// also send every output line to syslog (/dev/log, or DDNS_SYSLOG_SOCKET), tagged with
-    /// the program name: for cron and hotplug hooks, whose output is discarded
+    #[cfg_attr(
+        not(windows),
+        doc = "also send every output line to syslog (/dev/log, or DDNS_SYSLOG_SOCKET), tagged \
+               with the program name: for cron and hotplug hooks, whose output is discarded"
+    )]
+    #[cfg_attr(
+        windows,
+        doc = "also write every output line to the Application event log (source ddns): for the \
+               scheduled task, whose output is discarded"
+    )]
     #[argh(switch)]
     pub syslog: bool,
     #[argh(subcommand)]
@@ -57,7 +66,13 @@ pub enum Command {
     Health(HealthArgs),
     /// `ddns probe`
     Probe(ProbeArgs),
-    /// `ddns rpcd`
+    /// `ddns import-settings` (Windows: where the original client's settings.txt is)
+    #[cfg(windows)]
+    ImportSettings(ImportArgs),
+    /// `ddns service`
+    Service(ServiceArgs),
+    /// `ddns rpcd` (OpenWrt's router page; not on Windows)
+    #[cfg(unix)]
     Rpcd(RpcdArgs),
 }
 
@@ -94,14 +109,33 @@ pub struct SetupArgs {
     /// interface identifier, e.g. ::1234:5678:9abc:def0 (implies --ipv6)
     #[argh(option)]
     pub ipv6_suffix: Option<String>,
-    /// the state file (default: DDNS_STATE, else /etc/ddns/state.json for root, else
-    /// ~/.local/state/ddns/state.json)
+    #[cfg_attr(
+        not(windows),
+        doc = "the state file (default: DDNS_STATE, else /etc/ddns/state.json for root, else \
+               ~/.local/state/ddns/state.json)"
+    )]
+    #[cfg_attr(
+        windows,
+        doc = "the state file (default: DDNS_STATE, else %ProgramData%\\ddns\\state.json when \
+               elevated, else %LOCALAPPDATA%\\ddns\\state.json)"
+    )]
     #[argh(option)]
     pub state: Option<String>,
-    /// DNS servers to ask: IP, IP:PORT or [IPv6]:PORT, comma-separated (default:
-    /// DDNS_RESOLVER, else /etc/resolv.conf)
+    #[cfg_attr(
+        not(windows),
+        doc = "DNS servers to ask: IP, IP:PORT or [IPv6]:PORT, comma-separated (default: \
+               DDNS_RESOLVER, else /etc/resolv.conf)"
+    )]
+    #[cfg_attr(
+        windows,
+        doc = "DNS servers to ask: IP, IP:PORT or [IPv6]:PORT, comma-separated (default: \
+               DDNS_RESOLVER, else the network adapters' DNS servers)"
+    )]
     #[argh(option)]
     pub resolver: Option<String>,
+    /// also open the consent address in the browser (the address is printed all the same)
+    #[argh(switch)]
+    pub open: bool,
 }
 
 /// Detect the public address and publish it for every set-up name (or the names given) when it
@@ -244,8 +278,46 @@ pub struct ProbeArgs {
     pub resolver: Option<String>,
 }
 
+/// Set a name up from the original Windows client's settings.txt (DomainConnectDDNS-Windows),
+/// keeping its grant: no new consent. Then stop and disable that client's service.
+#[cfg(windows)]
+#[derive(FromArgs, Debug)]
+#[argh(subcommand, name = "import-settings")]
+pub struct ImportArgs {
+    /// the client's settings.txt (next to DomainConnectDDNSUpdate.exe)
+    #[argh(positional)]
+    pub path: String,
+    /// the state file (see `ddns setup --help`)
+    #[argh(option)]
+    pub state: Option<String>,
+    /// DNS servers to ask (see `ddns setup --help`)
+    #[argh(option)]
+    pub resolver: Option<String>,
+}
+
+/// Windows: have the Task Scheduler run `ddns update` as SYSTEM every 5 minutes, at start-up
+/// and when a network connects: `service install [--every DURATION] [update options]`,
+/// `service uninstall`, `service status`. Elsewhere: cron, a systemd timer or the OpenWrt
+/// package.
+#[derive(FromArgs, Debug)]
+#[argh(subcommand, name = "service")]
+pub struct ServiceArgs {
+    /// install, uninstall or status; for install, then --every DURATION (whole minutes, default
+    /// 5m) and the options each update takes, e.g. --ip-source interface:Ethernet
+    #[argh(positional, greedy)]
+    #[cfg_attr(
+        not(windows),
+        expect(
+            dead_code,
+            reason = "elsewhere `service` only says to use cron or systemd"
+        )
+    )]
+    pub args: Vec<String>,
+}
+
 /// The router web page's backend (an rpcd exec plugin): `rpcd list`, or `rpcd call METHOD`
 /// with the arguments as one JSON object on stdin; prints one JSON object.
+#[cfg(unix)]
 #[derive(FromArgs, Debug)]
 #[argh(subcommand, name = "rpcd")]
 pub struct RpcdArgs {

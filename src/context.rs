@@ -26,6 +26,10 @@ pub struct Env {
     pub xdg_state_home: Option<String>,
     /// `HOME`.
     pub home: Option<String>,
+    /// `ProgramData` (Windows).
+    pub program_data: Option<String>,
+    /// `LOCALAPPDATA` (Windows).
+    pub local_app_data: Option<String>,
     /// `DDNS_SYSLOG_SOCKET`: where `--syslog` sends (default `/dev/log`).
     pub syslog_socket: Option<String>,
     /// `DDNS_PING`: monitors to ping after each update, comma-separated.
@@ -44,7 +48,7 @@ pub struct Env {
     /// `DDNS_LOCK_WAIT`: seconds to wait for the state lock instead of [`LOCK_WAIT`]. For the
     /// tests, which cannot wait 90 seconds; documented as such, not as a setting.
     pub lock_wait: Option<String>,
-    /// Whether the process runs as root.
+    /// Whether the process runs as root (on Windows: elevated, or as SYSTEM).
     pub is_root: bool,
 }
 
@@ -59,6 +63,8 @@ impl Env {
             ssl_cert_file: var("SSL_CERT_FILE"),
             xdg_state_home: var("XDG_STATE_HOME"),
             home: var("HOME"),
+            program_data: var("ProgramData"),
+            local_app_data: var("LOCALAPPDATA"),
             syslog_socket: var("DDNS_SYSLOG_SOCKET"),
             lock_wait: var("DDNS_LOCK_WAIT"),
             ping: var("DDNS_PING"),
@@ -67,21 +73,28 @@ impl Env {
             verify_timeout: var("DDNS_VERIFY_TIMEOUT"),
             run_dir: var("DDNS_RUN_DIR"),
             xdg_runtime_dir: var("XDG_RUNTIME_DIR"),
-            is_root: is_root(),
+            is_root: crate::platform::privileged(),
         }
     }
 }
 
-/// Whether this process runs as root, without libc: the owner of `/proc/self` is the
-/// effective user.
-fn is_root() -> bool {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+/// The default state path: `/etc/ddns/state.json` for root, else
+/// `$XDG_STATE_HOME/ddns/state.json` or `~/.local/state/ddns/state.json`. On Windows
+/// `%ProgramData%\ddns\state.json` for an elevated run (an administrator's, or SYSTEM's, as the
+/// scheduled task runs), else `%LOCALAPPDATA%\ddns\state.json`.
+pub fn default_state_path(env: &Env) -> PathBuf {
+    state_path_for(env, cfg!(windows))
 }
 
-/// The default state path: `/etc/ddns/state.json` for root, else
-/// `$XDG_STATE_HOME/ddns/state.json` or `~/.local/state/ddns/state.json`.
-pub fn default_state_path(env: &Env) -> PathBuf {
+fn state_path_for(env: &Env, windows: bool) -> PathBuf {
+    if windows {
+        let system = env.program_data.as_deref().unwrap_or("C:\\ProgramData");
+        let base = match &env.local_app_data {
+            Some(user) if !env.is_root => user.as_str(),
+            _ => system,
+        };
+        return PathBuf::from(base).join("ddns").join("state.json");
+    }
     if env.is_root {
         return PathBuf::from("/etc/ddns/state.json");
     }
@@ -94,11 +107,14 @@ pub fn default_state_path(env: &Env) -> PathBuf {
 
 /// Where the last run of the state file at `state` is recorded: a file in `DDNS_RUN_DIR`, else
 /// `/var/run` for root (a RAM file system, on OpenWrt too), else `$XDG_RUNTIME_DIR`; `None`
-/// when there is none (the last run is then not recorded). Its name carries a hash of the state
-/// path, so that two state files never share it.
+/// when there is none (the last run is then not recorded). On Windows, which has no RAM file
+/// system to spare a flash chip, it is the state file's own directory (already guarded). Its
+/// name carries a hash of the state path, so that two state files never share it.
 pub fn run_file(env: &Env, state: &std::path::Path) -> Option<PathBuf> {
     let dir = match (&env.run_dir, env.is_root, &env.xdg_runtime_dir) {
-        (Some(dir), _, _) | (None, false, Some(dir)) => PathBuf::from(dir),
+        (Some(dir), _, _) => PathBuf::from(dir),
+        _ if cfg!(windows) => state.parent()?.to_path_buf(),
+        (None, false, Some(dir)) => PathBuf::from(dir),
         (None, true, _) => PathBuf::from("/var/run"),
         (None, false, None) => return None,
     };
@@ -135,6 +151,8 @@ impl Context {
         let state_path = state
             .or(env.state.as_deref())
             .map_or_else(|| default_state_path(env), PathBuf::from);
+        // Before any request: a refused directory must not cost a consent.
+        crate::state::check_dir(&state_path)?;
         let resolvers = resolver
             .or(env.resolver.as_deref())
             .map(resolv::parse_resolvers)
@@ -186,47 +204,67 @@ pub fn parse_given_ip(value: &str) -> Result<std::net::IpAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     #[test]
     fn state_path_defaults() {
         let mut env = Env {
             home: Some("/home/u".into()),
+            program_data: Some("C:\\ProgramData".into()),
+            local_app_data: Some("C:\\Users\\u\\AppData\\Local".into()),
             ..Env::default()
         };
+        let windows = |env: &Env| state_path_for(env, true);
         assert_eq!(
-            default_state_path(&env),
+            windows(&env),
+            Path::new("C:\\Users\\u\\AppData\\Local")
+                .join("ddns")
+                .join("state.json")
+        );
+        assert_eq!(
+            state_path_for(&env, false),
             PathBuf::from("/home/u/.local/state/ddns/state.json")
         );
         env.xdg_state_home = Some("/x".into());
         assert_eq!(
-            default_state_path(&env),
+            state_path_for(&env, false),
             PathBuf::from("/x/ddns/state.json")
         );
         env.is_root = true;
         assert_eq!(
-            default_state_path(&env),
+            state_path_for(&env, false),
             PathBuf::from("/etc/ddns/state.json")
+        );
+        assert_eq!(
+            windows(&env),
+            Path::new("C:\\ProgramData").join("ddns").join("state.json")
         );
     }
 
     #[test]
     fn flags_override_environment() {
         let env = Env {
-            state: Some("/env/state.json".into()),
+            state: Some("/nonexistent-ddns-test/env/state.json".into()),
             ip_sources: Some("https://env.test".into()),
             ..Env::default()
         };
         let ctx = Context::new(&env, None, None, &[]).unwrap();
-        assert_eq!(ctx.state_path, PathBuf::from("/env/state.json"));
+        assert_eq!(
+            ctx.state_path,
+            PathBuf::from("/nonexistent-ddns-test/env/state.json")
+        );
         assert_eq!(ctx.sources[0].label(), "https://env.test");
         let ctx = Context::new(
             &env,
-            Some("/flag.json"),
+            Some("/nonexistent-ddns-test/flag.json"),
             Some("127.0.0.1:53"),
             &["https://f.test".into()],
         )
         .unwrap();
-        assert_eq!(ctx.state_path, PathBuf::from("/flag.json"));
+        assert_eq!(
+            ctx.state_path,
+            PathBuf::from("/nonexistent-ddns-test/flag.json")
+        );
         assert_eq!(ctx.sources[0].label(), "https://f.test");
         assert!(Context::new(&env, None, Some("nonsense"), &[]).is_err());
     }

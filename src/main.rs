@@ -13,13 +13,7 @@ mod error;
 #[cfg(test)]
 #[path = "../tests/unit/fuzz.rs"]
 mod fuzz;
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "`ddns import-settings` (issue 23) is wired in later; only its tests call it now"
-    )
-)]
+#[cfg(any(windows, test))]
 mod import_settings;
 mod name;
 mod net;
@@ -29,13 +23,7 @@ mod plan;
 mod platform;
 mod report;
 mod state;
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "`ddns service install` (issue 23) is wired in later; only its tests call it now"
-    )
-)]
+#[cfg(any(windows, test))]
 mod task_xml;
 mod url;
 

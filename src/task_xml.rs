@@ -40,6 +40,76 @@ impl Interval {
     }
 }
 
+impl Interval {
+    /// As a person reads it: `5 minutes`, `2 hours`, `1 day`.
+    pub fn human(self) -> String {
+        let (n, unit) = match self.minutes {
+            m if m.is_multiple_of(1440) => (m / 1440, "day"),
+            m if m.is_multiple_of(60) => (m / 60, "hour"),
+            m => (m, "minute"),
+        };
+        format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+    }
+}
+
+/// `--every DURATION` (or `--every=DURATION`) taken out of `args`, and the other arguments in
+/// their order; the error says what is wrong.
+pub fn take_every(args: &[String]) -> Result<(Option<String>, Vec<String>), String> {
+    let mut every = None;
+    let mut rest = Vec::new();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let value = if arg == "--every" {
+            Some(
+                it.next()
+                    .cloned()
+                    .ok_or("--every needs a duration, such as 10m")?,
+            )
+        } else {
+            arg.strip_prefix("--every=").map(str::to_string)
+        };
+        match value {
+            Some(_) if every.is_some() => return Err("--every is given twice".into()),
+            Some(v) => every = Some(v),
+            None => rest.push(arg.clone()),
+        }
+    }
+    Ok((every, rest))
+}
+
+/// `args` as one Windows command line (the task's `Arguments`), each argument quoted the way
+/// the Microsoft C runtime and Rust's `std::env::args` split a command line, when it is empty or
+/// has a space, a tab or a quote: backslashes are literal except before a quote, where they are
+/// doubled, and a quote is escaped with a backslash.
+pub fn command_line(args: &[String]) -> String {
+    let quote = |arg: &String| {
+        if !arg.is_empty() && !arg.contains([' ', '\t', '"']) {
+            return arg.clone();
+        }
+        let mut out = String::from('"');
+        let mut backslashes = 0;
+        for c in arg.chars() {
+            match c {
+                '\\' => backslashes += 1,
+                '"' => {
+                    out.push_str(&"\\".repeat(2 * backslashes + 1));
+                    out.push('"');
+                    backslashes = 0;
+                }
+                c => {
+                    out.push_str(&"\\".repeat(backslashes));
+                    out.push(c);
+                    backslashes = 0;
+                }
+            }
+        }
+        out.push_str(&"\\".repeat(2 * backslashes));
+        out.push('"');
+        out
+    };
+    args.iter().map(quote).collect::<Vec<_>>().join(" ")
+}
+
 /// The task document for `command` (the full path of `ddns.exe`) run with `arguments` every
 /// `every`, or `None` if a value has a control character (XML 1.0 cannot carry most of them,
 /// and no path or argument of ours has one).
@@ -65,6 +135,15 @@ pub fn for_schtasks(xml: &str) -> Vec<u8> {
         out.extend_from_slice(&unit.to_le_bytes());
     }
     out
+}
+
+/// XML character data as text: the five entities undone (`&amp;` last).
+pub fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
 }
 
 /// `value` as XML character data, or `None` if it has a control character.
@@ -93,12 +172,7 @@ mod tests {
         let open = format!("<{name}>");
         let start = xml.find(&open).expect("element present") + open.len();
         let end = start + xml[start..].find(&format!("</{name}>")).expect("closed");
-        xml[start..end]
-            .replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&quot;", "\"")
-            .replace("&apos;", "'")
-            .replace("&amp;", "&")
+        unescape(&xml[start..end])
     }
 
     /// A small well-formedness check, enough for this document: one root, tags nested and
@@ -255,6 +329,44 @@ mod tests {
             assert_eq!(iso(refused), None, "{refused}");
         }
         assert_eq!(Interval::DEFAULT.iso8601(), "PT5M");
+    }
+
+    #[test]
+    fn every_is_taken_out_and_arguments_quoted_for_windows() {
+        let args = |list: &[&str]| list.iter().map(|s| (*s).to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            take_every(&args(&["--ping", "x", "--every", "10m", "--force"])),
+            Ok((Some("10m".into()), args(&["--ping", "x", "--force"])))
+        );
+        assert_eq!(
+            take_every(&args(&["--every=1h"])),
+            Ok((Some("1h".into()), Vec::new()))
+        );
+        assert_eq!(take_every(&args(&[])), Ok((None, Vec::new())));
+        assert!(take_every(&args(&["--every"])).is_err());
+        assert!(take_every(&args(&["--every", "1m", "--every=2m"])).is_err());
+        assert_eq!(
+            command_line(&args(&[
+                "--syslog",
+                "update",
+                "--state",
+                r"C:\Program Files\ddns\state.json",
+                r"C:\dir\",
+                r"C:\dir with space\",
+                "say \"hi\"",
+                ""
+            ])),
+            r#"--syslog update --state "C:\Program Files\ddns\state.json" C:\dir\ "C:\dir with space\\" "say \"hi\"" """#
+        );
+        assert_eq!(Interval::DEFAULT.human(), "5 minutes");
+        assert_eq!(
+            Interval::from_secs(3600).map(Interval::human).as_deref(),
+            Some("1 hour")
+        );
+        assert_eq!(
+            Interval::from_secs(172_800).map(Interval::human).as_deref(),
+            Some("2 days")
+        );
     }
 
     #[test]

@@ -25,7 +25,7 @@
 mod support;
 
 use serde_json::Value;
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
@@ -1382,6 +1382,20 @@ fn kubernetes_cronjob_container_runs_with_its_settings() {
     let volume = Volume::create("k8s");
     w.state = volume.mountpoint.join("state.json");
     setup_in_volume(&w, &volume);
+    // The volume as the kubelet leaves it for fsGroup 65532 (root:65532, group-writable,
+    // setgid), with the state moved where the manifest keeps it: a directory ddns would create
+    // private, because it refuses one others can write (issue 22).
+    let env_state = c["env"].as_array().unwrap()[0]["value"].as_str().unwrap();
+    let own = env_state.strip_prefix("/data/").unwrap();
+    assert_eq!(own, "ddns/state.json");
+    let own_dir = volume.mountpoint.join("ddns");
+    std::fs::create_dir(&own_dir).unwrap();
+    std::os::unix::fs::chown(&own_dir, Some(65532), Some(65532)).unwrap();
+    std::fs::set_permissions(&own_dir, std::fs::Permissions::from_mode(0o2700)).unwrap();
+    std::fs::rename(&w.state, volume.mountpoint.join(own)).unwrap();
+    w.state = volume.mountpoint.join(own);
+    std::os::unix::fs::chown(&volume.mountpoint, Some(0), Some(65532)).unwrap();
+    std::fs::set_permissions(&volume.mountpoint, std::fs::Permissions::from_mode(0o2775)).unwrap();
 
     let mut args: Vec<String> = ["run", "--rm"].map(String::from).to_vec();
     args.extend(machine_flags());

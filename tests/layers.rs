@@ -1,6 +1,6 @@
 //! The layout stays readable: the top-level modules of `src/` import each other without a
 //! circle (so the layers in docs/architecture.md hold), and no file of `src/` is over 400
-//! lines.
+//! lines, and `unsafe` appears only in the Windows FFI module.
 
 #![allow(
     clippy::unwrap_used,
@@ -106,4 +106,39 @@ fn no_file_in_src_is_over_400_lines() {
         .map(|(f, n)| format!("{} ({n} lines)", f.display()))
         .collect();
     assert!(long.is_empty(), "split these: {long:?}");
+}
+
+#[test]
+fn unsafe_code_is_only_in_the_windows_ffi_module() {
+    // Cargo.toml denies unsafe code (it cannot forbid it, because the Windows port's Win32
+    // calls need it): src/platform/windows/ffi/ is the one module that may allow it.
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let elsewhere: Vec<String> = files
+        .iter()
+        .filter(|f| !f.starts_with(src.join("platform/windows/ffi")))
+        .filter(|f| {
+            let code: String = std::fs::read_to_string(f)
+                .unwrap()
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("//"))
+                .collect();
+            code.contains("unsafe")
+        })
+        .map(|f| f.display().to_string())
+        .collect();
+    assert!(elsewhere.is_empty(), "unsafe outside ffi/: {elsewhere:?}");
+    let ffi = std::fs::read_to_string(src.join("platform/windows/ffi/mod.rs")).unwrap();
+    assert_eq!(ffi.matches("#![allow(\n    unsafe_code,").count(), 1);
+    // Every unsafe block says why it is sound.
+    for file in ["mod.rs", "adapters.rs"] {
+        let code = std::fs::read_to_string(src.join("platform/windows/ffi").join(file)).unwrap();
+        let blocks = code.matches("unsafe {").count();
+        let reasons = code.matches("// SAFETY:").count();
+        assert!(
+            reasons >= blocks,
+            "{file}: {blocks} unsafe blocks, {reasons} SAFETY comments"
+        );
+    }
 }

@@ -279,9 +279,17 @@ fn the_hook_sees_an_ipv6_change() {
 }
 
 #[test]
-fn a_hook_that_hangs_is_stopped_at_the_limit() {
+fn a_hook_that_hangs_is_stopped_at_the_limit_with_what_it_started() {
+    // Issue 22, item 7: the hook starts a child of its own that would outlive it (and keeps
+    // the hook's output open); at the limit the whole process group is killed, so the child
+    // is gone after the run. Before the fix only the hook itself was killed.
     let w = published("hook-hang");
-    let hang = format!("echo started\nsleep {}", beyond(ON_CHANGE).as_secs());
+    let pid_file = w.dir.join("grandchild.pid");
+    let hang = format!(
+        "sleep 1000 &\necho $! > '{}'\necho started\nsleep {}",
+        pid_file.display(),
+        beyond(ON_CHANGE).as_secs()
+    );
     let hook = recording_hook(&w, &hang);
     w.set_public_v4("81.2.69.196");
     let started = Instant::now();
@@ -295,6 +303,31 @@ fn a_hook_that_hangs_is_stopped_at_the_limit() {
             "on-change: started\nddns: home.example.com: the on-change program {} did not finish within 30 seconds and was stopped\n",
             hook.display()
         )
+    );
+    let grandchild = std::fs::read_to_string(&pid_file).unwrap();
+    let proc = std::path::Path::new("/proc").join(grandchild.trim());
+    // Killed; once its parent is gone too it is reaped by init (or a subreaper).
+    support::timing::eventually("the hook's child to be gone", || {
+        std::fs::read_to_string(proc.join("stat")).map_or(true, |stat| stat.contains(") Z "))
+    });
+    w.expect_all(&[(Route::Echo, 1), (Route::Apply, 1)]);
+}
+
+#[test]
+fn the_hook_runs_after_the_state_lock_is_released() {
+    // Issue 22, item 7: a hook may itself run ddns (or anything that takes the lock).
+    let w = published("hook-unlocked");
+    let lock = format!("{}.lock", w.state.display());
+    let hook = recording_hook(
+        &w,
+        &format!("flock -n -E 99 '{lock}' true && echo unlocked || echo locked"),
+    );
+    w.set_public_v4("81.2.69.197");
+    let u = w.run(&["update", "--on-change", hook.to_str().unwrap()]);
+    assert_eq!(
+        (u.code, u.stderr.as_str()),
+        (Some(0), "on-change: unlocked\n"),
+        "{u:?}"
     );
     w.expect_all(&[(Route::Echo, 1), (Route::Apply, 1)]);
 }

@@ -2,9 +2,13 @@
 //! reports. This file dispatches and holds what they share.
 
 mod check;
+#[cfg(windows)]
+mod import;
 mod probe;
 mod remove;
+#[cfg(unix)]
 mod rpcd;
+mod service;
 mod setup;
 mod status;
 mod update;
@@ -44,6 +48,13 @@ pub fn run(cli: Cli, env: &Env, program: &str) -> Result<u8> {
             let ctx = Context::new(env, a.state.as_deref(), a.resolver.as_deref(), &a.ip_source)?;
             check::run(&ctx, &a)
         }),
+        #[cfg(windows)]
+        Some(Command::ImportSettings(a)) => {
+            let ctx = Context::new(env, a.state.as_deref(), a.resolver.as_deref(), &[])?;
+            import::run(&ctx, &a).map(|()| 0)
+        }
+        Some(Command::Service(a)) => service::run(&a, env),
+        #[cfg(unix)]
         Some(Command::Rpcd(a)) => {
             rpcd::run(&a.args);
             Ok(0)

@@ -69,6 +69,7 @@ pub fn run(ctx: &Context, args: &SetupArgs) -> Result<()> {
                 pending.setup.provider.name
             ));
             out::say(&consent_url(&pending));
+            open(args, &consent_url(&pending));
             out::note(
                 "Then paste the code the page shows (or the whole address it ended on) here:",
             );
@@ -113,12 +114,25 @@ fn begin(ctx: &Context, args: &SetupArgs, name: &str) -> Result<()> {
             pending.setup.provider.name
         ));
         out::say(&url);
+        open(args, &url);
         out::note(&format!(
             "Then finish with: ddns setup {name} --code CODE (the code the page shows, or the \
              whole address it ended on)"
         ));
     }
     Ok(())
+}
+
+/// With `--open`, open the consent address in the browser too; when that fails, a note says so
+/// (the address is printed anyway).
+fn open(args: &SetupArgs, url: &str) {
+    if args.open
+        && let Err(e) = crate::platform::process::open_url(url)
+    {
+        out::note(&format!(
+            "could not open a browser ({e}): open the address above yourself"
+        ));
+    }
 }
 
 /// Pending consents older than [`crate::state::PENDING_SECS`] are dropped at the next write.

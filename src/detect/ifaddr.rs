@@ -1,19 +1,20 @@
 //! A local interface's addresses, read from `/proc/net` (no libc, no netlink): IPv6 with its
 //! flags from `if_inet6`, IPv4 from the local entries of `fib_trie` mapped to the interface of
 //! their most specific directly connected route in `route`. Parsers are pure; `read` does I/O.
+//! On Windows the same facts come from the network adapters (`adapters.rs`).
 
 use crate::address::{self, Family};
 use crate::error::{Error, Result};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// `IFA_F_TEMPORARY`: a privacy address that changes daily; never published.
-const TEMPORARY: u32 = 0x01;
+pub(super) const TEMPORARY: u32 = 0x01;
 /// `IFA_F_DADFAILED`.
-const DADFAILED: u32 = 0x08;
+pub(super) const DADFAILED: u32 = 0x08;
 /// `IFA_F_DEPRECATED`: its preferred lifetime is over.
-const DEPRECATED: u32 = 0x20;
+pub(super) const DEPRECATED: u32 = 0x20;
 /// `IFA_F_TENTATIVE`: duplicate address detection is not done.
-const TENTATIVE: u32 = 0x40;
+pub(super) const TENTATIVE: u32 = 0x40;
 
 /// One IPv6 address of an interface.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +38,7 @@ impl Addr6 {
 }
 
 /// Parse `/proc/net/if_inet6`: `ADDR IFINDEX PREFIX SCOPE FLAGS NAME`, all hex but the name.
+#[cfg(any(not(windows), test))]
 pub fn parse_if_inet6(text: &str) -> Vec<Addr6> {
     text.lines()
         .filter_map(|line| {
@@ -56,6 +58,7 @@ pub fn parse_if_inet6(text: &str) -> Vec<Addr6> {
 }
 
 /// The local IPv4 addresses in `/proc/net/fib_trie` (the `/32 host LOCAL` leaves).
+#[cfg(any(not(windows), test))]
 pub fn parse_fib_trie(text: &str) -> Vec<Ipv4Addr> {
     let mut last: Option<Ipv4Addr> = None;
     let mut out = Vec::new();
@@ -88,6 +91,7 @@ pub struct Route {
 
 /// Parse `/proc/net/route`. The kernel prints each network-order address as a native integer,
 /// so the native bytes of the parsed number are the address bytes, on either endianness.
+#[cfg(any(not(windows), test))]
 pub fn parse_route(text: &str) -> Vec<Route> {
     let hex = |s: &str| {
         u32::from_str_radix(s, 16)
@@ -186,7 +190,8 @@ pub fn stable_instead_of(detected: Ipv6Addr, v6: &[Addr6]) -> Option<Ipv6Addr> {
 }
 
 /// Read `/proc/net` (of this process's network namespace).
-pub fn read() -> Result<(Vec<Ipv4Addr>, Vec<Route>, Vec<Addr6>)> {
+#[cfg(not(windows))]
+pub fn read(_name: &str) -> Result<(Vec<Ipv4Addr>, Vec<Route>, Vec<Addr6>)> {
     let get = |p: &str| {
         std::fs::read_to_string(p).map_err(|e| {
             Error::usage(format!(
@@ -194,12 +199,30 @@ pub fn read() -> Result<(Vec<Ipv4Addr>, Vec<Route>, Vec<Addr6>)> {
             ))
         })
     };
-    let v6 = std::fs::read_to_string("/proc/net/if_inet6").unwrap_or_default();
     Ok((
         parse_fib_trie(&get("/proc/net/fib_trie")?),
         parse_route(&get("/proc/net/route")?),
-        parse_if_inet6(&v6),
+        local_v6(),
     ))
+}
+
+/// Read the network adapters, for the adapter `name` (its name, such as `Ethernet`, or its GUID).
+#[cfg(windows)]
+pub fn read(name: &str) -> Result<(Vec<Ipv4Addr>, Vec<Route>, Vec<Addr6>)> {
+    let adapters = crate::platform::read_adapters()
+        .map_err(|e| Error::transient(format!("could not list the network adapters ({e})")))?;
+    Ok(super::adapters::interfaces(&adapters, name))
+}
+
+/// This machine's IPv6 addresses with their flags (none when they cannot be read).
+pub fn local_v6() -> Vec<Addr6> {
+    #[cfg(not(windows))]
+    let v6 = parse_if_inet6(&std::fs::read_to_string("/proc/net/if_inet6").unwrap_or_default());
+    #[cfg(windows)]
+    let v6 = crate::platform::read_adapters()
+        .map(|a| super::adapters::interfaces(&a, "").2)
+        .unwrap_or_default();
+    v6
 }
 
 #[cfg(test)]

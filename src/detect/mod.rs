@@ -6,6 +6,8 @@
 //! `net/http.rs`. `observe.rs` puts it together for `update`: given addresses, hints,
 //! detection, and a second opinion before a record changes.
 
+#[cfg(any(windows, test))]
+mod adapters;
 pub mod ifaddr;
 mod observe;
 pub mod whoami;
@@ -263,7 +265,7 @@ fn ask(net: &Net, source: &Source, family: Family) -> Result<IpAddr> {
             Err(last.unwrap_or_else(|| Error::transient("no server to ask")))
         }
         Kind::Interface(name) => {
-            let (v4, routes, v6) = ifaddr::read()?;
+            let (v4, routes, v6) = ifaddr::read(name)?;
             ifaddr::pick(name, family, &v4, &routes, &v6)
         }
     }
@@ -272,7 +274,7 @@ fn ask(net: &Net, source: &Source, family: Family) -> Result<IpAddr> {
 /// This machine's WAN IPv4 address: an address of the interface its default route leaves by
 /// (`None` when there is none, or `/proc/net` cannot be read).
 pub fn wan_ipv4() -> Option<std::net::Ipv4Addr> {
-    let (v4, routes, _) = ifaddr::read().ok()?;
+    let (v4, routes, _) = ifaddr::read("").ok()?;
     let device = routes
         .iter()
         .find(|r| r.dest == 0 && r.mask == 0)?
@@ -298,10 +300,7 @@ pub fn has_global_ipv6() -> bool {
 /// for a stable address of the same interface and prefix: the temporary one expires.
 fn prefer_stable(ip: IpAddr) -> IpAddr {
     match ip {
-        IpAddr::V6(v6) => {
-            let local = std::fs::read_to_string("/proc/net/if_inet6").unwrap_or_default();
-            ifaddr::stable_instead_of(v6, &ifaddr::parse_if_inet6(&local)).map_or(ip, IpAddr::V6)
-        }
+        IpAddr::V6(v6) => ifaddr::stable_instead_of(v6, &ifaddr::local_v6()).map_or(ip, IpAddr::V6),
         IpAddr::V4(_) => ip,
     }
 }

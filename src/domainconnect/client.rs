@@ -10,8 +10,9 @@ use crate::error::{Code, Error, Result};
 use crate::net::dns::Dns;
 use crate::net::http::{CallError, Http, Reply, host_of};
 
-/// Discover the provider of `zone` and the template it supports (section 1).
-pub fn discover(dns: &Dns, http: &Http, zone: &str) -> Result<(Provider, Template)> {
+/// The provider's settings for `zone` (its `_domainconnect` TXT record, then the settings
+/// request), without looking for a template: what `import-settings` (Windows) needs.
+pub fn settings(dns: &Dns, http: &Http, zone: &str) -> Result<Provider> {
     let txt = dns.txt(&format!("_domainconnect.{zone}"))?;
     if txt.is_empty() {
         return Err(Error::refused(format!(
@@ -40,6 +41,12 @@ pub fn discover(dns: &Dns, http: &Http, zone: &str) -> Result<(Provider, Templat
     }
     let settings = protocol::parse_settings(&reply.body, zone)?;
     token::check_pinned(&settings, zone)?;
+    Ok(settings)
+}
+
+/// Discover the provider of `zone` and the template it supports (section 1).
+pub fn discover(dns: &Dns, http: &Http, zone: &str) -> Result<(Provider, Template)> {
+    let settings = settings(dns, http, zone)?;
     for template in Template::PREFERENCE {
         let reply = http.get(&protocol::template_url(&settings.url_api, template), None)?;
         match reply.status {

@@ -3,11 +3,12 @@
 //! a typed value or one sentence out; the caller reads the file and writes the state. The format
 //! and every field are described in `docs/windows-import.md`.
 
-use crate::address::Family;
+use crate::address::{Addresses, Family};
 use crate::domainconnect::protocol::Template;
 use crate::error::{Error, Result};
-use crate::state::Grant;
+use crate::state::{Entry, Grant, Provider, Setup, Watch};
 use serde_json::{Map, Value};
+use std::net::IpAddr;
 use std::path::Path;
 
 /// A file larger than this is not the client's: refuse it unread. The client writes about 250
@@ -52,6 +53,38 @@ pub struct Imported {
     pub grant: Grant,
 }
 
+impl Imported {
+    /// The state entry for this name, with `provider` as discovery found it (the file has no
+    /// provider id and no consent address) and the zone's name servers. The provider must
+    /// still send tokens where the file does: the grant belongs to that `urlAPI`.
+    pub fn into_entry(self, provider: Provider, nameservers: Vec<IpAddr>) -> Result<Entry> {
+        if provider.url_api != self.url_api {
+            return Err(Error::refused(format!(
+                "the provider's settings for {} now name {} for tokens and updates, but the \
+                 Windows client's file names {}: nothing was imported, because the grant \
+                 belongs there; set the name up with `ddns setup {}`",
+                self.zone, provider.url_api, self.url_api, self.name
+            )));
+        }
+        Ok(Entry {
+            setup: Setup {
+                zone: self.zone,
+                host: self.host,
+                provider,
+                template: self.template,
+                families: self.families,
+                ipv6_suffix: None,
+                nameservers,
+            },
+            grant: self.grant,
+            published: Addresses::default(),
+            last_applied: None,
+            grant_lost_at: None,
+            watch: Watch::default(),
+        })
+    }
+}
+
 /// Read a `settings.txt`'s bytes; `path` only names the file in messages.
 pub fn parse(bytes: &[u8], path: &Path) -> Result<Imported> {
     let shown = path.display();
@@ -75,7 +108,8 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Imported> {
     let text = decode(bytes)
         .filter(|t| !t.contains('\0'))
         .ok_or_else(|| not_settings("it is neither UTF-8 nor UTF-16 text"))?;
-    let value: Value = serde_json::from_str(&text).map_err(|e| {
+    // (from_slice: the same parser the state file uses, so no second copy of it is linked.)
+    let value: Value = serde_json::from_slice(text.as_bytes()).map_err(|e| {
         if e.is_eof() {
             Error::usage(format!(
                 "{shown} is cut short (the Windows client may have been stopped while writing \

@@ -348,3 +348,41 @@ fn mutated_files_never_panic() {
         }
     }
 }
+
+#[test]
+fn the_entry_keeps_the_grant_and_takes_the_provider_discovery_found() {
+    let provider = |url_api: &str| Provider {
+        id: "exampledns".into(),
+        name: "Example DNS".into(),
+        url_api: url_api.into(),
+        url_async_ux: "https://dcc.example.net".into(),
+        token_form: None,
+    };
+    let ns: Vec<IpAddr> = vec!["192.0.2.53".parse().unwrap()];
+    let entry = read("settings-setup.txt")
+        .unwrap()
+        .into_entry(provider("https://api.dns.example.net"), ns.clone())
+        .unwrap();
+    assert_eq!(
+        (entry.setup.zone.as_str(), entry.setup.host.as_str()),
+        ("example.com", "home")
+    );
+    assert_eq!(entry.setup.provider.id, "exampledns");
+    assert_eq!(entry.setup.template, Template::V1);
+    assert_eq!(entry.setup.families, vec![Family::Ipv4]);
+    assert_eq!(entry.setup.nameservers, ns);
+    assert_eq!(entry.grant.access_token, "AT.fake-access-0001.c2V0dXA");
+    assert_eq!(entry.published, Addresses::default());
+    // The provider now sends tokens elsewhere: refused (a person must look), no token shown.
+    let e = read("settings-setup.txt")
+        .unwrap()
+        .into_entry(provider("https://api.moved.example"), ns)
+        .unwrap_err();
+    assert_eq!(e.class, crate::error::Class::Refused);
+    assert!(
+        e.message.contains("now name https://api.moved.example"),
+        "{}",
+        e.message
+    );
+    assert_no_secret(&e.message);
+}

@@ -5,11 +5,8 @@
 //! and its failure is reported but never changes the run's exit status.
 
 use crate::error::{Error, Result};
+use crate::platform::process::{self, Group, Pipes};
 use crate::report::HookEvent;
-use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
-use std::fs::File;
-use std::io::Read;
-use std::os::fd::{AsFd, OwnedFd};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -21,11 +18,17 @@ const OUTPUT_MAX: usize = 64 * 1024;
 
 /// Check, before any run, that `program` is something that can be run.
 pub fn check(program: &Path) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
     match std::fs::metadata(program) {
-        Ok(m) if m.is_file() && m.permissions().mode() & 0o111 != 0 => Ok(()),
+        Ok(m) if process::is_executable(&m, program) => Ok(()),
+        #[cfg(not(windows))]
         Ok(_) => Err(Error::usage(format!(
             "the on-change program {} is not an executable file: chmod +x it, or fix the path",
+            program.display()
+        ))),
+        #[cfg(windows)]
+        Ok(_) => Err(Error::usage(format!(
+            "the on-change program {} is not a program Windows runs: give an .exe, .bat or \
+             .cmd file, or fix the path",
             program.display()
         ))),
         Err(e) => Err(Error::usage(format!(
@@ -36,10 +39,13 @@ pub fn check(program: &Path) -> Result<()> {
 }
 
 /// Run `program` for `event`, printing its output lines as notes and adding them to `printed`;
-/// the error says why it failed, in one sentence.
+/// the error says why it failed, in one sentence. It runs in a process group of its own (a job
+/// object on Windows): at the deadline the whole group is killed, so nothing it started is left
+/// running. (`cmd/update` calls it after the state lock is released.)
 pub fn run(program: &Path, event: &HookEvent, printed: &mut Vec<String>) -> Result<()> {
     let shown = program.display();
-    let mut child = Command::new(program)
+    let mut command = Command::new(program);
+    command
         .env("DDNS_NAME", &event.name)
         .env("DDNS_RECORD", &event.record)
         .env("DDNS_OLD", &event.old)
@@ -49,44 +55,46 @@ pub fn run(program: &Path, event: &HookEvent, printed: &mut Vec<String>) -> Resu
         .env("DDNS_MESSAGE", &event.message)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| {
-            Error::transient(format!("could not run the on-change program {shown} ({e})"))
-        })?;
+        .stderr(Stdio::piped());
+    process::own_group(&mut command);
+    let mut child = command.spawn().map_err(|e| {
+        Error::transient(format!("could not run the on-change program {shown} ({e})"))
+    })?;
+    let group = Group::of(&child);
     let deadline = Instant::now() + LIMIT;
-    let as_file = |fd: OwnedFd| File::from(fd);
-    let mut out = child.stdout.take().map(OwnedFd::from).map(as_file);
-    let mut err = child.stderr.take().map(OwnedFd::from).map(as_file);
+    let mut pipes = Pipes::of(&mut child);
     let mut pending = [Vec::new(), Vec::new()];
     let mut passed = 0usize;
-    while out.is_some() || err.is_some() {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            break;
-        }
-        wait_readable(out.as_ref(), err.as_ref(), left);
-        for (i, pipe) in [&mut out, &mut err].into_iter().enumerate() {
-            if let Some(p) = pipe.as_mut()
-                && let Some(chunk) = read_ready(p)
-            {
-                if chunk.is_empty() {
-                    *pipe = None;
-                } else {
-                    pending[i].extend_from_slice(&chunk);
-                    pass_on(&mut pending[i], &mut passed, false, printed);
-                }
-            }
+    while pipes.open() && Instant::now() < deadline {
+        for (i, chunk) in pipes.read(deadline) {
+            pending[i].extend_from_slice(&chunk);
+            pass_on(&mut pending[i], &mut passed, false, printed);
         }
     }
     for buffer in &mut pending {
         pass_on(buffer, &mut passed, true, printed);
     }
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
-            _ => break None,
+    // `None`: stopped at the deadline.
+    let status = if pipes.open() {
+        // The deadline came while the program, or something it started, still held its
+        // output: stop them all. (Its status is taken first, so a program that had finished
+        // is not reported as stopped; a member holding the pipes keeps the group's id in use.)
+        let finished = child.try_wait().ok().flatten();
+        group.kill();
+        finished
+    } else {
+        loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break Some(status),
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                // Not reaped yet, so the group's id is still its own.
+                _ => {
+                    group.kill();
+                    break None;
+                }
+            }
         }
     };
     match status {
@@ -104,30 +112,6 @@ pub fn run(program: &Path, event: &HookEvent, printed: &mut Vec<String>) -> Resu
                 LIMIT.as_secs()
             )))
         }
-    }
-}
-
-/// Wait until one of the pipes has something to read (or is closed), at most `left`.
-fn wait_readable(out: Option<&File>, err: Option<&File>, left: Duration) {
-    let mut fds: Vec<PollFd> = [out, err]
-        .into_iter()
-        .flatten()
-        .map(|f| PollFd::new(f.as_fd(), PollFlags::POLLIN))
-        .collect();
-    let timeout = PollTimeout::try_from(left).unwrap_or(PollTimeout::MAX);
-    let _ = poll(&mut fds, timeout);
-}
-
-/// Read what a pipe has, if a read returns at once: `Some(empty)` at its end.
-fn read_ready(pipe: &mut File) -> Option<Vec<u8>> {
-    let mut fds = [PollFd::new(pipe.as_fd(), PollFlags::POLLIN)];
-    if !poll(&mut fds, PollTimeout::ZERO).is_ok_and(|n| n > 0) {
-        return None;
-    }
-    let mut buf = [0u8; 4096];
-    match pipe.read(&mut buf) {
-        Ok(n) => Some(buf[..n].to_vec()),
-        Err(_) => Some(Vec::new()),
     }
 }
 

@@ -1,13 +1,16 @@
 //! The state file on disk: read without a lock (saves are atomic, so a reader sees the old file
 //! or the new one), or locked for a whole read-modify-write through a sidecar lock file, and
-//! replaced atomically (temp file, fsync, rename, fsync of the directory), created `0600` in a
-//! `0700` directory, and written only when its content changed.
+//! replaced atomically (temp file, fsync, rename, and on Unix an fsync of the directory), and
+//! written only when its content changed. The directory is refused when another user could
+//! change it, and is created private (`0700`, or an owner-only ACL on Windows); the lock and
+//! temp files are opened without following symlinks, the temp file exclusively
+//! (`platform::files`).
 
 use super::State;
 use crate::error::{Error, Result};
-use std::fs::{self, File, OpenOptions};
+use crate::platform::files;
+use std::fs::{self, File};
 use std::io::{ErrorKind, Read, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -59,24 +62,22 @@ pub struct Locked {
     pub state: State,
 }
 
+/// Refuse the directory of the state file `path` when another user could change it (exit 2,
+/// nothing created). [`lock`] checks it too; a command checks it first, before any request.
+pub fn check_dir(path: &Path) -> Result<()> {
+    files::check_dir(&parent(path))
+}
+
 /// Take the lock on `path` (waiting at most `wait`) and load the state.
 pub fn lock(path: &Path, wait: Duration) -> Result<Locked> {
     let dir = parent(path);
+    files::check_dir(&dir)?;
     if !dir.as_os_str().is_empty() && !dir.exists() {
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&dir)
-            .map_err(|e| io_error("create the state directory", &dir, &e))?;
+        files::create_dir(&dir).map_err(|e| io_error("create the state directory", &dir, &e))?;
     }
     let lock_path = sidecar(path, ".lock");
-    let lock = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .open(&lock_path)
-        .map_err(|e| io_error("open the lock file", &lock_path, &e))?;
+    let lock =
+        files::open_lock(&lock_path).map_err(|e| io_error("open the lock file", &lock_path, &e))?;
     let deadline = Instant::now() + wait;
     loop {
         match lock.try_lock() {
@@ -106,9 +107,10 @@ pub fn lock(path: &Path, wait: Duration) -> Result<Locked> {
     })
 }
 
-/// Whether another run holds the lock on `path` now. Creates nothing.
+/// Whether another run holds the lock on `path` now. Creates nothing. (For the router page.)
+#[cfg(unix)]
 pub fn is_locked(path: &Path) -> bool {
-    let Ok(lock) = File::open(sidecar(path, ".lock")) else {
+    let Ok(lock) = files::open_existing_lock(&sidecar(path, ".lock")) else {
         return false;
     };
     matches!(lock.try_lock(), Err(fs::TryLockError::WouldBlock))
@@ -134,8 +136,9 @@ impl Locked {
             .ok_or_else(|| Error::new(crate::error::Class::Bug, "the entry vanished under lock"))
     }
 
-    /// Write the state if it differs from what is on disk: a temp file in the same directory,
-    /// fsync, rename over the old file, fsync the directory. Returns whether it wrote.
+    /// Write the state if it differs from what is on disk: a new temp file in the same
+    /// directory, fsync, then put in place of the old file atomically (`files::replace`).
+    /// Returns whether it wrote.
     pub fn save(&mut self) -> Result<bool> {
         if self.state == self.on_disk {
             return Ok(false);
@@ -149,16 +152,11 @@ impl Locked {
         remove_stale_temps(&self.path);
         let tmp = sidecar(&self.path, &format!(".tmp.{}", std::process::id()));
         let write = || -> std::io::Result<()> {
-            let mut file = OpenOptions::new()
-                .create(true)
-                .truncate(true)
-                .write(true)
-                .mode(0o600)
-                .open(&tmp)?;
+            let mut file = files::create_temp(&tmp)?;
             file.write_all(&self.state.to_bytes())?;
             file.sync_all()?;
-            fs::rename(&tmp, &self.path)?;
-            File::open(&dir)?.sync_all()
+            drop(file);
+            files::replace(&tmp, &self.path, &dir)
         };
         if let Err(e) = write() {
             let _ = fs::remove_file(&tmp);

@@ -6,7 +6,9 @@ mod file;
 pub mod lastrun;
 mod watch;
 
-pub use file::{Locked, is_locked, lock, read};
+#[cfg(unix)]
+pub use file::is_locked;
+pub use file::{Locked, check_dir, lock, read};
 pub use watch::{Backoff, Change, Foreign, HISTORY_PER_FAMILY, Unseen, Watch, Why};
 
 use crate::address::{Addresses, Family};
