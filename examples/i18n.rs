@@ -133,19 +133,7 @@ fn unescape(s: &str) -> String {
             'r' => out.push('\r'),
             't' => out.push('\t'),
             'v' => out.push('\u{b}'),
-            '0'..='7' => {
-                let mut n = e.to_digit(8).unwrap();
-                for _ in 0..2 {
-                    match it.peek().and_then(|d| d.to_digit(8)) {
-                        Some(d) => {
-                            n = n * 8 + d;
-                            it.next();
-                        }
-                        None => break,
-                    }
-                }
-                out.push(char::from_u32(n).unwrap_or('\u{fffd}'));
-            }
+            '0'..='7' => out.push(char::from_u32(octal(e, &mut it)).unwrap_or('\u{fffd}')),
             'x' => {
                 let mut n = 0;
                 while let Some(d) = it.peek().and_then(|d| d.to_digit(16)) {
@@ -799,6 +787,22 @@ impl Tok {
 
 type Chars<'a> = std::iter::Peekable<std::str::Chars<'a>>;
 
+/// An octal escape whose first digit is `first`: up to two more digits are taken from `it`
+/// (PO files and JavaScript strings read them alike).
+fn octal(first: char, it: &mut Chars) -> u32 {
+    let mut n = first.to_digit(8).unwrap_or_default();
+    for _ in 0..2 {
+        match it.peek().and_then(|d| d.to_digit(8)) {
+            Some(d) => {
+                n = n * 8 + d;
+                it.next();
+            }
+            None => break,
+        }
+    }
+    n
+}
+
 /// `n` hex digits ahead, consumed if they are all there.
 fn hex(it: &mut Chars, n: usize) -> Option<u32> {
     let ahead: String = it.clone().take(n).collect();
@@ -844,19 +848,7 @@ fn js_char(it: &mut Chars, quote: char, line: &mut usize) -> Option<char> {
             'r' => 0xd,
             't' => 0x9,
             'v' => 0xb,
-            '0'..='7' => {
-                let mut n = e.to_digit(8).unwrap_or_default();
-                for _ in 0..2 {
-                    match it.peek().and_then(|d| d.to_digit(8)) {
-                        Some(d) => {
-                            n = n * 8 + d;
-                            it.next();
-                        }
-                        None => break,
-                    }
-                }
-                n
-            }
+            '0'..='7' => octal(e, it),
             'x' => hex(it, 2).unwrap_or(u32::from('x')),
             'u' => match hex(it, 4) {
                 Some(hi @ 0xd800..=0xdbff) => {

@@ -38,11 +38,11 @@ const VIEW: &str = "htdocs/luci-static/resources/view/ddns-dc.js";
 /// The Status -> Overview include: a `baseclass` with a title, `load` and `render`.
 const INCLUDE: &str = "htdocs/luci-static/resources/view/status/include/70_ddns-dc.js";
 
-/// Compile a view (or a status include) as LuCI's loader does (the `'require x'` strings at the
-/// top become the factory's parameters after window, document and L) and run the factory with
-/// stubs that record `rpc.declare` and `view.extend` (`baseclass.extend`). Prints {requires,
-/// declares, members}.
-const LOADER: &str = r"
+/// The start of a script that reads a view file (argv[1]) and collects its `'require x'`
+/// strings the way LuCI's loader does, as `requires`.
+macro_rules! requires_prelude {
+    () => {
+        r"
 const fs = require('fs'), vm = require('vm');
 const source = fs.readFileSync(process.argv[1], 'utf8');
 const requires = [];
@@ -54,6 +54,17 @@ while ((m = re.exec(rest)) !== null) {
 	else if (m[1] !== 'use strict') break;
 	rest = rest.slice(m[0].length);
 }
+"
+    };
+}
+
+/// Compile a view (or a status include) as LuCI's loader does (the `'require x'` strings at the
+/// top become the factory's parameters after window, document and L) and run the factory with
+/// stubs that record `rpc.declare` and `view.extend` (`baseclass.extend`). Prints {requires,
+/// declares, members}.
+const LOADER: &str = concat!(
+    requires_prelude!(),
+    r"
 const wrapped = '(function(window, document, L' + requires.map(r => ', ' + r).join('') +
 	') { ' + source + ' })\n\n//# sourceURL=ddns-dc.js\n';
 const factory = new vm.Script(wrapped, { filename: 'ddns-dc.js' }).runInThisContext();
@@ -72,7 +83,8 @@ if (result !== extended) throw new Error('the factory must return view.extend(..
 const members = {};
 for (const k of Object.keys(extended)) members[k] = extended[k] === null ? 'null' : typeof extended[k];
 console.log(JSON.stringify({ requires, declares, members }));
-";
+"
+);
 
 fn run_view(path: &str) -> Value {
     support::require_program("node", "apt-get install nodejs");
@@ -837,18 +849,9 @@ fn eslint_with_lucis_rules_passes_every_file_of_the_app() {
 /// Runs the view's factory with stubs for LuCI's `ui`, `form`, `E` and `_`, then asks it (issue
 /// 22, item 10 and item 6): how the Remove dialog gets its title for a name, and what the
 /// `on_change` option's validation says of some paths. Prints {title, checks}.
-const BEHAVIOUR: &str = r"
-const fs = require('fs'), vm = require('vm');
-const source = fs.readFileSync(process.argv[1], 'utf8');
-const requires = [];
-const re = /^\s*(?:\/\/[^\n]*\n\s*|\/\*[\s\S]*?\*\/\s*)*'([^']*)';/;
-let rest = source, m;
-while ((m = re.exec(rest)) !== null) {
-	const r = /^require[ \t]+(\S+)(?:[ \t]+as[ \t]+([a-zA-Z_]\S*))?$/.exec(m[1]);
-	if (r) requires.push(r[2] || r[1].replace(/[^a-zA-Z0-9_]/g, '_'));
-	else if (m[1] !== 'use strict') break;
-	rest = rest.slice(m[0].length);
-}
+const BEHAVIOUR: &str = concat!(
+    requires_prelude!(),
+    r"
 globalThis._ = s => s;
 String.prototype.format = function() {
 	const args = arguments; let i = 0;
@@ -879,7 +882,8 @@ for (const p of ['', '/etc/ddns/on-change', '/usr/share/ddns-dc/on-change.exampl
 		'/etc/ddns/../../sbin/reboot', 'etc/ddns/x', '/etc/ddns/', '/etc/ddnsx/y'])
 	checks[p] = validate ? validate('hook', p) === true : 'no validation';
 console.log(JSON.stringify({ title: seen.title, checks }));
-";
+"
+);
 
 /// Issue 22: the Remove dialog's title was a string, which LuCI's `dom.create` puts in as
 /// HTML (safe only because names cannot hold markup): it is passed as text. And the page
