@@ -831,3 +831,68 @@ fn check_feed_fields(text: &str) {
         "LICENSE-APACHE LICENSE-MIT"
     );
 }
+
+/// The budgets `docs/size.md` states, on what ships: every binary of `packaging/build-all` at
+/// most 2,000,000 bytes, and every `ddns-dc` package made from the router binaries at most
+/// 1,000,000 (the smallest routers' flash); a binary that grew past them fails here, not on a
+/// router.
+#[test]
+#[ignore = "needs the dist/ binaries of packaging/build-all"]
+fn shipped_binaries_and_packages_fit_their_budgets() {
+    const BINARY: u64 = 2_000_000;
+    const PACKAGE: u64 = 1_000_000;
+    let dist = top().join("dist");
+    let routers = [
+        ("amd64", "x86_64"),
+        ("arm64", "aarch64_generic"),
+        ("arm", "arm_cortex-a7_neon-vfpv4"),
+        ("mipsle", "mipsel_24kc"),
+        ("mips", "mips_24kc"),
+    ];
+    let mut script = Command::new(top().join("packaging/openwrt-packages"));
+    let out = scratch("budgets");
+    script.arg(&out);
+    let mut over = Vec::new();
+    for file in routers
+        .iter()
+        .map(|(arch, _)| format!("ddns-{arch}"))
+        .chain(["ddns-windows-amd64.exe".to_string()])
+    {
+        let path = dist.join(&file);
+        support::require(
+            path.exists(),
+            &format!("{} (run packaging/build-all)", path.display()),
+        );
+        let size = std::fs::metadata(&path).unwrap().len();
+        if size > BINARY {
+            over.push(format!("{file}: {size} bytes (at most {BINARY})"));
+        }
+    }
+    for (arch, openwrt) in routers {
+        script.arg(format!(
+            "{}={openwrt}",
+            dist.join(format!("ddns-{arch}")).display()
+        ));
+    }
+    let status = support::outside_cargo_test(&mut script)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut packages = 0;
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().into_string().unwrap();
+        if name.starts_with("ddns-dc_") {
+            packages += 1;
+            let size = entry.metadata().unwrap().len();
+            if size > PACKAGE {
+                over.push(format!("{name}: {size} bytes (at most {PACKAGE})"));
+            }
+        }
+    }
+    // An .ipk and an .apk for each of the five.
+    assert_eq!(packages, 10, "packages made in {}", out.display());
+    assert!(over.is_empty(), "over budget:\n{}", over.join("\n"));
+    std::fs::remove_dir_all(&out).unwrap();
+}
