@@ -208,6 +208,36 @@ fn probe_says_whether_it_will_work_and_writes_nothing() {
     ]);
 }
 
+/// `probe` finds the zone as `setup` does: a name outside the zone given is refused before
+/// the provider is asked, as `setup` would refuse it.
+#[test]
+fn probe_refuses_a_name_outside_the_zone_given() {
+    let w = world("probe-zone");
+    let p = w.run(&["probe", NAME, "--zone", "example.org", "--json"]);
+    assert_eq!(p.code, Some(4), "{p:?}");
+    let doc = json(&p);
+    assert_eq!(
+        (&doc["verdict"], &doc["code"], &doc["text"]),
+        (
+            &"does-not-work".into(),
+            &"no-zone".into(),
+            &"home.example.com is not inside the zone example.org: check --zone".into()
+        ),
+        "{doc}"
+    );
+    let s = w.run(&["setup", NAME, "--zone", "example.org"]);
+    assert_eq!(
+        (s.code, s.stderr.as_str()),
+        (
+            Some(2),
+            "ddns: home.example.com is not inside the zone example.org: check --zone\n"
+        )
+    );
+    assert!(!w.state.exists(), "nothing set up, nothing written");
+    let per_probe = if doc["ipv6"]["route"] == true { 2 } else { 1 };
+    w.budgets(&[(Route::Echo, per_probe)]);
+}
+
 /// A name set up with AAAA on a network without a public IPv6 address: its A record is
 /// published, and the page is told it is partial (a warning), not a plain error.
 #[test]

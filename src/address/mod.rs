@@ -5,7 +5,7 @@
 
 mod special;
 
-pub use special::{ipv4_not_global, ipv6_not_global, not_global, require_global};
+pub use special::{ipv4_not_global, ipv6_not_global, is_cgnat, not_global, require_global};
 
 use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};

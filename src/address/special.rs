@@ -23,6 +23,11 @@ fn v6_in(ip: Ipv6Addr, net: [u16; 8], bits: u32) -> bool {
     u128::from(ip) & mask == u128::from(Ipv6Addr::from(net)) & mask
 }
 
+/// Whether `ip` is in the carrier-grade NAT block (100.64.0.0/10, RFC 6598).
+pub fn is_cgnat(ip: Ipv4Addr) -> bool {
+    v4_in(ip, [100, 64, 0, 0], 10)
+}
+
 /// Why an IPv4 address is not a global unicast address, or `None` when it is one.
 /// Ranges: IANA IPv4 Special-Purpose Address Registry, plus multicast and class E.
 pub fn ipv4_not_global(ip: Ipv4Addr) -> Option<&'static str> {

@@ -18,6 +18,25 @@ use crate::context::{Context, Env};
 use crate::error::{Code, Error, Result};
 use crate::state::State;
 
+/// The zone that holds `name` (`zone` as given, else the one DNS answers for) and `name`'s
+/// host within it: `setup` and `probe` find them alike.
+fn zone_and_host(
+    dns: &crate::net::dns::Dns,
+    name: &str,
+    zone: Option<&str>,
+) -> Result<(String, String)> {
+    let zone = match zone {
+        Some(z) => crate::name::normalise(z)?,
+        None => dns.zone_of(name)?,
+    };
+    let host = crate::name::host_in_zone(name, &zone).ok_or_else(|| {
+        Error::usage(format!(
+            "{name} is not inside the zone {zone}: check --zone"
+        ))
+    })?;
+    Ok((zone, host))
+}
+
 /// Run the parsed command line; `Ok` carries the exit status when the command chose one.
 /// `program` is the name the binary was started as (the syslog tag).
 pub fn run(cli: Cli, env: &Env, program: &str) -> Result<u8> {

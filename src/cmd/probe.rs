@@ -7,7 +7,7 @@ use crate::address::Family;
 use crate::cli::ProbeArgs;
 use crate::context::Context;
 use crate::error::Result;
-use crate::plan::probe::{Findings, Ipv4Reach, Judged, Verdict, judge};
+use crate::plan::probe::{Findings, Ipv4Reach, Judged, Verdict, Zone, judge};
 use serde::Serialize;
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -46,19 +46,19 @@ struct Ipv6Json {
 pub fn run(ctx: &Context, args: &ProbeArgs) -> Result<u8> {
     let name = crate::name::normalise(&args.name)?;
     let dns = ctx.net.dns();
-    let zone = match &args.zone {
-        Some(z) => crate::name::normalise(z),
-        None => dns.zone_of(&name).map_err(Into::into),
-    };
-    let provider = (zone.as_ref().ok()).map(|z| {
-        let http = ctx.net.http()?;
-        crate::domainconnect::client::discover(dns, http, z)
+    // The zone as `setup` would find it (a name outside a given --zone is refused alike).
+    let zone = super::zone_and_host(dns, &name, args.zone.as_deref()).map(|(zone, _)| {
+        let provider = (ctx.net.http())
+            .and_then(|http| crate::domainconnect::client::discover(dns, http, &zone));
+        Zone {
+            name: zone,
+            provider,
+        }
     });
     let detect = |family| crate::detect::detect(&ctx.net, &ctx.sources, family).map(|d| d.ip);
     let ipv6_route = crate::detect::has_global_ipv6();
     let findings = Findings {
         zone,
-        provider,
         public_v4: detect(Family::Ipv4),
         wan_v4: crate::detect::wan_ipv4(),
         ipv6_route,
@@ -76,10 +76,11 @@ pub fn run(ctx: &Context, args: &ProbeArgs) -> Result<u8> {
 }
 
 fn document<'a>(name: &'a str, f: &'a Findings, j: &'a Judged) -> Document<'a> {
-    let found = f.provider.as_ref().and_then(|p| p.as_ref().ok());
+    let zone = f.zone.as_ref().ok();
+    let found = zone.and_then(|z| z.provider.as_ref().ok());
     Document {
         name,
-        zone: f.zone.as_deref().ok(),
+        zone: zone.map(|z| z.name.as_str()),
         provider: found.map(|(p, _)| p.name.as_str()),
         template: found.map(|(_, t)| t.id()),
         verdict: j.verdict,
@@ -108,7 +109,7 @@ fn lines(name: &str, f: &Findings, j: &Judged) -> Vec<String> {
     };
     let mut out = vec![format!("{name}: {}", j.text)];
     if let Ok(zone) = &f.zone {
-        out.push(format!("  zone {zone}"));
+        out.push(format!("  zone {}", zone.name));
     }
     let wan = f
         .wan_v4

@@ -144,15 +144,7 @@ fn forget_expired(locked: &mut Locked, now: u64) {
 /// families, and a fresh random OAuth `state`.
 fn discover(ctx: &Context, args: &SetupArgs, name: &str) -> Result<Pending> {
     let dns = ctx.net.dns();
-    let zone = match &args.zone {
-        Some(z) => name::normalise(z)?,
-        None => dns.zone_of(name)?,
-    };
-    let host = name::host_in_zone(name, &zone).ok_or_else(|| {
-        Error::usage(format!(
-            "{name} is not inside the zone {zone}: check --zone"
-        ))
-    })?;
+    let (zone, host) = super::zone_and_host(dns, name, args.zone.as_deref())?;
     let ipv6_suffix = match &args.ipv6_suffix {
         Some(v) => Some(crate::address::parse_suffix(v).ok_or_else(|| {
             Error::usage(format!(

@@ -12,10 +12,8 @@ use std::net::{IpAddr, Ipv4Addr};
 /// What `probe` found.
 #[derive(Debug)]
 pub struct Findings {
-    /// The zone that holds the name.
-    pub zone: Result<String, Error>,
-    /// Its provider and template (`None` when the zone is not known).
-    pub provider: Option<Result<(Provider, Template), Error>>,
+    /// The zone that holds the name, and what it says of its provider.
+    pub zone: Result<Zone, Error>,
     /// The public IPv4 address, as the IP sources say.
     pub public_v4: Result<IpAddr, Error>,
     /// This machine's WAN IPv4 address (that of its default route), if it has one.
@@ -24,6 +22,15 @@ pub struct Findings {
     pub ipv6_route: bool,
     /// The public IPv6 address, when it has a route.
     pub public_v6: Option<Result<IpAddr, Error>>,
+}
+
+/// The zone that holds the name.
+#[derive(Debug)]
+pub struct Zone {
+    /// Its name.
+    pub name: String,
+    /// Its provider and template.
+    pub provider: Result<(Provider, Template), Error>,
 }
 
 /// The verdict.
@@ -85,9 +92,8 @@ pub struct Judged {
 
 /// Where the public IPv4 address stands, from the public and the WAN address.
 pub fn ipv4_reach(public: &Result<IpAddr, Error>, wan: Option<Ipv4Addr>) -> Ipv4Reach {
-    let cgnat = |ip: Ipv4Addr| ip.octets()[0] == 100 && (64..128).contains(&ip.octets()[1]);
     match (public, wan) {
-        (_, Some(w)) if cgnat(w) => Ipv4Reach::Cgnat,
+        (_, Some(w)) if crate::address::is_cgnat(w) => Ipv4Reach::Cgnat,
         (Ok(IpAddr::V4(p)), Some(w)) if *p == w => Ipv4Reach::Direct,
         (Ok(IpAddr::V4(_)), Some(w)) if not_global(&IpAddr::V4(w)).is_some() => Ipv4Reach::Nat,
         (Ok(_), _) => Ipv4Reach::Public,
@@ -106,7 +112,10 @@ pub fn judge(name: &str, f: &Findings) -> Judged {
         text,
         next: "try again when the network works".into(),
     };
-    let zone = match &f.zone {
+    let Zone {
+        name: zone,
+        provider,
+    } = match &f.zone {
         Ok(zone) => zone,
         Err(e) if e.class == Class::Transient => return unknown(e.message.clone()),
         Err(e) => {
@@ -118,10 +127,10 @@ pub fn judge(name: &str, f: &Findings) -> Judged {
             };
         }
     };
-    let (provider, template) = match &f.provider {
-        Some(Ok(found)) => found,
-        Some(Err(e)) if e.class == Class::Transient => return unknown(e.message.clone()),
-        Some(Err(e)) => {
+    let (provider, template) = match provider {
+        Ok(found) => found,
+        Err(e) if e.class == Class::Transient => return unknown(e.message.clone()),
+        Err(e) => {
             return Judged {
                 code: "provider-unsupported",
                 verdict: Verdict::DoesNotWork,
@@ -131,7 +140,6 @@ pub fn judge(name: &str, f: &Findings) -> Judged {
                 ..unknown(e.message.clone())
             };
         }
-        None => return unknown(format!("the provider of {zone} could not be found")),
     };
     let ipv4 = ipv4_reach(&f.public_v4, f.wan_v4);
     let v4 = matches!(ipv4, Ipv4Reach::Direct | Ipv4Reach::Nat | Ipv4Reach::Public);
@@ -143,7 +151,7 @@ pub fn judge(name: &str, f: &Findings) -> Judged {
     let with = format!("{} ({})", provider.name, template.id());
     let records: Vec<&str> = families.iter().map(|f| f.record()).collect();
     let setup = format!(
-        "set it up: `ddns setup {name}`{}",
+        "set it up: `ddns setup {name}{}`",
         if v4 { "" } else { " --ipv6" }
     );
     let (verdict, code, text, next) = match (v4, v6, ipv4) {

@@ -1,8 +1,10 @@
 //! Tests of the decision: `decide.rs` the function, `run.rs` the steps a run takes,
-//! `defend.rs` the record's defence (holds, the watch, verification).
+//! `defend.rs` the record's defence (holds, the watch, verification), `probe.rs` the
+//! verdict of `ddns probe`.
 
 mod decide;
 mod defend;
+mod probe;
 mod run;
 
 use super::*;
