@@ -121,9 +121,38 @@ pub fn shown(url: &str) -> String {
     }
 }
 
+/// An entry of a list (an IP source, a monitor) as a message echoes it: a URL by its scheme and
+/// host only ([`shown`]); anything else up to its first `/`, since what follows may be a
+/// monitor's token (`healthchecks:hc-ping.com/UUID` without its `https://`).
+pub fn shown_entry(entry: &str) -> String {
+    if entry.contains("://") {
+        shown(entry)
+    } else {
+        match entry.split_once('/') {
+            Some((before, _)) => format!("{before}/..."),
+            None => entry.to_string(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_entry_shows_no_path() {
+        for (entry, want) in [
+            ("https://user:pw@hc.test/ping/uuid", "https://hc.test"),
+            (
+                "healthchecks:hc-ping.com/0b2c-uuid",
+                "healthchecks:hc-ping.com/...",
+            ),
+            ("dns:opendns@192.0.2.53:53", "dns:opendns@192.0.2.53:53"),
+            ("interface:eth0", "interface:eth0"),
+        ] {
+            assert_eq!(shown_entry(entry), want, "{entry}");
+        }
+    }
 
     #[test]
     fn only_scheme_and_host_are_shown() {

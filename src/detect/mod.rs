@@ -94,7 +94,7 @@ fn parse_source(entry: &str) -> Result<Source> {
         Error::usage(format!(
             "'{}' is not an IP source: use [ipv4:|ipv6:] followed by https://URL, \
              dns:opendns|cloudflare|google[@IP[:PORT]] or interface:NAME, comma-separated",
-            crate::error::printable(&shown_entry(entry), 80)
+            crate::error::printable(&crate::url::shown_entry(entry), 80)
         ))
     };
     let (family, rest) = if let Some(r) = entry.strip_prefix("ipv4:") {
@@ -130,15 +130,6 @@ fn parse_source(entry: &str) -> Result<Source> {
         return Err(bad());
     };
     Ok(Source { family, kind })
-}
-
-/// An entry as a message may echo it: a URL by its scheme and host only.
-fn shown_entry(entry: &str) -> String {
-    if entry.contains("://") {
-        crate::url::shown(entry)
-    } else {
-        entry.to_string()
-    }
 }
 
 fn parse_server(s: &str) -> Option<SocketAddr> {

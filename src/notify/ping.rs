@@ -58,13 +58,8 @@ pub fn parse(list: &str) -> Result<Vec<Monitor>> {
                 && !rest.contains(|c: char| c.is_whitespace() || c.is_control() || c == '#')
                 && !url::ambiguous(rest);
             if !ok {
-                // A monitor's URL may carry its token (in the user information or the path):
-                // only its scheme and host are echoed.
-                let shown = if entry.contains("://") {
-                    crate::url::shown(entry)
-                } else {
-                    entry.to_string()
-                };
+                // A monitor's URL may carry its token (in the user information or the path).
+                let shown = crate::url::shown_entry(entry);
                 return Err(Error::usage(format!(
                     "'{}' is not a monitor to ping: use [healthchecks:|uptimekuma:]https://URL \
                      (pings go over verified TLS, like everything ddns sends)",
