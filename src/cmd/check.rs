@@ -71,13 +71,7 @@ fn check_one(
     observed: &Observed,
     now: u64,
 ) -> Report {
-    // The stored servers, or (for a name set up before they were stored) looked up now; check
-    // writes nothing, so `update` is what saves them.
-    let servers = if entry.setup.nameservers.is_empty() {
-        (ctx.net.dns().nameservers(&entry.setup.zone)).unwrap_or_default()
-    } else {
-        entry.setup.nameservers.clone()
-    };
+    let servers = super::zone_servers(ctx, &entry.setup);
     let mut authority = Authority::new();
     let mut seen = BTreeMap::new();
     // Per family: why it could not be detected, then why DNS could not be asked.

@@ -18,6 +18,16 @@ use crate::context::{Context, Env};
 use crate::error::{Code, Error, Result};
 use crate::state::State;
 
+/// The zone's name servers: those stored at setup, or (for a name set up before they were
+/// stored) looked up now, none when they cannot be; only `update`'s own asking saves them.
+fn zone_servers(ctx: &Context, setup: &crate::state::Setup) -> Vec<std::net::IpAddr> {
+    if setup.nameservers.is_empty() {
+        (ctx.net.dns().nameservers(&setup.zone)).unwrap_or_default()
+    } else {
+        setup.nameservers.clone()
+    }
+}
+
 /// The zone that holds `name` (`zone` as given, else the one DNS answers for) and `name`'s
 /// host within it: `setup` and `probe` find them alike.
 fn zone_and_host(

@@ -56,17 +56,16 @@ pub fn read(path: &Path) -> Option<LastRun> {
 }
 
 /// Record `run` at `path`: a new file beside it (never following a link planted there), then
-/// renamed over the old one.
+/// put in place of the old one, as the state file is saved (`platform::files`).
 pub fn write(path: &Path, run: &LastRun) -> Result<()> {
+    use crate::platform::files;
     let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
     let save = || -> std::io::Result<()> {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(&tmp)?;
+        let mut file = files::create_temp(&tmp)?;
         file.write_all(&serde_json::to_vec(run).unwrap_or_default())?;
-        std::fs::rename(&tmp, path)
+        drop(file);
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+        files::replace(&tmp, path, dir.unwrap_or(Path::new(".")))
     };
     save().map_err(|e| {
         let _ = std::fs::remove_file(&tmp);

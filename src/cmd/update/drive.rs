@@ -39,14 +39,7 @@ pub fn update(ctx: &Context, o: &Options) -> Result<RunReport> {
     let mut lessons = Vec::new();
     for (report, sent) in run.names.iter_mut().zip(applied) {
         let Some((entry, at)) = sent else { continue };
-        let servers = if entry.setup.nameservers.is_empty() {
-            ctx.net
-                .dns()
-                .nameservers(&entry.setup.zone)
-                .unwrap_or_default()
-        } else {
-            entry.setup.nameservers.clone()
-        };
+        let servers = crate::cmd::zone_servers(ctx, &entry.setup);
         let Some(v) = Verification::new(&report.records, &report.watch, &servers, o.verify) else {
             continue;
         };
@@ -65,16 +58,19 @@ pub fn update(ctx: &Context, o: &Options) -> Result<RunReport> {
         }
         report.verified(verified, watch);
     }
-    if !lessons.is_empty() {
-        // What the verification found is kept for the next runs: take the lock again.
-        let mut locked = ctx.lock()?;
+    // What the verification found is kept for the next runs: take the lock again. Like every
+    // save after a step, a busy lock or a failed save loses only this lesson (the next run
+    // learns it again), never the run's report of what was published.
+    if !lessons.is_empty()
+        && let Ok(mut locked) = ctx.lock()
+    {
         for (name, entry, verified, now) in &lessons {
             if let Ok(e) = locked.entry_mut(name) {
                 let applied = entry.last_applied.unwrap_or(*now);
                 plan::verify::remember(&mut e.watch, entry, verified, applied, *now);
             }
         }
-        locked.save()?;
+        let _ = locked.save();
     }
     Ok(run)
 }
