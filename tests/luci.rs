@@ -650,8 +650,8 @@ fn translations_cover_every_string_in_every_language() {
     );
 }
 
-/// The checks fail for what they must catch: a string in a new view file (the Status ->
-/// Overview include) missing from the template, then untranslated; a language lacking an id;
+/// The checks fail for what they must catch: a string in a new view file (a Status ->
+/// Overview include beside the real one) missing from the template, then untranslated; a language lacking an id;
 /// a language with a stale id.
 #[test]
 fn translation_checks_catch_missing_untranslated_and_stale_strings() {
@@ -676,7 +676,7 @@ fn translation_checks_catch_missing_untranslated_and_stale_strings() {
     let include = copy.join("htdocs/luci-static/resources/view/status/include");
     std::fs::create_dir_all(&include).unwrap();
     std::fs::write(
-        include.join("70_ddns-dc.js"),
+        include.join("99_ddns-dc-test.js"),
         "'use strict';\n'require baseclass';\nreturn baseclass.extend({\n\ttitle: _('Dynamic DNS names'),\n\trender: function() { return E('p', {}, [ _('%d names,  all  in sync').format(2) ]); }\n});\n",
     )
     .unwrap();
@@ -698,7 +698,7 @@ fn translation_checks_catch_missing_untranslated_and_stale_strings() {
     }
     let pot = std::fs::read_to_string(copy.join("po/templates/ddns-dc.pot")).unwrap();
     assert!(pot.contains(
-        "#: applications/luci-app-ddns-dc/htdocs/luci-static/resources/view/status/include/70_ddns-dc.js:4\nmsgid \"Dynamic DNS names\"\nmsgstr \"\"\n"
+        "#: applications/luci-app-ddns-dc/htdocs/luci-static/resources/view/status/include/99_ddns-dc-test.js:4\nmsgid \"Dynamic DNS names\"\nmsgstr \"\"\n"
     ));
     for lang in LANGUAGES {
         assert!(
@@ -710,7 +710,7 @@ fn translation_checks_catch_missing_untranslated_and_stale_strings() {
     check(&["de/ddns-dc.po: untranslated \"Dynamic DNS names\""]);
 
     // A language that lacks an id, and one with an id the template does not have.
-    std::fs::remove_file(include.join("70_ddns-dc.js")).unwrap();
+    std::fs::remove_file(include.join("99_ddns-dc-test.js")).unwrap();
     let out = example("i18n", &copy, &["scan", copy.to_str().unwrap()]);
     assert!(out.status.success());
     let de = copy.join("po/de/ddns-dc.po");

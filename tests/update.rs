@@ -630,10 +630,14 @@ fn unreachable_zone_servers_change_nothing() {
 fn names_set_up_before_learn_their_zone_servers_once() {
     let w = published_with_authority("learn");
     let mut state = w.state_json();
-    state["names"][NAME]
+    let removed = state["names"][NAME]["setup"]
         .as_object_mut()
         .unwrap()
         .remove("nameservers");
+    assert!(
+        removed.is_some(),
+        "the servers are stored at setup: {state}"
+    );
     std::fs::write(&w.state, serde_json::to_vec_pretty(&state).unwrap()).unwrap();
     age_last_apply(&w, NAME, 3600);
     let u = w.run(&["update"]);
