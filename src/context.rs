@@ -151,8 +151,6 @@ impl Context {
         let state_path = state
             .or(env.state.as_deref())
             .map_or_else(|| default_state_path(env), PathBuf::from);
-        // Before any request: a refused directory must not cost a consent.
-        crate::state::check_dir(&state_path)?;
         let resolvers = resolver
             .or(env.resolver.as_deref())
             .map(resolv::parse_resolvers)

@@ -193,3 +193,22 @@ fn a_parent_another_user_can_change_is_refused() {
     assert_eq!(made.mode() & 0o7777, 0o700);
     w.expect_all(&[(Route::Settings, 1), (Route::Template, 1)]);
 }
+
+/// `probe` keeps no state: a state directory it would refuse for every other command is not
+/// its business (it said "pass --state", an option `probe` does not have).
+#[test]
+#[ignore = "needs root"]
+fn probe_ignores_the_state_directory() {
+    let (mut w, dir) = shared("probe", NOBODY, 0o1777);
+    as_nobody(&mut w, false);
+    let p = w.run(&["probe", NAME, "--json"]);
+    assert_eq!(p.code, Some(0), "{p:?}");
+    assert!(entries(&dir).is_empty());
+    let doc: serde_json::Value = serde_json::from_str(&p.stdout).unwrap();
+    let per_probe = if doc["ipv6"]["route"] == true { 2 } else { 1 };
+    w.expect_all(&[
+        (Route::Settings, 1),
+        (Route::Template, 1),
+        (Route::Echo, per_probe),
+    ]);
+}

@@ -23,6 +23,8 @@ use std::io::BufRead;
 /// Run `setup`.
 pub fn run(ctx: &Context, args: &SetupArgs) -> Result<()> {
     let name = name::normalise(&args.name)?;
+    // Before any request: a refused state directory must not cost a consent.
+    crate::state::check_dir(&ctx.state_path)?;
     if args.begin && args.code.is_some() {
         return Err(Error::usage(
             "--begin starts a consent and --code finishes it: give one of them",

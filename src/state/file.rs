@@ -18,8 +18,10 @@ use std::time::{Duration, Instant};
 const MAX_STATE_BYTES: u64 = 1 << 20;
 
 /// Read the state at `path` without locking (for read-only commands: saves are atomic renames,
-/// so a reader sees the old file or the new one). A missing file is an empty state.
+/// so a reader sees the old file or the new one). A missing file is an empty state. A
+/// directory another user could change is refused (`check_dir`), as `lock` refuses it.
 pub fn read(path: &Path) -> Result<State> {
+    check_dir(path)?;
     let mut file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(State::default()),
