@@ -8,7 +8,7 @@ use super::decide::drifted;
 use super::{Action, Authority, Reason, RecordChange};
 use crate::address::{Addresses, Family};
 use crate::error::{Class, Error};
-use crate::state::{Backoff, Change, Entry, HISTORY_PER_FAMILY, Unseen, Watch, Why};
+use crate::state::{Backoff, Change, Entry, Foreign, HISTORY_PER_FAMILY, Unseen, Watch, Why};
 use std::net::IpAddr;
 
 /// Undos of one foreign value count toward a conflict for this long.
@@ -169,17 +169,12 @@ pub fn hold(
     if !matches!(reason, Reason::Drift | Reason::Keepalive) {
         return None;
     }
-    for (family, foreign) in &watch.foreign {
-        let recent = (foreign.undid.iter())
-            .filter(|at| now.saturating_sub(**at) < CONFLICT_WINDOW_SECS)
-            .count();
-        if recent >= CONFLICT_UNDOS {
-            return Some(Hold::Conflict {
-                family: *family,
-                value: foreign.value,
-                undid: foreign.undid.clone(),
-            });
-        }
+    if let Some((family, foreign, undid)) = conflict(watch, now) {
+        return Some(Hold::Conflict {
+            family,
+            value: foreign.value,
+            undid,
+        });
     }
     for (family, unseen) in &watch.unseen {
         if unseen.applies >= UNSEEN_APPLIES && send.get(*family) == Some(unseen.value) {
@@ -194,6 +189,18 @@ pub fn hold(
         }
     }
     None
+}
+
+/// The record another writer keeps undoing, if any: one whose value undid ours at least
+/// [`CONFLICT_UNDOS`] times within [`CONFLICT_WINDOW_SECS`] of `now`, with those undos. The
+/// hold, the status and the page's arguments all count them here.
+pub fn conflict(watch: &Watch, now: u64) -> Option<(Family, &Foreign, Vec<u64>)> {
+    watch.foreign.iter().find_map(|(family, foreign)| {
+        let recent: Vec<u64> = (foreign.undid.iter().copied())
+            .filter(|at| now.saturating_sub(*at) < CONFLICT_WINDOW_SECS)
+            .collect();
+        (recent.len() >= CONFLICT_UNDOS).then_some((*family, foreign, recent))
+    })
 }
 
 /// A request to the provider failed with `error`: a `Retry-After` is kept, and a temporary

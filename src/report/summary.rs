@@ -5,7 +5,7 @@
 
 use super::{Report, Status};
 use crate::error::{Class, Code};
-use crate::plan::watch::CONFLICT_UNDOS;
+use crate::plan::watch::conflict;
 use crate::state::lastrun::NameRun;
 use crate::state::{Entry, Pending, Watch};
 use serde::Serialize;
@@ -97,7 +97,7 @@ impl Report {
                     },
                     key,
                 ),
-                watch_args(&self.watch),
+                watch_args(&self.watch, now),
             ),
             Status::InSync | Status::Updated => (status.to_string(), BTreeMap::new()),
         };
@@ -127,25 +127,22 @@ impl Report {
 }
 
 /// The arguments of a defence code: the other writer's value, the window's end.
-fn watch_args(w: &Watch) -> BTreeMap<String, Value> {
-    {
-        let mut out = BTreeMap::new();
-        if let Some((family, f)) = (w.foreign.iter()).find(|(_, f)| f.undid.len() >= CONFLICT_UNDOS)
-        {
-            out.insert("record".into(), json!(family.record()));
-            out.insert("value".into(), json!(f.value));
-            out.insert("times".into(), json!(f.undid.len()));
-            out.insert("since".into(), json!(f.undid.first()));
-        }
-        if let Some(until) = w.retry_after {
-            out.insert("until".into(), json!(until));
-        }
-        if let Some(b) = &w.backoff {
-            out.insert("until".into(), json!(b.until));
-            out.insert("failures".into(), json!(b.failures));
-        }
-        out
+fn watch_args(w: &Watch, now: u64) -> BTreeMap<String, Value> {
+    let mut out = BTreeMap::new();
+    if let Some((family, f, undid)) = conflict(w, now) {
+        out.insert("record".into(), json!(family.record()));
+        out.insert("value".into(), json!(f.value));
+        out.insert("times".into(), json!(undid.len()));
+        out.insert("since".into(), json!(undid.first()));
     }
+    if let Some(until) = w.retry_after {
+        out.insert("until".into(), json!(until));
+    }
+    if let Some(b) = &w.backoff {
+        out.insert("until".into(), json!(b.until));
+        out.insert("failures".into(), json!(b.failures));
+    }
+    out
 }
 
 /// A name's state from what is stored and its last run alone, with no packet: a pending
@@ -174,7 +171,7 @@ pub fn offline(
     let stored = |status: &'static str, code: &str, text: String| Summary {
         status,
         code: code.into(),
-        args: watch_args(w),
+        args: watch_args(w, now),
         text,
     };
     if let Some(at) = entry.grant_lost_at {
@@ -189,13 +186,7 @@ pub fn offline(
             ),
         };
     }
-    let recent = |undid: &Vec<u64>| {
-        (undid.iter())
-            .filter(|at| now.saturating_sub(**at) < crate::plan::watch::CONFLICT_WINDOW_SECS)
-            .count()
-    };
-    if let Some((family, f)) = (w.foreign.iter()).find(|(_, f)| recent(&f.undid) >= CONFLICT_UNDOS)
-    {
+    if let Some((family, f, _)) = conflict(w, now) {
         let value = f
             .value
             .map_or_else(|| "no record".into(), |v| v.to_string());

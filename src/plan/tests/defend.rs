@@ -310,3 +310,46 @@ fn a_run_held_back_takes_no_step_and_says_why() {
     assert_eq!(finished.watch.backoff.unwrap().failures, 1);
     assert_eq!(finished.errors[0].class, Class::Transient);
 }
+
+/// The hold, `status` and the page's arguments count a second writer's undos alike: only those
+/// within the window, so a stale one neither makes a conflict nor swells its count.
+#[test]
+fn a_conflict_counts_only_recent_undos_everywhere() {
+    use crate::report::summary::offline;
+    let day = watch::CONFLICT_WINDOW_SECS;
+    let mut e = entry(&[Family::Ipv4], a4("81.2.69.142"), Some(NOW - 60));
+    let foreign = |undid: Vec<u64>| crate::state::Foreign {
+        value: Some(ip("81.2.69.66")),
+        undid,
+        last_apply: NOW - 60,
+    };
+    // Three undos, one of them older than the window: no conflict.
+    e.watch.foreign.insert(
+        Family::Ipv4,
+        foreign(vec![NOW - day - 10, NOW - 600, NOW - 60]),
+    );
+    assert!(watch::conflict(&e.watch, NOW).is_none());
+    let s = offline("home.example.com", Some(&e), None, None, NOW);
+    assert_ne!(s.status, "conflict");
+    assert!(!s.args.contains_key("times"), "{:?}", s.args);
+    // Four, three of them recent: a conflict of three since the first recent one.
+    e.watch.foreign.insert(
+        Family::Ipv4,
+        foreign(vec![NOW - day - 10, NOW - 900, NOW - 600, NOW - 60]),
+    );
+    let (family, _, undid) = watch::conflict(&e.watch, NOW).unwrap();
+    assert_eq!(
+        (family, undid),
+        (Family::Ipv4, vec![NOW - 900, NOW - 600, NOW - 60])
+    );
+    let s = offline("home.example.com", Some(&e), None, None, NOW);
+    assert_eq!((s.status, s.code.as_str()), ("conflict", "conflict"));
+    assert_eq!(
+        (&s.args["times"], &s.args["since"], &s.args["value"]),
+        (
+            &serde_json::json!(3),
+            &serde_json::json!(NOW - 900),
+            &serde_json::json!("81.2.69.66")
+        )
+    );
+}
