@@ -5,7 +5,7 @@
 //! `--code` finishes it without discovering again. The consent carries a PKCE challenge (RFC
 //! 7636) whose verifier goes with the code exchange; `--code -` reads the code from stdin.
 
-use crate::address::{Addresses, Family};
+use crate::address::Family;
 use crate::cli::SetupArgs;
 use crate::clock::now;
 use crate::context::Context;
@@ -15,7 +15,7 @@ use crate::domainconnect::protocol;
 use crate::domainconnect::token;
 use crate::error::{Error, Result};
 use crate::plan;
-use crate::state::{Entry, Grant, Locked, Pending, Setup, Watch};
+use crate::state::{Entry, Grant, Locked, Pending, Setup};
 use crate::{name, out};
 use serde::Serialize;
 use std::io::BufRead;
@@ -216,18 +216,14 @@ fn finish(ctx: &Context, args: &SetupArgs, name: &str, p: Pending, code: &str) -
     let mut setup = p.setup;
     setup.provider.token_form = Some(form);
     let url_api = setup.provider.url_api.clone();
-    let entry = Entry {
+    let entry = Entry::new(
         setup,
-        grant: Grant {
+        Grant {
             access_token: tokens.access_token,
             access_expires_at: tokens.expires_in.map(|s| now.saturating_add(s)),
             refresh_token: tokens.refresh_token,
         },
-        published: Addresses::default(),
-        last_applied: None,
-        grant_lost_at: None,
-        watch: Watch::default(),
-    };
+    );
     let provider_name = entry.setup.provider.name.clone();
     let template = entry.setup.template;
     let records: Vec<&'static str> = (entry.setup.published_families().into_iter())

@@ -3,10 +3,10 @@
 //! a typed value or one sentence out; the caller reads the file and writes the state. The format
 //! and every field are described in `docs/windows-import.md`.
 
-use crate::address::{Addresses, Family};
+use crate::address::Family;
 use crate::domainconnect::protocol::Template;
 use crate::error::{Error, Result};
-use crate::state::{Entry, Grant, Provider, Setup, Watch};
+use crate::state::{Entry, Grant, Provider, Setup};
 use serde_json::{Map, Value};
 use std::net::IpAddr;
 use std::path::Path;
@@ -66,8 +66,8 @@ impl Imported {
                 self.zone, provider.url_api, self.url_api, self.name
             )));
         }
-        Ok(Entry {
-            setup: Setup {
+        Ok(Entry::new(
+            Setup {
                 zone: self.zone,
                 host: self.host,
                 provider,
@@ -76,12 +76,8 @@ impl Imported {
                 ipv6_suffix: None,
                 nameservers,
             },
-            grant: self.grant,
-            published: Addresses::default(),
-            last_applied: None,
-            grant_lost_at: None,
-            watch: Watch::default(),
-        })
+            self.grant,
+        ))
     }
 }
 

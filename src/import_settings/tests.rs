@@ -1,6 +1,7 @@
 //! Unit tests of the settings.txt parser, on the fixtures in `tests/fixtures/windows/`.
 
 use super::*;
+use crate::address::Addresses;
 
 /// A fixture from `tests/fixtures/windows/`.
 fn fixture(name: &str) -> Vec<u8> {

@@ -155,6 +155,18 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// A name just set up with `grant`: nothing published yet, nothing watched.
+    pub fn new(setup: Setup, grant: Grant) -> Entry {
+        Entry {
+            setup,
+            grant,
+            published: Addresses::default(),
+            last_applied: None,
+            grant_lost_at: None,
+            watch: Watch::default(),
+        }
+    }
+
     /// Whether this name publishes `family`.
     pub fn publishes(&self, family: Family) -> bool {
         self.setup.publishes(family)
