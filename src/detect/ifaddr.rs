@@ -160,13 +160,12 @@ pub fn pick(
             }
             // Every interface has a link-local address: report another non-global one (a
             // ULA, say) only when the interface has no global address at all.
-            let link_local = |ip: Ipv6Addr| ip.segments()[0] & 0xffc0 == 0xfe80;
             let has_global = mine
                 .iter()
                 .any(|a| address::ipv6_not_global(a.ip).is_none());
             match mine
                 .iter()
-                .find(|a| !link_local(a.ip) && address::ipv6_not_global(a.ip).is_some())
+                .find(|a| !a.ip.is_unicast_link_local() && address::ipv6_not_global(a.ip).is_some())
             {
                 Some(a) if !has_global => address::require_global(IpAddr::V6(a.ip), &origin),
                 _ => Err(Error::transient(format!(

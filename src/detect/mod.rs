@@ -167,8 +167,14 @@ fn detect_from(net: &Net, sources: &[Source], family: Family, from: usize) -> Re
         match ask(net, source, family) {
             Ok(ip) => {
                 let ip = address::require_global(ip, &format!("the IP source {}", source.label()))?;
+                // An interface source picks a stable address itself (`ifaddr::pick`).
+                let ip = if matches!(source.kind, Kind::Interface(_)) {
+                    ip
+                } else {
+                    prefer_stable(ip)
+                };
                 return Ok(Detection {
-                    ip: prefer_stable(ip),
+                    ip,
                     source: source.label(),
                     millis: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
                     next: index + 1,
@@ -263,8 +269,12 @@ fn ask(net: &Net, source: &Source, family: Family) -> Result<IpAddr> {
 }
 
 /// This machine's WAN IPv4 address: an address of the interface its default route leaves by
-/// (`None` when there is none, or `/proc/net` cannot be read).
+/// (`None` when there is none, or `/proc/net` cannot be read; always on Windows, whose adapter
+/// list carries no default route: a PC is not the router).
 pub fn wan_ipv4() -> Option<std::net::Ipv4Addr> {
+    if cfg!(windows) {
+        return None;
+    }
     let (v4, routes, _) = ifaddr::read("").ok()?;
     let device = routes
         .iter()
