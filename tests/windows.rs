@@ -650,7 +650,7 @@ fn service_under_wine_guards_the_program_folder() {
              `service install` from there\n"
         )
     );
-    // The interval is checked first, as update's options are.
+    // The interval and update's options (as update checks them) are checked first.
     for (args, message) in [
         (
             &["service", "install", "--every", "90s"][..],
@@ -660,6 +660,17 @@ fn service_under_wine_guards_the_program_folder() {
             &["service", "install", "--frobnicate"],
             "ddns: the update options for the task are not valid: Unrecognized argument: \
              --frobnicate\n",
+        ),
+        (
+            &["service", "install", "--ip-source", "http://x.test"],
+            "ddns: 'http://x.test' is not an IP source: use [ipv4:|ipv6:] followed by \
+             https://URL, dns:opendns|cloudflare|google[@IP[:PORT]] or interface:NAME, \
+             comma-separated\n",
+        ),
+        (
+            &["service", "install", "--state", r"ddns\state.json"],
+            "ddns: the state file ddns\\state.json is a relative path, which the task, started \
+             in another folder, would not find: give its full path\n",
         ),
         (
             &["service", "restart"],

@@ -46,8 +46,8 @@ pub fn run(args: &ServiceArgs, env: &Env) -> Result<u8> {
     }
 }
 
-/// `service install`: check the interval and the update options as `update` would, then
-/// register the task.
+/// `service install`: check the interval and the update options as `update` would (and a
+/// state path the task can find), then register the task.
 #[cfg(windows)]
 fn install(rest: &[String], env: &Env) -> Result<u8> {
     use crate::task_xml::{self, Interval};
@@ -65,7 +65,29 @@ fn install(rest: &[String], env: &Env) -> Result<u8> {
             e.output.trim().replace('\n', " ")
         ))
     })?;
-    // The task does not see this prompt's environment: a DDNS_STATE becomes --state.
+    // Checked as `update` checks them, with what the task will see: none of this prompt's
+    // environment but the state file (a DDNS_STATE becomes --state below).
+    let task_env = Env {
+        state: env.state.clone(),
+        ..Env::default()
+    };
+    crate::context::Context::new(
+        &task_env,
+        checked.state.as_deref(),
+        checked.resolver.as_deref(),
+        &checked.ip_source,
+    )?;
+    super::update::check(&checked, &task_env)?;
+    // The task starts in a folder of its own, where a relative path names another file.
+    if let Some(given) = checked.state.as_deref().or(env.state.as_deref())
+        && std::path::Path::new(given).is_relative()
+    {
+        return Err(Error::usage(format!(
+            "the state file {} is a relative path, which the task, started in another folder, \
+             would not find: give its full path",
+            crate::error::printable(given, 200)
+        )));
+    }
     if let (None, Some(state)) = (&checked.state, &env.state) {
         update.extend(["--state".to_string(), state.clone()]);
     }

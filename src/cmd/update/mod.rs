@@ -88,6 +88,13 @@ impl Options {
     }
 }
 
+/// Check `args` as a run would with `env`, and run nothing: `service install` checks the
+/// task's options so, before the task fails on them every few minutes.
+#[cfg(windows)]
+pub fn check(args: &UpdateArgs, env: &Env) -> Result<()> {
+    Options::new(args, env).map(|_| ())
+}
+
 /// Run `update`: once (the default, for cron, hooks and CronJobs), or every `--every` until a
 /// stop signal. Returns the exit status: 0, or the worst status of any name.
 pub fn run(ctx: &Context, args: &UpdateArgs, env: &Env) -> Result<u8> {
