@@ -161,27 +161,24 @@ pub fn with_schedule(text: &str, exe: &str, minutes: u64) -> String {
 }
 
 /// Replace `path` with `text`, keeping its mode and owner (root's crontab is 0600; a new one is
-/// made 0600): written to a new file next to it, then renamed over it.
+/// made 0600): a new file next to it, put in its place as the state file is (`files`).
 fn replace_keeping_mode(path: &Path, text: &str) -> std::io::Result<()> {
+    use super::files;
     use std::io::Write;
-    use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let old = std::fs::metadata(path).ok();
     let tmp = path.with_extension("ddns-dc.tmp");
     let _ = std::fs::remove_file(&tmp);
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&tmp)?;
-    let written = file.write_all(text.as_bytes()).and_then(|()| {
+    let written = files::create_temp(&tmp).and_then(|mut file| {
+        file.write_all(text.as_bytes())?;
         if let Some(old) = &old {
             std::os::unix::fs::fchown(&file, Some(old.uid()), Some(old.gid()))?;
             file.set_permissions(std::fs::Permissions::from_mode(old.mode() & 0o7777))?;
         }
         file.sync_all()
     });
-    drop(file);
-    match written.and_then(|()| std::fs::rename(&tmp, path)) {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    match written.and_then(|()| files::replace(&tmp, path, dir.unwrap_or(Path::new(".")))) {
         Ok(()) => Ok(()),
         Err(e) => {
             let _ = std::fs::remove_file(&tmp);
