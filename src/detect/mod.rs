@@ -223,7 +223,7 @@ pub fn confirm(net: &Net, sources: &[Source], first: &Detection) -> Result<()> {
 fn ask(net: &Net, source: &Source, family: Family) -> Result<IpAddr> {
     match &source.kind {
         Kind::Https(url) => {
-            let host = crate::net::http::host_of(url);
+            let host = crate::url::host(url);
             let reply = net.http()?.get(url, Some(family))?;
             if reply.status != 200 {
                 return Err(Error::transient(format!(

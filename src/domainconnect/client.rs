@@ -8,7 +8,7 @@ use crate::domainconnect::reply;
 use crate::domainconnect::token::{self, TokenForm};
 use crate::error::{Code, Error, Result};
 use crate::net::dns::Dns;
-use crate::net::http::{CallError, Http, Reply, host_of};
+use crate::net::http::{CallError, Http, Reply};
 
 /// The provider's settings for `zone` (its `_domainconnect` TXT record, then the settings
 /// request), without looking for a template: what `import-settings` (Windows) needs.
@@ -27,7 +27,7 @@ pub fn settings(dns: &Dns, http: &Http, zone: &str) -> Result<Provider> {
         404 => {
             return Err(Error::refused(format!(
                 "the Domain Connect service at {} does not host {zone} (HTTP 404)",
-                host_of(&url)
+                crate::url::host(&url)
             )));
         }
         status => {

@@ -143,18 +143,12 @@ impl Http {
     }
 }
 
-/// The host (and port) of a URL, for messages: never the user information or the query, which
-/// may carry a secret (`url::host`).
-pub fn host_of(url: &str) -> &str {
-    crate::url::host(url)
-}
-
 fn finish(
     url: &str,
     result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
     limit: Duration,
 ) -> Result<Reply, CallError> {
-    let host = host_of(url);
+    let host = crate::url::host(url);
     let mut response = result.map_err(|e| CallError {
         error: describe(host, &e, limit),
         maybe_sent: maybe_sent(&e),
@@ -313,7 +307,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn host_of_never_shows_the_query() {
+    fn retry_after_takes_seconds_or_an_http_date() {
+        assert_eq!(retry_after(" 120 "), Some(120));
+        // A date in the past: try again now.
+        assert_eq!(retry_after("Tue, 29 Feb 2000 00:00:00 GMT"), Some(0));
+        let soon = crate::clock::now() + 3600;
+        let (y, mo, d, h, mi, se) = crate::clock::civil(soon);
+        let weekday =
+            ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][(soon / 86_400 % 7) as usize];
+        let month = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ][mo as usize - 1];
+        let date = format!("{weekday}, {d:02} {month} {y} {h:02}:{mi:02}:{se:02} GMT");
+        assert!(
+            retry_after(&date).is_some_and(|s| (3598..=3600).contains(&s)),
+            "{date}: {:?}",
+            retry_after(&date)
+        );
+        assert_eq!(retry_after("soon"), None);
+        assert_eq!(retry_after(""), None);
+    }
+
+    #[test]
+    fn the_host_never_shows_the_query() {
+        let host_of = crate::url::host;
         assert_eq!(
             host_of("https://api.p.test:8443/v2/x?code=SECRET"),
             "api.p.test:8443"

@@ -16,7 +16,7 @@ const PING_BUDGET: Duration = Duration::from_secs(10);
 pub fn ping_all(net: &Net, monitors: &[Monitor], status: u8, lines: &[String]) {
     let deadline = Instant::now() + PING_BUDGET;
     for request in monitors.iter().filter_map(|m| ping::ping(m, status, lines)) {
-        let host = crate::net::http::host_of(&request.url).to_string();
+        let host = crate::url::host(&request.url).to_string();
         let left = deadline.saturating_duration_since(Instant::now());
         let failure = if left.is_zero() {
             Some(format!(

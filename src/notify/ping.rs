@@ -34,7 +34,7 @@ pub enum Monitor {
 pub struct Ping {
     /// `GET` or `POST`.
     pub method: &'static str,
-    /// Where to. It may carry the monitor's own token: never print it (`http::host_of`).
+    /// Where to. It may carry the monitor's own token: never print it (`url::host`).
     pub url: String,
     /// The body of a `POST` (plain text).
     pub body: String,
