@@ -83,30 +83,30 @@ pub fn verified(report: &mut Report, verified: &Verified) {
             after,
             answered,
         } => {
-            let Some((family, (value, other))) = answered.iter().next() else {
-                return;
-            };
-            match report.watch.unseen.get(family) {
-                Some(u) if u.applies >= UNSEEN_APPLIES => report.errors.insert(
-                    0,
-                    held(
-                        &name,
-                        &Hold::Unpublished {
-                            family: *family,
-                            value: *value,
-                            answered: other.clone(),
-                            since: u.since,
-                        },
+            // Each record not shown: a warning, or the error of a value never published.
+            for (family, (value, other)) in answered {
+                match report.watch.unseen.get(family) {
+                    Some(u) if u.applies >= UNSEEN_APPLIES => report.errors.insert(
+                        0,
+                        held(
+                            &name,
+                            &Hold::Unpublished {
+                                family: *family,
+                                value: *value,
+                                answered: other.clone(),
+                                since: u.since,
+                            },
+                        ),
                     ),
-                ),
-                _ => report.warnings.push(format!(
-                    "the provider accepted the update, but after {} s its name servers still \
-                     answer {} for {} ({visible} of {servers} show {value}): ddns looks again \
-                     at the next run",
-                    after.as_secs(),
-                    shown(other),
-                    family.record()
-                )),
+                    _ => report.warnings.push(format!(
+                        "the provider accepted the update, but after {} s its name servers \
+                         still answer {} for {} ({visible} of {servers} show {value}): ddns \
+                         looks again at the next run",
+                        after.as_secs(),
+                        shown(other),
+                        family.record()
+                    )),
+                }
             }
         }
         Verified::Undone { family, value } => {
@@ -130,5 +130,58 @@ pub fn verified(report: &mut Report, verified: &Verified) {
                 ));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::address::Family;
+    use std::collections::BTreeMap;
+    use std::time::Duration;
+
+    /// A and AAAA both unseen at the end of a verification: one warning for each record.
+    #[test]
+    fn every_record_not_seen_is_reported() {
+        let mut report = Report {
+            name: "home.example.com".into(),
+            status: super::super::Status::Updated,
+            outcome: crate::plan::Outcome::NotSent,
+            records: Vec::new(),
+            errors: Vec::new(),
+            warnings: Vec::new(),
+            notes: Vec::new(),
+            verified: None,
+            watch: crate::state::Watch::default(),
+            undetected: Vec::new(),
+            stored: None,
+            pending: None,
+            seen: BTreeMap::new(),
+        };
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        let answered = BTreeMap::from([
+            (Family::Ipv4, (ip("81.2.69.160"), vec![ip("81.2.69.142")])),
+            (Family::Ipv6, (ip("2a02:898::2"), vec![ip("2a02:898::1")])),
+        ]);
+        verified(
+            &mut report,
+            &Verified::NotSeen {
+                shown: 0,
+                servers: 1,
+                after: Duration::from_secs(30),
+                answered,
+            },
+        );
+        assert_eq!(report.warnings.len(), 2, "{:#?}", report.warnings);
+        assert!(
+            report.warnings[0].contains(" for A ("),
+            "{}",
+            report.warnings[0]
+        );
+        assert!(
+            report.warnings[1].contains(" for AAAA ("),
+            "{}",
+            report.warnings[1]
+        );
     }
 }
